@@ -1,0 +1,1 @@
+"""Great Expectations suites per source, cross-source checks, and the runner that quarantines failures."""

@@ -1,0 +1,186 @@
+"""Run a source's suites on its parsed frame; turn failures into a readable quarantine report.
+
+Great Expectations validates pandas frames (its SQL datasource is broken on DuckDB, see STACK_NOTES §3.5).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+SAMPLE = 10  # failing rows shown per rule
+_lock = threading.Lock()  # one GX context per process, used by one validation at a time
+_context = None
+_definitions: dict[str, object] = {}
+
+
+@dataclass
+class RuleResult:
+    batch: str
+    rule: str
+    expectation: str
+    column: str | None
+    severity: str
+    success: bool
+    unexpected_count: int | None = None
+    element_count: int | None = None
+    sample_rows: list = field(default_factory=list)
+    sample_values: list = field(default_factory=list)
+    observed: str | None = None
+    why: str | None = None
+    error: str | None = None
+
+    def describe(self, file: str) -> str:
+        what = f"{self.unexpected_count} of {self.element_count} row(s)" if self.unexpected_count else ""
+        rows = f", rows {self.sample_rows}" if self.sample_rows else ""
+        values = f", values {self.sample_values}" if self.sample_values else ""
+        observed = f", observed {self.observed}" if self.observed else ""
+        error = f", error: {self.error}" if self.error else ""
+        column = f", column {self.column}" if self.column else ""
+        return f"rule {self.rule} failed ({self.batch}{column}): {what} in file {file}{rows}{values}{observed}{error}"
+
+
+@dataclass
+class ValidationReport:
+    source_id: str
+    files: list[str]
+    sha256: str
+    results: list[RuleResult]
+    seconds: float
+
+    @property
+    def failures(self) -> list[RuleResult]:
+        return [r for r in self.results if not r.success and r.severity == "critical"]
+
+    @property
+    def warnings(self) -> list[RuleResult]:
+        return [r for r in self.results if not r.success and r.severity != "critical"]
+
+    @property
+    def success(self) -> bool:
+        return not self.failures
+
+    def messages(self) -> list[str]:
+        files = ", ".join(self.files)
+        return [f"{self.source_id}: {r.describe(files)}" for r in self.failures]
+
+    def to_markdown(self) -> str:
+        lines = [
+            f"# Validation of `{self.source_id}`",
+            "",
+            f"- files: {', '.join(self.files)}",
+            f"- content sha256: `{self.sha256}`",
+            f"- result: **{'passed' if self.success else 'QUARANTINED'}** "
+            f"({len(self.results)} rules, {len(self.failures)} failed, {len(self.warnings)} warnings)",
+            "",
+            "| batch | rule | column | severity | status | failing rows | sample rows | sample values |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in self.results:
+            status = "ok" if r.success else "FAILED"
+            lines.append(
+                f"| {r.batch} | {r.rule} | {r.column or ''} | {r.severity} | {status} | "
+                f"{r.unexpected_count if r.unexpected_count is not None else (r.observed or '')} | "
+                f"{r.sample_rows[:SAMPLE]} | {r.sample_values[:SAMPLE]} |"
+            )
+        notes = [r for r in self.results if r.why or r.error]
+        if notes:
+            lines += ["", "Notes:"] + [f"- {r.rule}: {r.error or r.why}" for r in notes]
+        return "\n".join(lines) + "\n"
+
+
+def _gx():
+    global _context
+    if _context is None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        _context = gx.get_context(mode="ephemeral")
+        _context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        _context.data_sources.add_pandas("frames")
+    return _context
+
+
+def _definition(source_id: str, batch: str, expectations: list):
+    """Register the suite and its validation definition once per process."""
+    import great_expectations as gx
+
+    name = f"{source_id}.{batch}"
+    if name not in _definitions:
+        ctx = _gx()
+        asset = ctx.data_sources.get("frames").add_dataframe_asset(name)
+        suite = ctx.suites.add(gx.ExpectationSuite(name=name, expectations=[e.copy() for e in expectations]))
+        _definitions[name] = ctx.validation_definitions.add(
+            gx.ValidationDefinition(
+                name=name, data=asset.add_batch_definition_whole_dataframe("all"), suite=suite
+            )
+        )
+    return _definitions[name]
+
+
+def _plain(value):
+    """numpy scalars (also inside tuples and dicts) → Python values, for readable reports and JSON."""
+    if isinstance(value, tuple | list):
+        return type(value)(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value.item() if hasattr(value, "item") else value
+
+
+def _result(batch: str, r) -> RuleResult:
+    cfg, res = r.expectation_config, r.result or {}
+    error = None
+    if r.exception_info and r.exception_info.get("raised_exception", True) is not False:
+        infos = [r.exception_info] if "exception_message" in r.exception_info else r.exception_info.values()
+        error = "; ".join(str(i.get("exception_message")) for i in infos if i.get("exception_message"))
+    observed = res.get("observed_value")
+    return RuleResult(
+        batch=batch,
+        rule=(cfg.meta or {}).get("rule", cfg.type),
+        expectation=cfg.type,
+        column=cfg.kwargs.get("column")
+        or (",".join(cfg.kwargs["column_list"]) if "column_list" in cfg.kwargs else None),
+        severity=str(getattr(cfg.severity, "value", cfg.severity or "critical")).lower(),
+        success=bool(r.success),
+        unexpected_count=res.get("unexpected_count"),
+        element_count=res.get("element_count"),
+        sample_rows=[_plain(i) for i in res.get("partial_unexpected_index_list") or []][:SAMPLE],
+        sample_values=[str(_plain(v)) for v in res.get("partial_unexpected_list") or []][:SAMPLE],
+        observed=None if observed is None else str(_plain(observed)),
+        why=(cfg.meta or {}).get("why"),
+        error=error,
+    )
+
+
+def validate(source_id: str, frame: pd.DataFrame, files: list[str], sha256: str) -> ValidationReport:
+    from expectations.suites import SUITES
+
+    started, results = time.perf_counter(), []
+    with _lock:
+        for batch, build, expectations in SUITES[source_id]:
+            vd = _definition(source_id, batch, expectations)
+            out = vd.run(
+                batch_parameters={"dataframe": build(frame)}, result_format={"result_format": "SUMMARY"}
+            )
+            results += [_result(batch, r) for r in out.results]
+    results.sort(key=lambda r: (r.success, r.batch, r.rule))
+    return ValidationReport(source_id, files, sha256, results, time.perf_counter() - started)
+
+
+def write_report(report: ValidationReport, folder: Path) -> Path:
+    """Write report.md and report.json into `folder` (replaced atomically)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in (
+        ("report.md", report.to_markdown()),
+        ("report.json", json.dumps(asdict(report), ensure_ascii=False, indent=1, default=str)),
+    ):
+        tmp = folder / f".{name}.tmp"
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, folder / name)
+    return folder / "report.md"

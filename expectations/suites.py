@@ -1,0 +1,277 @@
+"""The expectation suites, one per source (plus suites on small derived frames such as rows per vintage).
+
+Every expectation carries `meta.rule`, the name used in logs and quarantine reports. Severity `critical`
+quarantines the source; `warning` is reported but lets the batch through (used only for documented quirks of
+real deliveries, each explained in `meta.why`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import great_expectations.expectations as gxe
+import pandas as pd
+
+COMMUNE = r"^(?:\d{5}|2[AB]\d{3})$"  # 5 characters, Corsica 2A/2B included
+SIREN = r"^\d{9}$"
+ZONE_EMPLOI = r"^\d{4}$"
+NO_EPCI = "ZZZZZZZZZ"  # INSEE's marker for a commune in no EPCI (2009–2013); the 2008 table leaves it empty
+COG_YEARS = list(range(2008, 2025))
+CENSUS_VINTAGES = [1968, 1975, 1982, 1990, 1999, *COG_YEARS]
+
+
+def _rule(name: str, why: str | None = None) -> dict:
+    return {"rule": name, **({"why": why} if why else {})}
+
+
+def _rows_per(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    return frame.groupby(key).size().rename("n_rows").reset_index()
+
+
+def _passage_ratio_sums(frame: pd.DataFrame) -> pd.DataFrame:
+    forward = frame[frame["from_year"] < frame["to_year"]]
+    return (
+        forward.groupby(["from_year", "to_year", "cod_from"])["ratio"].sum().rename("ratio_sum").reset_index()
+    )
+
+
+# source id → list of (batch name, frame builder, expectations). The first batch is the parsed source itself.
+Batch = tuple[str, Callable[[pd.DataFrame], pd.DataFrame], list]
+
+SUITES: dict[str, list[Batch]] = {
+    "insee_cog_appartenance": [
+        (
+            "rows",
+            lambda f: f,
+            [
+                gxe.ExpectTableRowCountToBeBetween(
+                    min_value=550_000, max_value=700_000, meta=_rule("row_count_bounds")
+                ),
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="cog_year", value_set=COG_YEARS, meta=_rule("known_vintage")
+                ),
+                gxe.ExpectColumnValuesToNotBeNull(column="codgeo", meta=_rule("commune_code_present")),
+                gxe.ExpectColumnValuesToMatchRegex(
+                    column="codgeo", regex=COMMUNE, meta=_rule("commune_code_format")
+                ),
+                gxe.ExpectCompoundColumnsToBeUnique(
+                    column_list=["cog_year", "codgeo"], meta=_rule("commune_unique_per_vintage")
+                ),
+                gxe.ExpectColumnValuesToMatchRegex(
+                    column="epci",
+                    regex=rf"^(?:\d{{9}}|{NO_EPCI})$",
+                    meta=_rule("epci_siren_or_no_epci_marker"),
+                ),
+                gxe.ExpectColumnValuesToNotBeNull(
+                    column="epci",
+                    row_condition="cog_year>=2009",
+                    condition_parser="pandas",
+                    meta=_rule("commune_in_one_epci"),
+                ),
+                gxe.ExpectColumnValuesToMatchRegex(
+                    column="ze2010", regex=ZONE_EMPLOI, meta=_rule("ze_code_format")
+                ),
+                gxe.ExpectColumnValuesToMatchRegex(
+                    column="ze2020", regex=ZONE_EMPLOI, meta=_rule("ze_code_format")
+                ),
+                gxe.ExpectColumnValuesToMatchRegex(
+                    column="dep", regex=r"^(?:\d{2}|2[AB]|97\d)$", meta=_rule("departement_code_format")
+                ),
+                gxe.ExpectColumnValuesToNotBeNull(column="dep", meta=_rule("commune_in_a_departement")),
+            ],
+        ),
+        (
+            "rows_per_vintage",
+            lambda f: _rows_per(f, "cog_year"),
+            [
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="n_rows",
+                    min_value=34_000,
+                    max_value=38_000,
+                    meta=_rule("communes_per_vintage_bounds"),
+                ),
+                gxe.ExpectTableRowCountToEqual(value=len(COG_YEARS), meta=_rule("every_vintage_present")),
+            ],
+        ),
+    ],
+    "insee_cog_libelles": [
+        (
+            "rows",
+            lambda f: f,
+            [
+                gxe.ExpectTableRowCountToBeBetween(
+                    min_value=100_000, max_value=250_000, meta=_rule("row_count_bounds")
+                ),
+                gxe.ExpectColumnValuesToNotBeNull(column="nivgeo", meta=_rule("level_present")),
+                gxe.ExpectColumnValuesToNotBeNull(column="libgeo", meta=_rule("label_present")),
+                gxe.ExpectCompoundColumnsToBeUnique(
+                    column_list=["cog_year", "nivgeo", "codgeo"],
+                    meta=_rule("code_unique_per_level_and_vintage"),
+                ),
+            ],
+        ),
+    ],
+    "insee_cog_passage": [
+        (
+            "rows",
+            lambda f: f,
+            [
+                gxe.ExpectTableRowCountToBeBetween(
+                    min_value=5_000, max_value=50_000, meta=_rule("row_count_bounds")
+                ),
+                gxe.ExpectColumnValuesToMatchRegex(
+                    column="cod_from", regex=COMMUNE, meta=_rule("commune_code_format")
+                ),
+                gxe.ExpectColumnValuesToMatchRegex(
+                    column="cod_to", regex=COMMUNE, meta=_rule("commune_code_format")
+                ),
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="ratio", min_value=0, max_value=1, meta=_rule("ratio_in_0_1")
+                ),
+                gxe.ExpectColumnValuesToNotBeNull(
+                    column="ratio",
+                    row_condition="from_year<to_year",
+                    condition_parser="pandas",
+                    meta=_rule("forward_ratio_present"),
+                ),
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="from_year", value_set=CENSUS_VINTAGES, meta=_rule("known_vintage")
+                ),
+            ],
+        ),
+        (
+            "ratio_sums",
+            _passage_ratio_sums,
+            [
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="ratio_sum",
+                    min_value=0.999,
+                    max_value=1.001,
+                    severity="warning",
+                    meta=_rule(
+                        "split_ratios_sum_to_one",
+                        "COGugaison gives ratio=1 to every part of some 2022–2024 restorations and 1/n to the "
+                        "members of some 2023→2024 mergers; staging recomputes those ratios (see "
+                        "stg_commune_passage.sql)",
+                    ),
+                ),
+            ],
+        ),
+    ],
+    "insee_population": [
+        (
+            "rows",
+            lambda f: f,
+            [
+                gxe.ExpectTableRowCountToBeBetween(
+                    min_value=700_000, max_value=900_000, meta=_rule("row_count_bounds")
+                ),
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="cog_year", value_set=CENSUS_VINTAGES, meta=_rule("known_vintage")
+                ),
+                gxe.ExpectColumnValuesToMatchRegex(
+                    column="codgeo", regex=COMMUNE, meta=_rule("commune_code_format")
+                ),
+                gxe.ExpectCompoundColumnsToBeUnique(
+                    column_list=["cog_year", "codgeo"], meta=_rule("commune_unique_per_vintage")
+                ),
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="pop", min_value=0, max_value=3_000_000, meta=_rule("population_non_negative")
+                ),
+                gxe.ExpectColumnValuesToNotBeNull(
+                    column="pop",
+                    mostly=0.998,
+                    meta=_rule("population_present", "706 rows (Mayotte before its first census) have none"),
+                ),
+            ],
+        ),
+        (
+            "rows_per_vintage",
+            lambda f: _rows_per(f, "cog_year"),
+            [
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="n_rows",
+                    min_value=34_000,
+                    max_value=38_500,
+                    meta=_rule("communes_per_vintage_bounds"),
+                ),
+                gxe.ExpectTableRowCountToEqual(
+                    value=len(CENSUS_VINTAGES), meta=_rule("every_vintage_present")
+                ),
+            ],
+        ),
+    ],
+    "dgcl_epci": [
+        (
+            "rows",
+            lambda f: f,
+            [
+                gxe.ExpectColumnValuesToMatchRegex(column="siren", regex=SIREN, meta=_rule("siren_format")),
+                gxe.ExpectColumnValuesToMatchRegex(
+                    column="insee", regex=COMMUNE, meta=_rule("commune_code_format")
+                ),
+                gxe.ExpectCompoundColumnsToBeUnique(
+                    column_list=["year", "insee"], meta=_rule("commune_in_one_epci_per_year")
+                ),
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="pmun_com", min_value=0, meta=_rule("population_non_negative")
+                ),
+                gxe.ExpectColumnValuesToNotBeNull(column="pmun_com", meta=_rule("population_present")),
+            ],
+        ),
+        (
+            "rows_per_year",
+            lambda f: _rows_per(f, "year"),
+            [
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="n_rows",
+                    min_value=30_000,
+                    max_value=37_500,
+                    meta=_rule("member_communes_per_year_bounds"),
+                ),
+            ],
+        ),
+    ],
+}
+
+# Cross-source checks run on the check_* tables of the freshly built warehouse (before publication). They
+# report disagreements between producers (severity warning): neither source is wrong by construction, and the
+# differences stay queryable in the check_* tables.
+CROSS_SOURCE: dict[str, str] = {
+    "cross_epci_insee_vs_dgcl": "SELECT * FROM check_epci_insee_vs_dgcl",
+    "cross_dgcl_population_vs_census": "SELECT * FROM check_dgcl_population_vs_census WHERE pop_insee IS NOT NULL",
+}
+SUITES["cross_epci_insee_vs_dgcl"] = [
+    (
+        "differences",
+        lambda f: f,
+        [
+            gxe.ExpectTableRowCountToEqual(
+                value=0,
+                severity="warning",
+                meta=_rule(
+                    "insee_and_dgcl_agree_on_commune_epci",
+                    "every disagreement is listed in table check_epci_insee_vs_dgcl",
+                ),
+            ),
+        ],
+    ),
+]
+SUITES["cross_dgcl_population_vs_census"] = [
+    (
+        "pairs",
+        lambda f: f,
+        [
+            gxe.ExpectColumnPairValuesToBeEqual(
+                column_A="pop_dgcl",
+                column_B="pop_insee",
+                severity="warning",
+                meta=_rule(
+                    "dgcl_legal_population_equals_census",
+                    "DGCL list of 1 January Y vs INSEE COG Y−1 (census Y−3); rows in "
+                    "check_dgcl_population_vs_census",
+                ),
+            ),
+        ],
+    ),
+]

@@ -1,0 +1,1 @@
+"""Producers' files: registry, fetch/landing and one parser module per producer."""

@@ -1,0 +1,60 @@
+"""DGCL « Liste et composition des EPCI à fiscalité propre », one semicolon file per year (1 January).
+
+Official layout (varies by year): siren;nom;nature;fiscalite;[nb_com;]ptot;pmun;[pcap;][nb_com;]insee;
+[siren_com;]nom_com;ptot_com;pmun_com[;pcap_com]. UTF-8. One row per member commune. Populations are the
+legal populations in force on 1 January of the year (2012 → census 2009).
+
+Normalisations (counted in the run summary): commune codes of départements 01–09 are written without their
+leading zero in several years (`1001` for `01001`) and are left-padded to 5 characters; leading/trailing
+spaces around names and codes (2009 file) are stripped.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from pathlib import Path
+
+import pandas as pd
+
+from sources.errors import SourceError
+from sources.parsing import Parsed, require_columns
+
+SOURCE_ID = "dgcl_epci"
+REQUIRED = ["siren", "nom", "nature", "insee", "nom_com", "pmun_com"]
+KEPT = ["siren", "nom", "nature", "insee", "nom_com", "ptot_com", "pmun_com"]
+YEAR = re.compile(r"(\d{4})")
+
+
+def parse_file(path: Path) -> tuple[pd.DataFrame, int]:
+    match = YEAR.search(path.name)
+    if not match:
+        raise SourceError(
+            SOURCE_ID, path.name, "file_name_year", "no year in the file name (epci_composition_YYYY)"
+        )
+    try:
+        frame = pd.read_csv(path, sep=";", dtype=str, encoding="utf-8", keep_default_na=False)
+    except (EOFError, OSError, zlib.error, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise SourceError(SOURCE_ID, path.name, "readable_file", f"cannot read the file: {exc}") from exc
+    require_columns(SOURCE_ID, path.name, list(frame.columns), REQUIRED)
+    frame = frame.reindex(columns=KEPT).apply(lambda col: col.str.strip())
+    padded = int((frame["insee"].str.len() < 5).sum())
+    frame["insee"] = frame["insee"].str.zfill(5)
+    frame.insert(0, "year", int(match.group(1)))
+    frame["source_file"] = path.name
+    frame["source_line"] = range(2, len(frame) + 2)  # line in the file, header = line 1
+    for col in ("ptot_com", "pmun_com"):
+        frame[col] = pd.to_numeric(frame[col].replace("", None), errors="coerce").astype("Int64")
+    return frame, padded
+
+
+def parse(paths: list[Path]) -> Parsed:
+    frames, notes = [], []
+    for path in sorted(paths, key=lambda p: p.name):
+        frame, padded = parse_file(path)
+        frames.append(frame)
+        if padded:
+            notes.append(f"{path.name}: {padded} commune code(s) left-padded to 5 characters")
+    frame = pd.concat(frames, ignore_index=True)
+    frame.index = frame.index + 1
+    return Parsed(frame, notes)

@@ -1,0 +1,123 @@
+"""Run the SQL models in dependency order. One file = one table (or view) named after the file.
+
+A model's leading comment says what one row is and which models it reads (`Reads: a, b`); the runner orders
+models from those names and materialises each as a table, or a view when the header says `Materialized: view`.
+`{validated}` in a model is the folder of the validated source files (Parquet).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import yaml
+
+SQL_DIR = Path(__file__).parent / "sql"
+CONFIG_PATH = Path(__file__).parent / "config.yml"
+CONFIG_TABLES = ("cfg_groupings", "cfg_grouping_members", "cfg_variation_periods", "cfg_sources")
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    layer: str
+    path: Path
+    header: str
+    sql: str
+
+    @property
+    def is_view(self) -> bool:
+        return "Materialized: view" in self.header
+
+    @property
+    def is_transient(self) -> bool:
+        """Intermediate results kept in memory only (TEMP): their content is published in other tables."""
+        return "Transient" in self.header
+
+    @property
+    def description(self) -> str:
+        """First sentence of the header: what one row is."""
+        return self.header.split("Reads:")[0].replace("\n", " ").strip()
+
+
+def discover(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
+    models = {}
+    for path in sorted(sql_dir.glob("*/*.sql")):
+        text = path.read_text(encoding="utf-8")
+        header_lines = []
+        for line in text.splitlines():
+            if not line.startswith("--"):
+                break
+            header_lines.append(line[2:].strip())
+        models[path.stem] = Model(path.stem, path.parent.name, path, "\n".join(header_lines), text)
+    return models
+
+
+def dependencies(model: Model, known: set[str]) -> set[str]:
+    return {w for w in re.findall(r"\b\w+\b", model.header) if w in known and w != model.name}
+
+
+def order(models: dict[str, Model]) -> list[Model]:
+    known = set(models) | set(CONFIG_TABLES)
+    graph = {m.name: dependencies(m, known) - set(CONFIG_TABLES) for m in models.values()}
+    return [models[name] for name in TopologicalSorter(graph).static_order()]
+
+
+def load_config(
+    con: duckdb.DuckDBPyConnection, sources: pd.DataFrame, config_path: Path = CONFIG_PATH
+) -> None:
+    """Configuration → cfg_* tables the models join to. `sources`: source_id, sha256, … of the validated files."""
+    cfg = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    groupings = pd.DataFrame(
+        [
+            {"grouping_code": k, "label": g["label"], "member_level": g["member_level"]}
+            for k, g in cfg["groupings"].items()
+        ]
+    )
+    members = pd.DataFrame(
+        [
+            {"grouping_code": k, "member_level": g["member_level"], "member_code": str(c)}
+            for k, g in cfg["groupings"].items()
+            for c in g["members"]
+        ]
+    )
+    periods = pd.DataFrame(cfg["variation_periods"], columns=["from_census", "to_census"])
+    for name, frame in (
+        ("cfg_groupings", groupings),
+        ("cfg_grouping_members", members),
+        ("cfg_variation_periods", periods),
+        ("cfg_sources", sources),
+    ):
+        con.register("_frame", frame)
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame")
+        con.unregister("_frame")
+
+
+def run(con: duckdb.DuckDBPyConnection, validated_dir: Path, log=print) -> list[dict]:
+    """Create every model; return one record per model (name, layer, rows, seconds)."""
+    done = []
+    for model in order(discover()):
+        started = time.perf_counter()
+        body = model.sql.replace("{validated}", validated_dir.as_posix())
+        kind = "VIEW" if model.is_view else "TABLE"
+        temp = "TEMP " if model.is_transient else ""
+        try:
+            con.execute(f"CREATE OR REPLACE {temp}{kind} {model.name} AS\n{body}")
+        except duckdb.Error as exc:
+            raise RuntimeError(f"model {model.name} ({model.path.name}) failed: {exc}") from exc
+        rows = con.sql(f"SELECT count(*) FROM {model.name}").fetchall()[0][0]
+        record = {
+            "model": model.name,
+            "layer": model.layer,
+            "kind": kind.lower(),
+            "rows": rows,
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+        log(f"  {model.layer:<12} {model.name:<36} {rows:>10,} rows  {record['seconds']:.2f}s")
+        done.append(record)
+    return done

@@ -1,0 +1,25 @@
+-- One row per census × geo_year × commune: the census population projected onto the geography of geo_year
+-- (2008–2024), forward only, by walking the passage tables one vintage at a time: merges sum, splits share
+-- by `ratio`. `estimated` is true when a split ratio was applied on the way.
+-- Transient (in memory during the build, not published).
+-- Reads: stg_commune_population, stg_commune_passage.
+WITH RECURSIVE vintages AS (
+    SELECT geo_year, lead(geo_year) OVER (ORDER BY geo_year) AS next_year
+    FROM (SELECT DISTINCT geo_year FROM stg_commune_population)
+),
+walk(census_year, geo_year, codgeo, pop, estimated) AS (
+    SELECT census_year, geo_year, codgeo, pop::DOUBLE, false
+    FROM stg_commune_population
+    WHERE pop IS NOT NULL
+    UNION ALL
+    SELECT w.census_year, v.next_year, coalesce(p.cod_to, w.codgeo), w.pop * coalesce(p.ratio, 1.0),
+           w.estimated OR coalesce(p.ratio, 1.0) < 1.0
+    FROM walk w
+    JOIN vintages v ON v.geo_year = w.geo_year AND v.next_year IS NOT NULL
+    LEFT JOIN stg_commune_passage p
+        ON p.from_year = w.geo_year AND p.to_year = v.next_year AND p.cod_from = w.codgeo
+)
+SELECT census_year, geo_year, codgeo, sum(pop) AS pop, bool_or(estimated) AS estimated
+FROM walk
+WHERE geo_year >= 2008
+GROUP BY ALL

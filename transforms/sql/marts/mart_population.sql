@@ -1,0 +1,7 @@
+-- One row per territory × geo_year × census: population with the territory's label (analysts' view).
+-- Reads: indicator_values, territories. Materialized: view
+SELECT v.level AS niveau, v.code, t.label AS libelle, v.geo_year AS millesime_geo, v.period AS recensement,
+       v.value AS population, v.flags
+FROM indicator_values v
+JOIN territories t USING (level, code, geo_year)
+WHERE v.indicator_id = 'population'

@@ -1,0 +1,189 @@
+"""Build into `<warehouse>.tmp`, audit, document (COMMENT ON, data dictionary), then publish with os.replace.
+
+Readers holding the published file keep their snapshot; new readers see the new file; a failed build leaves
+the published file untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import yaml
+
+from transforms import runner
+from warehouse.db import connect
+
+COLUMNS_PATH = Path(__file__).parent / "columns.yml"
+INDICATORS_PATH = runner.SQL_DIR.parent / "indicators.yml"
+LEVELS = (
+    "commune",
+    "epci",
+    "ze2010",
+    "ze2020",
+    "arrondissement",
+    "departement",
+    "region",
+    "france_metro",
+    "grouping",
+)
+KEYS = {
+    "indicator_values": ("indicator_id", "level", "code", "geo_year", "period"),
+    "territories": ("level", "code", "geo_year"),
+    "geo_commune": ("geo_year", "codgeo"),
+}
+
+
+class AuditError(RuntimeError):
+    pass
+
+
+@dataclass
+class BuildResult:
+    tmp_path: Path
+    models: list[dict]
+    seconds: float
+
+
+def load_catalogue() -> dict:
+    return yaml.safe_load(INDICATORS_PATH.read_text(encoding="utf-8"))
+
+
+def audit(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Problems that must stop the publication (empty, NULL or duplicate keys, undefined codes or ids)."""
+    problems = []
+    for table, keys in KEYS.items():
+        nulls = " OR ".join(f"{k} IS NULL" for k in keys)
+        n, n_null, n_dup = con.sql(
+            f"SELECT count(*), count(*) FILTER ({nulls}), count(*) - count(DISTINCT ({', '.join(keys)})) FROM {table}"
+        ).fetchall()[0]
+        if n == 0:
+            problems.append(f"{table}: no rows")
+        if n_null:
+            problems.append(f"{table}: {n_null} row(s) with a NULL key among {keys}")
+        if n_dup:
+            problems.append(f"{table}: {n_dup} duplicate key(s) {keys}")
+    levels = ", ".join(f"'{lv}'" for lv in LEVELS)
+    bad_levels = con.sql(
+        f"SELECT DISTINCT level FROM indicator_values WHERE level NOT IN ({levels})"
+    ).fetchall()
+    if bad_levels:
+        problems.append(f"indicator_values: unknown level(s) {[r[0] for r in bad_levels]}")
+    orphans = con.sql(
+        "SELECT count(*) FROM (SELECT DISTINCT level, code, geo_year FROM indicator_values) "
+        "ANTI JOIN territories USING (level, code, geo_year)"
+    ).fetchall()[0][0]
+    if orphans:
+        problems.append(f"indicator_values: {orphans} territory code(s) missing from territories")
+    ids = {r[0] for r in con.sql("SELECT DISTINCT indicator_id FROM indicator_values").fetchall()}
+    if undefined := ids - set(load_catalogue()):
+        problems.append(f"indicator_values: indicator id(s) not in the catalogue: {sorted(undefined)}")
+    return problems
+
+
+def _literal(text: str) -> str:
+    """COMMENT ON takes no bound parameters: quote the text as a SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def document(con: duckdb.DuckDBPyConnection, models: dict[str, runner.Model]) -> None:
+    """COMMENT ON every table, view and column; write the data dictionary and indicator catalogue tables."""
+    columns = yaml.safe_load(COLUMNS_PATH.read_text(encoding="utf-8"))
+    catalogue = load_catalogue()
+    described = {
+        "indicator_catalogue": "One row per indicator: definition, formula, unit, precision (transforms/indicators.yml).",
+        "data_dictionary": "One row per published column: table, column, type, description.",
+        "cfg_groupings": "One row per named grouping of territories (transforms/config.yml).",
+        "cfg_grouping_members": "One row per member territory of a named grouping.",
+        "cfg_variation_periods": "One row per census interval over which variations and rates are computed.",
+        "cfg_sources": "One row per source in this build: content sha256, files, validation time.",
+    }
+    cat = pd.DataFrame(
+        [
+            {
+                "id": k,
+                **{
+                    f: (None if v.get(f) is None else str(v.get(f)))
+                    for f in (
+                        "label",
+                        "definition",
+                        "formula",
+                        "unit",
+                        "precision",
+                        "source",
+                        "convention",
+                        "age_bounds",
+                        "reference",
+                    )
+                },
+            }
+            for k, v in catalogue.items()
+        ]
+    )
+    con.register("_cat", cat)
+    con.execute("CREATE OR REPLACE TABLE indicator_catalogue AS SELECT * FROM _cat ORDER BY id")
+    con.unregister("_cat")
+    con.execute(
+        "CREATE OR REPLACE TABLE data_dictionary (table_name VARCHAR, column_name VARCHAR, "
+        "data_type VARCHAR, description VARCHAR, kind VARCHAR)"
+    )
+    objects = con.sql(
+        "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_catalog = current_database()"
+    ).fetchall()
+    missing = []
+    for table, table_type in objects:
+        kind = "VIEW" if table_type == "VIEW" else "TABLE"
+        text = models[table].description if table in models else described.get(table)
+        if not text:
+            missing.append(f"table {table}")
+            continue
+        con.execute(f"COMMENT ON {kind} {table} IS {_literal(text)}")
+        for column, dtype in con.sql(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            f"WHERE table_name = '{table}' AND table_catalog = current_database() ORDER BY ordinal_position"
+        ).fetchall():
+            if column not in columns:
+                missing.append(f"column {table}.{column}")
+                continue
+            con.execute(f'COMMENT ON COLUMN {table}."{column}" IS {_literal(columns[column])}')
+            con.execute(
+                "INSERT INTO data_dictionary VALUES (?, ?, ?, ?, ?)",
+                [table, column, dtype, columns[column], kind.lower()],
+            )
+    if missing:
+        raise AuditError(
+            f"undocumented objects (add them to warehouse/columns.yml or the model header): {missing}"
+        )
+
+
+def build(final_path: Path, validated_dir: Path, sources: pd.DataFrame, log=print) -> BuildResult:
+    """Create the full warehouse in `<final_path>.tmp` and audit it; nothing published yet."""
+    started = time.perf_counter()
+    tmp = final_path.with_name(final_path.name + ".tmp")
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    con = connect(tmp)
+    try:
+        runner.load_config(con, sources)
+        records = runner.run(con, validated_dir, log=log)
+        models = runner.discover()
+        if problems := audit(con):
+            raise AuditError("audit failed: " + "; ".join(problems))
+        document(con, models)
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    return BuildResult(tmp, records, time.perf_counter() - started)
+
+
+def publish(tmp: Path, final_path: Path) -> None:
+    """Atomic swap: readers never see a half-written warehouse."""
+    os.replace(tmp, final_path)
