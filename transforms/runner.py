@@ -98,26 +98,26 @@ def load_config(
         con.unregister("_frame")
 
 
+def run_model(con: duckdb.DuckDBPyConnection, model: Model, validated_dir: Path | None = None) -> int:
+    """Create one model's table or view; return its row count."""
+    body = model.sql.replace("{validated}", (validated_dir or Path(".")).as_posix())
+    kind = "VIEW" if model.is_view else "TABLE"
+    temp = "TEMP " if model.is_transient else ""
+    try:
+        con.execute(f"CREATE OR REPLACE {temp}{kind} {model.name} AS\n{body}")
+    except duckdb.Error as exc:
+        raise RuntimeError(f"model {model.name} ({model.path.name}) failed: {exc}") from exc
+    return con.sql(f"SELECT count(*) FROM {model.name}").fetchall()[0][0]
+
+
 def run(con: duckdb.DuckDBPyConnection, validated_dir: Path, log=print) -> list[dict]:
-    """Create every model; return one record per model (name, layer, rows, seconds)."""
+    """Create every model in dependency order; return one record per model (name, layer, rows, seconds)."""
     done = []
     for model in order(discover()):
         started = time.perf_counter()
-        body = model.sql.replace("{validated}", validated_dir.as_posix())
-        kind = "VIEW" if model.is_view else "TABLE"
-        temp = "TEMP " if model.is_transient else ""
-        try:
-            con.execute(f"CREATE OR REPLACE {temp}{kind} {model.name} AS\n{body}")
-        except duckdb.Error as exc:
-            raise RuntimeError(f"model {model.name} ({model.path.name}) failed: {exc}") from exc
-        rows = con.sql(f"SELECT count(*) FROM {model.name}").fetchall()[0][0]
-        record = {
-            "model": model.name,
-            "layer": model.layer,
-            "kind": kind.lower(),
-            "rows": rows,
-            "seconds": round(time.perf_counter() - started, 3),
-        }
+        rows = run_model(con, model, validated_dir)
+        record = {"model": model.name, "layer": model.layer, "kind": "view" if model.is_view else "table",
+                  "rows": rows, "seconds": round(time.perf_counter() - started, 3)}
         log(f"  {model.layer:<12} {model.name:<36} {rows:>10,} rows  {record['seconds']:.2f}s")
         done.append(record)
     return done

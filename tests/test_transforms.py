@@ -1,0 +1,85 @@
+"""SQL models on small hand-made tables (synthetic), expected values worked out by hand in the comments."""
+
+import math
+
+import duckdb
+import pytest
+
+from transforms.runner import discover, order, run_model
+
+MODELS = discover()
+
+
+def _con(**tables: str) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    for name, sql in tables.items():
+        con.execute(f"CREATE TABLE {name} AS {sql}")
+    return con
+
+
+def test_models_are_ordered_after_what_they_read():
+    names = [m.name for m in order(MODELS)]
+    assert names.index("stg_commune_population") < names.index("int_commune_population_projected")
+    assert names.index("int_population_territory") < names.index("indicator_values")
+    assert names.index("indicator_values") < names.index("mart_population")
+
+
+def test_projection_sums_merges_and_splits_by_ratio():
+    # Synthetic vintages 2008 → 2009 → 2010.
+    # 2008: A=100, B=50, C=200. On 2009, B merges into A. On 2010, C splits into C (ratio 0.75) and D (0.25).
+    # Expected in geography 2010 for the 2008 data (census 2006): A=150, C=150, D=50; total 350 kept.
+    con = _con(
+        stg_commune_population="""SELECT * FROM (VALUES
+            (2008, 2006, 'A', 100), (2008, 2006, 'B', 50), (2008, 2006, 'C', 200),
+            (2009, 2007, 'A', 160), (2009, 2007, 'C', 210),
+            (2010, 2008, 'A', 170), (2010, 2008, 'C', 150), (2010, 2008, 'D', 60))
+            t(geo_year, census_year, codgeo, pop)""",
+        stg_commune_passage="""SELECT * FROM (VALUES
+            (2008, 2009, 'B', 'A', 'f', 1.0, 'cog'), (2008, 2009, 'A', 'A', 'f', 1.0, 'cog'),
+            (2009, 2010, 'C', 'C', 'd', 0.75, 'cog'), (2009, 2010, 'C', 'D', 'd', 0.25, 'cog'))
+            t(from_year, to_year, cod_from, cod_to, typemodif, ratio, ratio_origin)""",
+    )
+    run_model(con, MODELS["int_commune_population_projected"])
+    got = dict(con.sql("SELECT codgeo, pop FROM int_commune_population_projected "
+                       "WHERE census_year = 2006 AND geo_year = 2010").fetchall())
+    assert got == {"A": 150, "C": 150, "D": 50}
+    # census 2007 in geography 2010: A=160, C=210×0.75=157.5, D=52.5; flagged estimated (a split was applied)
+    rows = con.sql("SELECT codgeo, pop, estimated FROM int_commune_population_projected "
+                   "WHERE census_year = 2007 AND geo_year = 2010 ORDER BY codgeo").fetchall()
+    assert rows == [("A", 160, False), ("C", 157.5, True), ("D", 52.5, True)]
+
+
+def test_passage_ratios_recomputed_when_they_do_not_sum_to_one(tmp_path):
+    # X restored into X and Y with ratio 1 on both (sum 2): shares follow the target populations 30 / (30 + 10).
+    # M1 and M2 merged into M with ratio 0.5 each (sum 0.5 per old commune): a single target takes everything.
+    con = _con(stg_commune_population="""SELECT * FROM (VALUES (2023, 2021, 'X', 30), (2023, 2021, 'Y', 10),
+                                         (2023, 2021, 'M', 80)) t(geo_year, census_year, codgeo, pop)""")
+    con.execute(f"""COPY (SELECT * FROM (VALUES (2022, 2023, 'X', 'X', '01/01/2023', 'f', 1.0),
+                                              (2022, 2023, 'X', 'Y', '01/01/2023', 'f', 1.0),
+                                              (2022, 2023, 'M1', 'M', '01/01/2023', 'f', 0.5),
+                                              (2022, 2023, 'M2', 'M', '01/01/2023', 'f', 0.5))
+                   t(from_year, to_year, cod_from, cod_to, annee, typemodif, ratio))
+                   TO '{tmp_path}/insee_cog_passage.parquet' (FORMAT parquet)""")
+    run_model(con, MODELS["stg_commune_passage"], validated_dir=tmp_path)
+
+    got = {(a, b): (r, o) for a, b, r, o in con.sql("SELECT cod_from, cod_to, ratio, ratio_origin FROM stg_commune_passage").fetchall()}
+    assert got[("X", "X")] == (pytest.approx(0.75), "recomputed")
+    assert got[("X", "Y")] == (pytest.approx(0.25), "recomputed")
+    assert got[("M1", "M")] == (1.0, "recomputed")
+
+
+def test_variation_rates_both_conventions():
+    # P0 = 100 (census 1999), P1 = 121 (census 2001), n = 2 years.
+    # compound: (121/100)^(1/2) − 1 = 10 %; linear: 21 / 100 / 2 = 10.5 %; variation = 21.
+    con = _con(
+        int_population_territory="""SELECT * FROM (VALUES
+            ('epci', 'E1', 2011, 1999, 100.0, false, 3), ('epci', 'E1', 2011, 2001, 121.0, false, 3))
+            t(level, code, geo_year, census_year, pop, estimated, n_communes)""",
+        cfg_variation_periods="SELECT 1999 AS from_census, 2001 AS to_census",
+    )
+    run_model(con, MODELS["int_population_variation"])
+    period, variation, compound, linear = con.sql(
+        "SELECT period, variation, rate_compound_pct, rate_linear_pct FROM int_population_variation").fetchall()[0]
+    assert period == "1999-2001" and variation == 21
+    assert math.isclose(compound, 10.0, abs_tol=1e-9)
+    assert math.isclose(linear, 10.5, abs_tol=1e-9)
