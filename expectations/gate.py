@@ -56,14 +56,10 @@ def _quarantine(settings: Settings, report: ValidationReport) -> SourceOutcome:
     folder = settings.quarantine_dir / report.source_id / (report.sha256 or "unreadable")
     path = write_report(report, folder)
     (settings.quarantine_dir / report.source_id / "latest").write_text(str(folder), encoding="utf-8")
-    return SourceOutcome(
-        report.source_id, "quarantined", report.sha256, messages=report.messages(), report=str(path)
-    )
+    return SourceOutcome(report.source_id, "quarantined", report.sha256, messages=report.messages(), report=str(path))
 
 
-def _error_report(
-    spec: SourceSpec, files: list[str], sha: str, exc: SourceError | FetchError
-) -> ValidationReport:
+def _error_report(spec: SourceSpec, files: list[str], sha: str, exc: SourceError | FetchError) -> ValidationReport:
     rule = getattr(exc, "rule", "fetch")
     result = RuleResult(
         batch="read",

@@ -117,9 +117,7 @@ def _definition(source_id: str, batch: str, expectations: list):
         asset = ctx.data_sources.get("frames").add_dataframe_asset(name)
         suite = ctx.suites.add(gx.ExpectationSuite(name=name, expectations=[e.copy() for e in expectations]))
         _definitions[name] = ctx.validation_definitions.add(
-            gx.ValidationDefinition(
-                name=name, data=asset.add_batch_definition_whole_dataframe("all"), suite=suite
-            )
+            gx.ValidationDefinition(name=name, data=asset.add_batch_definition_whole_dataframe("all"), suite=suite)
         )
     return _definitions[name]
 
@@ -165,9 +163,7 @@ def validate(source_id: str, frame: pd.DataFrame, files: list[str], sha256: str)
     with _lock:
         for batch, build, expectations in SUITES[source_id]:
             vd = _definition(source_id, batch, expectations)
-            out = vd.run(
-                batch_parameters={"dataframe": build(frame)}, result_format={"result_format": "SUMMARY"}
-            )
+            out = vd.run(batch_parameters={"dataframe": build(frame)}, result_format={"result_format": "SUMMARY"})
             results += [_result(batch, r) for r in out.results]
     results.sort(key=lambda r: (r.success, r.batch, r.rule))
     return ValidationReport(source_id, files, sha256, results, time.perf_counter() - started)

@@ -1,0 +1,139 @@
+"""The refresh as a whole: change detection, quarantine of bad input, readers during a build, the Prefect flow."""
+
+import gzip
+import hashlib
+import subprocess
+import sys
+import textwrap
+import time
+
+import pandas as pd
+import pytest
+
+from flows.nightly import run_refresh
+from sources.settings import get_settings
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_second_run_without_change_skips_the_build(private_home):
+    settings = get_settings()
+    before = _digest(settings.warehouse_path)
+    started = time.perf_counter()
+    summary = run_refresh()
+    assert not summary["built"] and "no source changed" in summary["skip_reason"]
+    assert {o["status"] for o in summary["sources"]} == {"unchanged"}
+    assert time.perf_counter() - started < 10
+    assert _digest(settings.warehouse_path) == before
+
+
+def _corrupt_parquet(path, change):
+    frame = pd.read_parquet(path)
+    change(frame).to_parquet(path, index=False)
+
+
+def _duplicate_a_commune(frame):
+    return pd.concat([frame, frame[(frame.cog_year == 2011) & (frame.codgeo == "62498")]], ignore_index=True)
+
+
+def _negative_population(frame):
+    frame.loc[(frame.cog_year == 2011) & (frame.codgeo == "62498"), "pop"] = -5
+    return frame
+
+
+def _truncate_gzip(path):
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _drop_column(path):
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        frame = pd.read_csv(f, sep=";", dtype=str)
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        frame.drop(columns=["pmun_com"]).to_csv(f, sep=";", index=False)
+
+
+CASES = {
+    "duplicated commune row": ("cog/appartenance_communes_cog2008_2024.parquet", "insee_cog_appartenance",
+                               lambda p: _corrupt_parquet(p, _duplicate_a_commune), "commune_unique_per_vintage"),
+    "negative population": ("cog/population_communes_cog1968_2024.parquet", "insee_population",
+                            lambda p: _corrupt_parquet(p, _negative_population), "population_non_negative"),
+    "truncated gzip": ("dgcl/epci_composition_2012.csv.gz", "dgcl_epci", _truncate_gzip, "readable_file"),
+    "missing column": ("dgcl/epci_composition_2013.csv.gz", "dgcl_epci", _drop_column, "required_columns"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_is_quarantined_and_the_published_warehouse_kept(private_home, private_data, case):
+    relative, source_id, damage, rule = CASES[case]
+    damage(private_data / relative)
+    settings = get_settings()
+    before = _digest(settings.warehouse_path)
+
+    summary = run_refresh()
+
+    assert summary["quarantined"] == [source_id]
+    outcome = next(o for o in summary["sources"] if o["source_id"] == source_id)
+    message = " ".join(outcome["messages"])
+    assert source_id in message and rule in message and relative.split("/")[1] in message
+    others = {o["status"] for o in summary["sources"] if o["source_id"] != source_id}
+    assert others == {"unchanged"}, "the other sources still refresh"
+    assert not summary["built"]
+    assert _digest(settings.warehouse_path) == before
+    report = (private_home / "warehouse" / "store" / "quarantine" / source_id / outcome["sha256"] / "report.md")
+    if outcome["sha256"]:
+        assert rule in report.read_text()
+
+
+def test_quarantined_source_keeps_its_last_good_data_when_another_source_changes(private_home, private_data):
+    # The DGCL file is damaged and the population changes: the build runs with the new population and the last
+    # good DGCL tables.
+    _truncate_gzip(private_data / "dgcl/epci_composition_2012.csv.gz")
+    path = private_data / "cog/population_communes_cog1968_2024.parquet"
+    frame = pd.read_parquet(path)
+    frame.loc[(frame.cog_year == 2024) & (frame.codgeo == "62498"), "pop"] += 1  # a revised count
+    frame.to_parquet(path, index=False)
+    summary = run_refresh()
+    assert summary["quarantined"] == ["dgcl_epci"] and summary["built"]
+    from warehouse.db import connect_readonly
+
+    con = connect_readonly(get_settings().warehouse_path)
+    try:
+        assert con.sql("SELECT count(DISTINCT year) FROM check_dgcl_population_vs_census").fetchall()[0][0] == 7
+    finally:
+        con.close()
+
+
+READER = textwrap.dedent("""
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1], read_only=True)
+    print("ready", flush=True)
+    n = 0
+    deadline = time.time() + float(sys.argv[2])
+    while time.time() < deadline:
+        n += con.sql("SELECT count(*) FROM indicator_values WHERE level = 'region'").fetchall()[0][0] > 0
+    print("answered", n, flush=True)
+""")
+
+
+def test_reader_keeps_answering_during_a_build(private_home):
+    settings = get_settings()
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(settings.warehouse_path), "25"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert reader.stdout.readline().strip() == "ready"
+    summary = run_refresh(force=True)  # rebuild and publish while the reader holds the old file
+    out, err = reader.communicate(timeout=120)
+    assert summary["built"]
+    assert reader.returncode == 0, err
+    assert int(out.split()[-1]) > 0
+
+
+def test_prefect_flow_end_to_end(private_home):
+    from flows.nightly import nightly_refresh
+
+    state = nightly_refresh(return_state=True)
+    assert state.is_completed()
+    summary = state.result()
+    assert not summary["built"] and not summary["quarantined"]
