@@ -29,13 +29,21 @@ def main() -> None:
             validate(source_id, parsed.frame, [p.name for p in spec.bundled_paths(settings.data_dir)], "")
             t2 = time.perf_counter()
             parsed.frame.to_parquet(validated / f"{source_id}.parquet", index=False)
-            rows.append({"source": source_id, "rows": len(parsed.frame), "parse_s": round(t1 - t0, 2),
-                         "validate_s": round(t2 - t1, 2)})
+            rows.append(
+                {
+                    "source": source_id,
+                    "rows": len(parsed.frame),
+                    "parse_s": round(t1 - t0, 2),
+                    "validate_s": round(t2 - t1, 2),
+                }
+            )
         print(pd.DataFrame(rows).to_string(index=False))
         sources = pd.DataFrame({"source_id": list(SOURCES), "sha256": "benchmark"})
         result = build(validated / "bench.duckdb", validated, sources, log=lambda m: None)
-        print(f"\nbuild: {result.seconds:.1f} s, {sum(m['rows'] for m in result.models):,} rows over "
-              f"{len(result.models)} models; file {result.tmp_path.stat().st_size / 1e6:.0f} MB")
+        print(
+            f"\nbuild: {result.seconds:.1f} s, {sum(m['rows'] for m in result.models):,} rows over "
+            f"{len(result.models)} models; file {result.tmp_path.stat().st_size / 1e6:.0f} MB"
+        )
         for m in sorted(result.models, key=lambda m: -m["seconds"])[:5]:
             print(f"  {m['model']:<36} {m['rows']:>12,} rows {m['seconds']:>6.2f} s")
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import great_expectations.expectations as gxe
-from great_expectations.expectations.row_conditions import Column
 import pandas as pd
+from great_expectations.expectations.row_conditions import Column
 
 COMMUNE = r"^(?:\d{5}|2[AB]\d{3})$"  # 5 characters, Corsica 2A/2B included
 SIREN = r"^\d{9}$"

@@ -66,9 +66,7 @@ def print_summary(summary: dict) -> None:
 def run(
     source: list[str] = typer.Option(None, "--source", help="Refresh only these source ids (repeatable)."),
     force: bool = typer.Option(False, "--force", help="Re-validate and rebuild even if nothing changed."),
-    no_prefect: bool = typer.Option(
-        False, "--no-prefect", help="Run the same steps without the Prefect engine."
-    ),
+    no_prefect: bool = typer.Option(False, "--no-prefect", help="Run the same steps without the Prefect engine."),
 ) -> None:
     """Refresh the sources and rebuild the warehouse (the nightly job)."""
     from flows.nightly import nightly_refresh

@@ -84,9 +84,7 @@ def build_task() -> dict:
     return {
         "models": result.models,
         "seconds": round(result.seconds, 2),
-        "checks": [
-            {"check": r.source_id, "warnings": [w.describe(r.files[0]) for w in r.warnings]} for r in checks
-        ],
+        "checks": [{"check": r.source_id, "warnings": [w.describe(r.files[0]) for w in r.warnings]} for r in checks],
     }
 
 
@@ -125,8 +123,5 @@ def nightly_refresh(source_ids: list[str] | None = None, force: bool = False) ->
         (logger.warning if o["status"] == "quarantined" else logger.info)(
             f"{o['source_id']}: {o['status']} ({o['rows']} rows, {o['seconds']:.1f}s) {' | '.join(o['messages'])}"
         )
-    logger.info(
-        f"build: {'done' if summary['built'] else 'skipped: ' + summary['skip_reason']}; "
-        f"{summary['seconds']}s"
-    )
+    logger.info(f"build: {'done' if summary['built'] else 'skipped: ' + summary['skip_reason']}; {summary['seconds']}s")
     return summary

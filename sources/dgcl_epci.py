@@ -29,9 +29,7 @@ YEAR = re.compile(r"(\d{4})")
 def parse_file(path: Path) -> tuple[pd.DataFrame, int]:
     match = YEAR.search(path.name)
     if not match:
-        raise SourceError(
-            SOURCE_ID, path.name, "file_name_year", "no year in the file name (epci_composition_YYYY)"
-        )
+        raise SourceError(SOURCE_ID, path.name, "file_name_year", "no year in the file name (epci_composition_YYYY)")
     try:
         frame = pd.read_csv(path, sep=";", dtype=str, encoding="utf-8", keep_default_na=False)
     except (EOFError, OSError, zlib.error, UnicodeDecodeError, pd.errors.ParserError) as exc:

@@ -21,9 +21,7 @@ from urllib.parse import urlparse
 from sources.errors import FetchError
 
 CHUNK = 1 << 20
-DEFAULT_MAX_BYTES = (
-    2 << 30
-)  # 2 GiB: larger than any INSEE commune file, small enough to stop a runaway response
+DEFAULT_MAX_BYTES = 2 << 30  # 2 GiB: larger than any INSEE commune file, small enough to stop a runaway response
 
 
 @dataclass(frozen=True)
@@ -63,9 +61,7 @@ def _download(url: str, dst, timeout: float, retries: int, backoff: float, max_b
             with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (scheme checked)
                 declared = resp.headers.get("Content-Length")
                 if declared and int(declared) > max_bytes:
-                    raise FetchError(
-                        f"{url}: Content-Length {declared} exceeds the size limit of {max_bytes} bytes"
-                    )
+                    raise FetchError(f"{url}: Content-Length {declared} exceeds the size limit of {max_bytes} bytes")
                 return _copy_stream(resp, dst, max_bytes, url)
         except urllib.error.HTTPError as exc:
             last = exc

@@ -36,7 +36,5 @@ def parse(paths: list[Path]) -> Parsed:
             rows=list(frame.index[fractional]),
         )
     frame["pop"] = pop.astype("Int64")
-    notes = [
-        f"{paths[0].name}: {int(frame['pop'].isna().sum())} commune row(s) without population kept as NULL"
-    ]
+    notes = [f"{paths[0].name}: {int(frame['pop'].isna().sum())} commune row(s) without population kept as NULL"]
     return Parsed(frame, notes)

@@ -14,9 +14,7 @@ from sources.errors import SourceError
 @dataclass
 class Parsed:
     frame: pd.DataFrame
-    notes: list[str] = field(
-        default_factory=list
-    )  # documented normalisations, with counts, for the run summary
+    notes: list[str] = field(default_factory=list)  # documented normalisations, with counts, for the run summary
 
 
 def read_parquet(source_id: str, path: Path, required: list[str]) -> pd.DataFrame:
@@ -42,8 +40,6 @@ def drop_blank_rows(
     """Drop rows empty but for their vintage (the COGugaison extracts carry one per vintage from 2022)."""
     blank = frame.drop(columns=list(keys)).isna().all(axis=1)
     notes = (
-        [f"{what}: dropped {int(blank.sum())} blank row(s) (rows {list(frame.index[blank])})"]
-        if blank.any()
-        else []
+        [f"{what}: dropped {int(blank.sum())} blank row(s) (rows {list(frame.index[blank])})"] if blank.any() else []
     )
     return frame.loc[~blank], notes

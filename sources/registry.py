@@ -16,9 +16,7 @@ from sources.parsing import Parsed
 ODBL = "ODbL 1.0 (contents DbCL 1.0)"
 COG_ATTRIBUTION = "© Code Officiel Géographique (Insee) et package R COGugaison"
 COGUGAISON = "https://github.com/antuki/COGugaison/tree/37a6d4c9ca0d608bb4f2b64aaf1c56c097a7f813/data"
-GEOHISTO = (
-    "https://raw.githubusercontent.com/etalab/geohisto/65e6f304a3eecf63c43f214a331cb8a1162ae2de/sources/epci"
-)
+GEOHISTO = "https://raw.githubusercontent.com/etalab/geohisto/65e6f304a3eecf63c43f214a331cb8a1162ae2de/sources/epci"
 DGCL_YEARS = range(2008, 2015)
 
 

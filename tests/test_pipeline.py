@@ -56,10 +56,18 @@ def _drop_column(path):
 
 
 CASES = {
-    "duplicated commune row": ("cog/appartenance_communes_cog2008_2024.parquet", "insee_cog_appartenance",
-                               lambda p: _corrupt_parquet(p, _duplicate_a_commune), "commune_unique_per_vintage"),
-    "negative population": ("cog/population_communes_cog1968_2024.parquet", "insee_population",
-                            lambda p: _corrupt_parquet(p, _negative_population), "population_non_negative"),
+    "duplicated commune row": (
+        "cog/appartenance_communes_cog2008_2024.parquet",
+        "insee_cog_appartenance",
+        lambda p: _corrupt_parquet(p, _duplicate_a_commune),
+        "commune_unique_per_vintage",
+    ),
+    "negative population": (
+        "cog/population_communes_cog1968_2024.parquet",
+        "insee_population",
+        lambda p: _corrupt_parquet(p, _negative_population),
+        "population_non_negative",
+    ),
     "truncated gzip": ("dgcl/epci_composition_2012.csv.gz", "dgcl_epci", _truncate_gzip, "readable_file"),
     "missing column": ("dgcl/epci_composition_2013.csv.gz", "dgcl_epci", _drop_column, "required_columns"),
 }
@@ -82,7 +90,7 @@ def test_bad_input_is_quarantined_and_the_published_warehouse_kept(private_home,
     assert others == {"unchanged"}, "the other sources still refresh"
     assert not summary["built"]
     assert _digest(settings.warehouse_path) == before
-    report = (private_home / "warehouse" / "store" / "quarantine" / source_id / outcome["sha256"] / "report.md")
+    report = private_home / "warehouse" / "store" / "quarantine" / source_id / outcome["sha256"] / "report.md"
     if outcome["sha256"]:
         assert rule in report.read_text()
 
@@ -120,8 +128,12 @@ READER = textwrap.dedent("""
 
 def test_reader_keeps_answering_during_a_build(private_home):
     settings = get_settings()
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(settings.warehouse_path), "25"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(settings.warehouse_path), "25"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert reader.stdout.readline().strip() == "ready"
     summary = run_refresh(force=True)  # rebuild and publish while the reader holds the old file
     out, err = reader.communicate(timeout=120)

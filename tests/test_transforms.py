@@ -40,20 +40,27 @@ def test_projection_sums_merges_and_splits_by_ratio():
             t(from_year, to_year, cod_from, cod_to, typemodif, ratio, ratio_origin)""",
     )
     run_model(con, MODELS["int_commune_population_projected"])
-    got = dict(con.sql("SELECT codgeo, pop FROM int_commune_population_projected "
-                       "WHERE census_year = 2006 AND geo_year = 2010").fetchall())
+    got = dict(
+        con.sql(
+            "SELECT codgeo, pop FROM int_commune_population_projected WHERE census_year = 2006 AND geo_year = 2010"
+        ).fetchall()
+    )
     assert got == {"A": 150, "C": 150, "D": 50}
     # census 2007 in geography 2010: A=160, C=210×0.75=157.5, D=52.5; flagged estimated (a split was applied)
-    rows = con.sql("SELECT codgeo, pop, estimated FROM int_commune_population_projected "
-                   "WHERE census_year = 2007 AND geo_year = 2010 ORDER BY codgeo").fetchall()
+    rows = con.sql(
+        "SELECT codgeo, pop, estimated FROM int_commune_population_projected "
+        "WHERE census_year = 2007 AND geo_year = 2010 ORDER BY codgeo"
+    ).fetchall()
     assert rows == [("A", 160, False), ("C", 157.5, True), ("D", 52.5, True)]
 
 
 def test_passage_ratios_recomputed_when_they_do_not_sum_to_one(tmp_path):
     # X restored into X and Y with ratio 1 on both (sum 2): shares follow the target populations 30 / (30 + 10).
     # M1 and M2 merged into M with ratio 0.5 each (sum 0.5 per old commune): a single target takes everything.
-    con = _con(stg_commune_population="""SELECT * FROM (VALUES (2023, 2021, 'X', 30), (2023, 2021, 'Y', 10),
-                                         (2023, 2021, 'M', 80)) t(geo_year, census_year, codgeo, pop)""")
+    con = _con(
+        stg_commune_population="""SELECT * FROM (VALUES (2023, 2021, 'X', 30), (2023, 2021, 'Y', 10),
+                                         (2023, 2021, 'M', 80)) t(geo_year, census_year, codgeo, pop)"""
+    )
     con.execute(f"""COPY (SELECT * FROM (VALUES (2022, 2023, 'X', 'X', '01/01/2023', 'f', 1.0),
                                               (2022, 2023, 'X', 'Y', '01/01/2023', 'f', 1.0),
                                               (2022, 2023, 'M1', 'M', '01/01/2023', 'f', 0.5),
@@ -62,7 +69,8 @@ def test_passage_ratios_recomputed_when_they_do_not_sum_to_one(tmp_path):
                    TO '{tmp_path}/insee_cog_passage.parquet' (FORMAT parquet)""")
     run_model(con, MODELS["stg_commune_passage"], validated_dir=tmp_path)
 
-    got = {(a, b): (r, o) for a, b, r, o in con.sql("SELECT cod_from, cod_to, ratio, ratio_origin FROM stg_commune_passage").fetchall()}
+    rows = con.sql("SELECT cod_from, cod_to, ratio, ratio_origin FROM stg_commune_passage").fetchall()
+    got = {(a, b): (r, o) for a, b, r, o in rows}
     assert got[("X", "X")] == (pytest.approx(0.75), "recomputed")
     assert got[("X", "Y")] == (pytest.approx(0.25), "recomputed")
     assert got[("M1", "M")] == (1.0, "recomputed")
@@ -79,7 +87,8 @@ def test_variation_rates_both_conventions():
     )
     run_model(con, MODELS["int_population_variation"])
     period, variation, compound, linear = con.sql(
-        "SELECT period, variation, rate_compound_pct, rate_linear_pct FROM int_population_variation").fetchall()[0]
+        "SELECT period, variation, rate_compound_pct, rate_linear_pct FROM int_population_variation"
+    ).fetchall()[0]
     assert period == "1999-2001" and variation == 21
     assert math.isclose(compound, 10.0, abs_tol=1e-9)
     assert math.isclose(linear, 10.5, abs_tol=1e-9)

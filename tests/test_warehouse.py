@@ -20,8 +20,11 @@ def raw_membership() -> pd.DataFrame:
 
 
 def _pop(con, level, code, geo_year, period):
-    rows = con.execute("SELECT value FROM indicator_values WHERE indicator_id = 'population' AND level = ? "
-                       "AND code = ? AND geo_year = ? AND period = ?", [level, code, geo_year, period]).fetchall()
+    rows = con.execute(
+        "SELECT value FROM indicator_values WHERE indicator_id = 'population' AND level = ? "
+        "AND code = ? AND geo_year = ? AND period = ?",
+        [level, code, geo_year, period],
+    ).fetchall()
     assert len(rows) == 1, (level, code, geo_year, period, rows)
     return rows[0][0]
 
@@ -29,7 +32,8 @@ def _pop(con, level, code, geo_year, period):
 def test_2009_population_by_arrondissement_and_region_in_2011_geography(warehouse, raw_population, raw_membership):
     # Independent: pandas sum of the raw COG-2011 commune populations (= census 2009) over the raw membership.
     merged = raw_population[raw_population.cog_year == 2011].merge(
-        raw_membership[raw_membership.cog_year == 2011].drop_duplicates(["codgeo"]), on="codgeo")
+        raw_membership[raw_membership.cog_year == 2011].drop_duplicates(["codgeo"]), on="codgeo"
+    )
     for arr in ("622", "627", "593", "596"):
         assert _pop(warehouse, "arrondissement", arr, 2011, "2009") == merged.loc[merged.arr == arr, "pop"].sum()
     assert _pop(warehouse, "region", "31", 2011, "2009") == merged.loc[merged.reg == "31", "pop"].sum()
@@ -44,7 +48,9 @@ def test_old_censuses_projected_onto_2011_keep_the_national_total(warehouse, raw
     native_total = raw_population.loc[raw_population.cog_year == census, "pop"].sum()
     projected = warehouse.execute(
         "SELECT sum(value) FROM indicator_values WHERE indicator_id = 'population' AND level = 'commune' "
-        "AND geo_year = 2011 AND period = ?", [str(census)]).fetchall()[0][0]
+        "AND geo_year = 2011 AND period = ?",
+        [str(census)],
+    ).fetchall()[0][0]
     assert round(projected) == native_total
 
 
@@ -53,8 +59,9 @@ def test_lomme_follows_its_merger_into_lille(warehouse, raw_population):
     # counts both under Lille, and Lomme no longer exists there.
     raw_1999 = raw_population[raw_population.cog_year == 1999].set_index("codgeo")["pop"]
     assert _pop(warehouse, "commune", "59350", 2011, "1999") == raw_1999["59350"] + raw_1999["59355"]
-    assert not warehouse.execute("SELECT 1 FROM indicator_values WHERE level = 'commune' AND code = '59355' "
-                                 "AND geo_year = 2011").fetchall()
+    assert not warehouse.execute(
+        "SELECT 1 FROM indicator_values WHERE level = 'commune' AND code = '59355' AND geo_year = 2011"
+    ).fetchall()
 
 
 def test_every_level_has_population_for_every_vintage(warehouse, raw_membership, raw_population):
@@ -62,7 +69,8 @@ def test_every_level_has_population_for_every_vintage(warehouse, raw_membership,
     # population before its first census, COG 2014 = RP 2012: a real gap, not a pipeline loss).
     got = warehouse.execute(
         "SELECT level, geo_year, count(DISTINCT code) FROM indicator_values WHERE indicator_id = 'population' "
-        "AND period = CAST(geo_year - 2 AS VARCHAR) GROUP BY ALL").fetchall()
+        "AND period = CAST(geo_year - 2 AS VARCHAR) GROUP BY ALL"
+    ).fetchall()
     got = {(level, year): n for level, year, n in got}
     for year in range(2008, 2025):
         counted = raw_population.loc[(raw_population.cog_year == year) & raw_population["pop"].notna(), "codgeo"]
@@ -83,7 +91,8 @@ def test_every_level_has_population_for_every_vintage(warehouse, raw_membership,
 def test_rates_are_published_in_both_conventions(warehouse):
     rows = warehouse.execute(
         "SELECT indicator_id, value, numerator, denominator FROM indicator_values WHERE level = 'arrondissement' "
-        "AND code = '627' AND geo_year = 2011 AND period = '1999-2009' ORDER BY indicator_id").fetchall()
+        "AND code = '627' AND geo_year = 2011 AND period = '1999-2009' ORDER BY indicator_id"
+    ).fetchall()
     by_id = {r[0]: r[1:] for r in rows}
     value, p1, p0 = by_id["taux_variation_annuel_moyen_compose"]
     assert value == pytest.approx(((p1 / p0) ** (1 / 10) - 1) * 100)
@@ -92,26 +101,41 @@ def test_rates_are_published_in_both_conventions(warehouse):
 
 
 def test_territories_cover_indicator_codes_and_everything_is_commented(warehouse):
-    assert warehouse.sql("SELECT count(*) FROM (SELECT DISTINCT level, code, geo_year FROM indicator_values) "
-                         "ANTI JOIN territories USING (level, code, geo_year)").fetchall()[0][0] == 0
-    label = warehouse.sql("SELECT label FROM territories WHERE level = 'epci' AND code = '246200141' "
-                          "AND geo_year = 2011").fetchall()
+    assert (
+        warehouse.sql(
+            "SELECT count(*) FROM (SELECT DISTINCT level, code, geo_year FROM indicator_values) "
+            "ANTI JOIN territories USING (level, code, geo_year)"
+        ).fetchall()[0][0]
+        == 0
+    )
+    label = warehouse.sql(
+        "SELECT label FROM territories WHERE level = 'epci' AND code = '246200141' AND geo_year = 2011"
+    ).fetchall()
     assert label and "Artois" in label[0][0]
-    uncommented = warehouse.sql("SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = "
-                                "current_database() AND schema_name = 'main' AND comment IS NULL").fetchall()
+    uncommented = warehouse.sql(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = "
+        "current_database() AND schema_name = 'main' AND comment IS NULL"
+    ).fetchall()
     assert uncommented == []
-    assert warehouse.sql("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-                         "AND comment IS NULL").fetchall()[0][0] == 0
+    assert (
+        warehouse.sql(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND comment IS NULL"
+        ).fetchall()[0][0]
+        == 0
+    )
     ids = {r[0] for r in warehouse.sql("SELECT id FROM indicator_catalogue").fetchall()}
     assert {"population", "taux_variation_annuel_moyen_compose", "taux_variation_annuel_moyen_lineaire"} <= ids
 
 
 def test_cross_source_differences_are_listed(warehouse):
     # INSEE vs DGCL commune → EPCI: for Nord (59) and Pas-de-Calais (62) the two agree in every year.
-    n = warehouse.sql("SELECT count(*) FROM check_epci_insee_vs_dgcl WHERE left(codgeo, 2) IN ('59', '62')"
-                      ).fetchall()[0][0]
+    n = warehouse.sql("SELECT count(*) FROM check_epci_insee_vs_dgcl WHERE left(codgeo, 2) IN ('59', '62')").fetchall()[
+        0
+    ][0]
     assert n == 0
     # DGCL 2012 legal populations = census 2009 = INSEE COG 2011, commune by commune, for the Bassin minier.
-    diff = warehouse.sql("SELECT count(*) FROM check_dgcl_population_vs_census WHERE year = 2012 "
-                         "AND left(codgeo, 2) IN ('59', '62') AND NOT equal").fetchall()[0][0]
+    diff = warehouse.sql(
+        "SELECT count(*) FROM check_dgcl_population_vs_census WHERE year = 2012 "
+        "AND left(codgeo, 2) IN ('59', '62') AND NOT equal"
+    ).fetchall()[0][0]
     assert diff == 0

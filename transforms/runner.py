@@ -68,9 +68,7 @@ def order(models: dict[str, Model]) -> list[Model]:
     return [models[name] for name in TopologicalSorter(graph).static_order()]
 
 
-def load_config(
-    con: duckdb.DuckDBPyConnection, sources: pd.DataFrame, config_path: Path = CONFIG_PATH
-) -> None:
+def load_config(con: duckdb.DuckDBPyConnection, sources: pd.DataFrame, config_path: Path = CONFIG_PATH) -> None:
     """Configuration → cfg_* tables the models join to. `sources`: source_id, sha256, … of the validated files."""
     cfg = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     groupings = pd.DataFrame(
@@ -116,8 +114,13 @@ def run(con: duckdb.DuckDBPyConnection, validated_dir: Path, log=print) -> list[
     for model in order(discover()):
         started = time.perf_counter()
         rows = run_model(con, model, validated_dir)
-        record = {"model": model.name, "layer": model.layer, "kind": "view" if model.is_view else "table",
-                  "rows": rows, "seconds": round(time.perf_counter() - started, 3)}
+        record = {
+            "model": model.name,
+            "layer": model.layer,
+            "kind": "view" if model.is_view else "table",
+            "rows": rows,
+            "seconds": round(time.perf_counter() - started, 3),
+        }
         log(f"  {model.layer:<12} {model.name:<36} {rows:>10,} rows  {record['seconds']:.2f}s")
         done.append(record)
     return done

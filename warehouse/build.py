@@ -68,9 +68,7 @@ def audit(con: duckdb.DuckDBPyConnection) -> list[str]:
         if n_dup:
             problems.append(f"{table}: {n_dup} duplicate key(s) {keys}")
     levels = ", ".join(f"'{lv}'" for lv in LEVELS)
-    bad_levels = con.sql(
-        f"SELECT DISTINCT level FROM indicator_values WHERE level NOT IN ({levels})"
-    ).fetchall()
+    bad_levels = con.sql(f"SELECT DISTINCT level FROM indicator_values WHERE level NOT IN ({levels})").fetchall()
     if bad_levels:
         problems.append(f"indicator_values: unknown level(s) {[r[0] for r in bad_levels]}")
     orphans = con.sql(
@@ -95,9 +93,9 @@ def document(con: duckdb.DuckDBPyConnection, models: dict[str, runner.Model]) ->
     columns = yaml.safe_load(COLUMNS_PATH.read_text(encoding="utf-8"))
     catalogue = load_catalogue()
     described = {
-        "indicator_catalogue": "One row per indicator: definition, formula, unit, precision (transforms/indicators.yml).",
+        "indicator_catalogue": "One row per indicator: definition, formula, unit, precision (indicators.yml).",
         "data_dictionary": "One row per published column: table, column, type, description.",
-        "cfg_groupings": "One row per named grouping of territories (transforms/config.yml).",
+        "cfg_groupings": "One row per named grouping of territories (config.yml).",
         "cfg_grouping_members": "One row per member territory of a named grouping.",
         "cfg_variation_periods": "One row per census interval over which variations and rates are computed.",
         "cfg_sources": "One row per source in this build: content sha256, files, validation time.",
@@ -132,7 +130,8 @@ def document(con: duckdb.DuckDBPyConnection, models: dict[str, runner.Model]) ->
         "data_type VARCHAR, description VARCHAR, kind VARCHAR)"
     )
     objects = con.sql(
-        "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_catalog = current_database()"
+        "SELECT table_name, table_type FROM information_schema.tables "
+        "WHERE table_schema = 'main' AND table_catalog = current_database()"
     ).fetchall()
     missing = []
     for table, table_type in objects:
@@ -155,9 +154,7 @@ def document(con: duckdb.DuckDBPyConnection, models: dict[str, runner.Model]) ->
                 [table, column, dtype, columns[column], kind.lower()],
             )
     if missing:
-        raise AuditError(
-            f"undocumented objects (add them to warehouse/columns.yml or the model header): {missing}"
-        )
+        raise AuditError(f"undocumented objects (add them to warehouse/columns.yml or the model header): {missing}")
 
 
 def build(final_path: Path, validated_dir: Path, sources: pd.DataFrame, log=print) -> BuildResult:

@@ -9,9 +9,7 @@ import duckdb
 OFFLINE = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
 
-def connect(
-    path: Path | str, read_only: bool = False, memory_limit: str = "8GB"
-) -> duckdb.DuckDBPyConnection:
+def connect(path: Path | str, read_only: bool = False, memory_limit: str = "8GB") -> duckdb.DuckDBPyConnection:
     config = {**OFFLINE, "memory_limit": memory_limit}
     return duckdb.connect(str(path), read_only=read_only, config=config)
 
