@@ -22,13 +22,13 @@ from expectations.runner import RuleResult, ValidationReport, validate, write_re
 from sources.errors import FetchError, SourceError
 from sources.fetch import combined_sha256, fetch
 from sources.registry import SOURCES, SourceSpec
-from sources.settings import Settings
+from sources.settings import Settings, configured_origins
 
 
 @dataclass
 class SourceOutcome:
     source_id: str
-    status: str  # unchanged | validated | quarantined
+    status: str  # unchanged | validated | quarantined | not_configured
     sha256: str | None = None
     rows: int | None = None
     seconds: float = 0.0
@@ -36,6 +36,7 @@ class SourceOutcome:
     notes: list[str] = field(default_factory=list)  # normalisations applied by the parser
     warnings: list[str] = field(default_factory=list)  # rules of severity warning that did not hold
     report: str | None = None
+    changed: bool = False  # the published content of this source changes: the warehouse must be rebuilt
 
 
 def last_good(settings: Settings, source_id: str) -> dict | None:
@@ -75,13 +76,50 @@ def _error_report(spec: SourceSpec, files: list[str], sha: str, exc: SourceError
     return ValidationReport(spec.id, failing, sha, [result], 0.0)
 
 
+def _not_configured(settings: Settings, spec: SourceSpec, started: float) -> SourceOutcome:
+    """No file bundled or configured: publish the empty schema so that the models run, and say so."""
+    message = (
+        f"{spec.id}: no file bundled or configured (add it to origins.yml); indicators that need it are "
+        "reported as not computable"
+    )
+    previous = last_good(settings, spec.id)
+    if previous is None or previous["sha256"] != "not_configured":
+        table = pa.Table.from_pandas(spec.empty(), preserve_index=False)
+        _atomic_write_bytes(settings.validated_dir / f"{spec.id}.parquet", lambda p: pq.write_table(table, p))
+        meta = {
+            "source_id": spec.id,
+            "sha256": "not_configured",
+            "rows": 0,
+            "files": [],
+            "validated_at": datetime.now(UTC).isoformat(),
+            "notes": [message],
+            "warnings": [],
+        }
+        _atomic_write_bytes(
+            settings.validated_dir / f"{spec.id}.json",
+            lambda p: p.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8"),
+        )
+        changed = True  # e.g. a file was removed from the configuration
+    else:
+        changed = False
+    return SourceOutcome(
+        spec.id, "not_configured", "not_configured", 0, time.perf_counter() - started, notes=[message], changed=changed
+    )
+
+
 def refresh_source(
     settings: Settings, source_id: str, origins: list[str] | None = None, force: bool = False
 ) -> SourceOutcome:
     """Bring one source up to date. Never raises for bad input: a bad content is quarantined and reported."""
     started = time.perf_counter()
     spec = SOURCES[source_id]
-    origins = origins or [str(p) for p in spec.bundled_paths(settings.data_dir)]
+    origins = (
+        origins
+        or configured_origins(settings).get(source_id)
+        or [str(p) for p in spec.bundled_paths(settings.data_dir)]
+    )
+    if not origins:
+        return _not_configured(settings, spec, started)
     names = [Path(o).name for o in origins]
     try:
         landed = [fetch(spec.id, origin, settings.landing_dir) for origin in origins]

@@ -209,13 +209,106 @@ SUITES: dict[str, list[Batch]] = {
     ],
 }
 
+LEVELS = ["commune", "epci", "ze2010", "ze2020", "arrondissement", "departement", "region", "france_metro", "grouping"]
+
+SUITES["insee_rp_age"] = [
+    (
+        "rows",
+        lambda f: f,
+        [
+            gxe.ExpectColumnValuesToNotBeNull(column="codgeo", meta=_rule("territory_code_present")),
+            gxe.ExpectColumnValuesToBeInSet(
+                column="nivgeo",
+                value_set=["COM", "EPCI", "ARR", "DEP", "REG", "ZE2010", "ZE2020", "METRO"],
+                meta=_rule("known_nivgeo"),
+            ),
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=["nivgeo", "codgeo", "census_year", "band"], meta=_rule("one_count_per_territory_and_band")
+            ),
+            gxe.ExpectColumnValuesToBeBetween(column="count", min_value=0, meta=_rule("count_non_negative")),
+            gxe.ExpectColumnValuesToNotBeNull(column="count", meta=_rule("count_present")),
+            gxe.ExpectColumnValuesToBeBetween(column="age_min", min_value=0, max_value=120, meta=_rule("age_in_range")),
+        ],
+    ),
+]
+SUITES["insee_rp_historique"] = [
+    (
+        "rows",
+        lambda f: f,
+        [
+            gxe.ExpectColumnValuesToMatchRegex(column="codgeo", regex=COMMUNE, meta=_rule("commune_code_format")),
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=["codgeo", "variable"], meta=_rule("one_value_per_commune")
+            ),
+            gxe.ExpectColumnValuesToBeBetween(column="count", min_value=0, meta=_rule("count_non_negative")),
+            gxe.ExpectColumnValuesToNotBeNull(column="count", meta=_rule("count_present")),
+        ],
+    ),
+]
+SUITES["diagnostic"] = [
+    (
+        "rows",
+        lambda f: f,
+        [
+            gxe.ExpectColumnValuesToBeUnique(column="figure_id", meta=_rule("figure_id_unique")),
+            gxe.ExpectColumnValuesToNotBeNull(column="seed_lines", meta=_rule("seed_lines_present")),
+            gxe.ExpectColumnValuesToMatchRegex(
+                column="seed_lines",
+                regex=r"^\d+(?:-\d+)?(?:[,;] ?\d+(?:-\d+)?)*$",
+                mostly=0.95,
+                meta=_rule("seed_lines_format"),
+            ),
+            gxe.ExpectColumnValuesToBeBetween(
+                column="precision", min_value=0, max_value=6, meta=_rule("precision_range")
+            ),
+            gxe.ExpectTableRowCountToBeBetween(min_value=300, max_value=2000, meta=_rule("row_count_bounds")),
+        ],
+    ),
+]
+SUITES["diagnostic_crosswalk"] = [
+    (
+        "rows",
+        lambda f: f,
+        [
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=["table_id", "territory"], meta=_rule("one_mapping_per_printed_name")
+            ),
+            gxe.ExpectColumnValuesToBeInSet(column="level", value_set=LEVELS, meta=_rule("known_level")),
+            gxe.ExpectColumnValuesToNotBeNull(column="code", meta=_rule("code_present")),
+            gxe.ExpectColumnValuesToBeBetween(
+                column="geo_year", min_value=2008, max_value=2024, meta=_rule("known_vintage")
+            ),
+        ],
+    ),
+]
+
 # Cross-source checks run on the check_* tables of the freshly built warehouse (before publication). They
 # report disagreements between producers (severity warning): neither source is wrong by construction, and the
 # differences stay queryable in the check_* tables.
 CROSS_SOURCE: dict[str, str] = {
     "cross_epci_insee_vs_dgcl": "SELECT * FROM check_epci_insee_vs_dgcl",
     "cross_dgcl_population_vs_census": "SELECT * FROM check_dgcl_population_vs_census WHERE pop_insee IS NOT NULL",
+    "cross_age_counts_vs_population": "SELECT * FROM check_age_counts_vs_population",
 }
+SUITES["cross_age_counts_vs_population"] = [
+    (
+        "shares",
+        lambda f: f,
+        [
+            gxe.ExpectColumnValuesToBeInSet(
+                column=column,
+                value_set=[True],
+                severity="warning",
+                meta=_rule(
+                    f"{column}_share",
+                    "age counts against the real population of the same territory and census; "
+                    "bounds in transforms/config.yml, rows in check_age_counts_vs_population",
+                ),
+            )
+            for column in ("under_20_plausible", "over_60_plausible", "from_20_to_59_plausible")
+        ],
+    ),
+]
 SUITES["cross_epci_insee_vs_dgcl"] = [
     (
         "differences",

@@ -7,6 +7,7 @@ Tasks receive and return paths, ids and small records — never DataFrames or co
 from __future__ import annotations
 
 import fcntl
+import json
 import time
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -19,10 +20,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from expectations import cross_source
 from expectations.gate import last_good, refresh_source
+from reports import reproduction
 from sources.registry import SOURCES
 from sources.settings import Settings, get_settings
 from warehouse import build as wh
-from warehouse.db import connect
 
 
 @contextmanager
@@ -72,20 +73,36 @@ def sources_frame(settings: Settings) -> pd.DataFrame:
 def build_task() -> dict:
     settings = get_settings()
     logger = _logger()
-    result = wh.build(
-        settings.warehouse_path, settings.validated_dir, sources_frame(settings), log=lambda m: logger.info(m)
-    )
-    con = connect(result.tmp_path, read_only=True)
-    try:
-        checks = cross_source.run(con, settings.store_dir / "checks")
-    finally:
-        con.close()
+    sources = sources_frame(settings)
+    steps = {
+        "checks": lambda con: cross_source.run(con, settings.store_dir / "checks"),
+        "reproduction": lambda con: reproduction.run(con, settings.validated_dir),
+    }
+    result = wh.build(settings.warehouse_path, settings.validated_dir, sources, log=logger.info, steps=steps)
     wh.publish(result.tmp_path, settings.warehouse_path)
+    published = {s["source_id"]: s["sha256"] for s in sources.to_dict("records")}
+    (settings.store_dir / "published.json").write_text(json.dumps(published, indent=1), encoding="utf-8")
     return {
         "models": result.models,
         "seconds": round(result.seconds, 2),
-        "checks": [{"check": r.source_id, "warnings": [w.describe(r.files[0]) for w in r.warnings]} for r in checks],
+        "checks": [
+            {"check": r.source_id, "warnings": [w.describe(r.files[0]) for w in r.warnings]}
+            for r in result.steps["checks"]
+        ],
+        "reproduction": result.steps["reproduction"],
     }
+
+
+def stale_sources(settings: Settings) -> list[str]:
+    """Sources whose last good content differs from the one in the published warehouse."""
+    path = settings.store_dir / "published.json"
+    published = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    stale = []
+    for source_id in SOURCES:
+        meta = last_good(settings, source_id)
+        if meta and published.get(source_id) != meta["sha256"]:
+            stale.append(source_id)
+    return stale
 
 
 def run_refresh(source_ids: list[str] | None = None, force: bool = False) -> dict:
@@ -101,8 +118,8 @@ def run_refresh(source_ids: list[str] | None = None, force: bool = False) -> dic
             outcomes = [f.result() for f in [refresh_source_task.submit(i, force) for i in ids]]
         else:  # plain call (tests, `nightly_refresh.fn`): no engine
             outcomes = [refresh_source_task.fn(i, force) for i in ids]
-        changed = [o["source_id"] for o in outcomes if o["status"] == "validated"]
-        summary = {"sources": outcomes, "built": False, "build": None}
+        changed = stale_sources(settings)
+        summary = {"sources": outcomes, "built": False, "build": None, "changed": changed}
         if changed or force or not settings.warehouse_path.exists():
             summary["build"] = build_task() if FlowRunContext.get() else build_task.fn()
             summary["built"] = True

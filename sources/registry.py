@@ -10,7 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sources import dgcl_epci, insee_cog, insee_population
+import pandas as pd
+
+from sources import dgcl_epci, diagnostic, insee_cog, insee_population, insee_rp
 from sources.parsing import Parsed
 
 ODBL = "ODbL 1.0 (contents DbCL 1.0)"
@@ -32,6 +34,9 @@ class SourceSpec:
     attribution: str
     parser: Callable[[list[Path]], Parsed]
     layout: str  # official layout version the parser knows
+    # For a source with nothing bundled: the empty frame (schema) used until an origin is configured.
+    empty: Callable[[], pd.DataFrame] | None = None
+    role: str = "input"  # input (transforms read it) | reference (only the reproduction step reads it)
 
     def bundled_paths(self, data_dir: Path) -> list[Path]:
         return [data_dir / p for p in self.bundled]
@@ -99,6 +104,70 @@ SOURCES: dict[str, SourceSpec] = {
             attribution="DGCL, Liste et composition des EPCI (republished by Etalab, geohisto)",
             parser=dgcl_epci.parse,
             layout="DGCL semicolon CSV, columns vary by year (see sources/dgcl_epci.py)",
+        ),
+        SourceSpec(
+            id="insee_rp_age",
+            producer="INSEE",
+            product="Recensement 2009, population par tranche d'âge (moins de 20 ans, 60 ans et plus)",
+            product_page="https://www.insee.fr/fr/statistiques/2044765",
+            official_urls=("https://www.recensement.insee.fr/telechargement/bases-chiffres-cles/BTX_CC_POP_2009.zip",),
+            bundled=("insee_rp/rp2009_age_epci_extract_diagnostic.csv",),
+            licence="Licence Ouverte (INSEE); extract of counts printed in the diagnostic partagé (2013)",
+            attribution="Insee, RP 2009, as printed in the diagnostic partagé du Bassin minier (2013), table 1",
+            parser=insee_rp.parse_age_bands,
+            layout="INSEE wide age bands Pyy_POPaabb / Pyy_POPaaP, optional NIVGEO (see sources/insee_rp.py)",
+        ),
+        SourceSpec(
+            id="insee_rp_historique",
+            producer="INSEE",
+            product="Séries historiques du recensement: naissances et décès entre recensements, par commune",
+            product_page="https://www.insee.fr/fr/statistiques/2522602",
+            official_urls=("https://www.insee.fr/fr/statistiques/fichier/2522602/base-cc-serie-historique-2009.zip",),
+            bundled=(),
+            licence="Licence Ouverte (INSEE)",
+            attribution="Insee, RP et état civil, séries historiques",
+            parser=insee_rp.parse_series_historiques,
+            layout="INSEE base-cc-serie-historique: CODGEO, NAISyyyy, DECEyyyy (see sources/insee_rp.py)",
+            empty=insee_rp.empty_series_historiques,
+        ),
+        SourceSpec(
+            id="diagnostic",
+            producer="Conférence Permanente du Bassin Minier Nord-Pas-de-Calais",
+            product="Livre Blanc Acte II, diagnostic partagé (décembre 2013): tables and prose figures",
+            product_page="(printed document; text in the project's seed)",
+            official_urls=(),
+            bundled=tuple(
+                f"diagnostic/{n}"
+                for n in (
+                    "t1_jeunesse_epci_2009.csv",
+                    "t2_population_arrondissements_1999_2009.csv",
+                    "t3_demographie_epci_1990_2009.csv",
+                    "t4_emploi_salarie_prive_ze_2008_2012.csv",
+                    "t5_diplomes_ze_1999_2009.csv",
+                    "t6_navettes_ze_1999_2006.csv",
+                    "t7_mortalite_evitable_soins_1982_2007.csv",
+                    "t9_demence_65plus_2000_2030.csv",
+                    "prose_figures.csv",
+                )
+            ),
+            licence="published document, figures quoted as reference",
+            attribution="CPBM, diagnostic partagé du Bassin minier (2013)",
+            parser=diagnostic.parse,
+            layout="one CSV per printed table + prose_figures.csv (sources/data/diagnostic/README.md)",
+            role="reference",
+        ),
+        SourceSpec(
+            id="diagnostic_crosswalk",
+            producer="observatoire (hand-made mapping)",
+            product="Printed territory names of the diagnostic → (level, code, geo_year)",
+            product_page="sources/data/diagnostic/crosswalk_territories.csv",
+            official_urls=(),
+            bundled=("diagnostic/crosswalk_territories.csv",),
+            licence="MIT (project)",
+            attribution="",
+            parser=diagnostic.parse_crosswalk,
+            layout="table_id, territory, level, code, geo_year, note",
+            role="reference",
         ),
     ]
 }

@@ -14,6 +14,8 @@ class Settings:
     data_dir: Path  # bundled official files (read-only)
     home: Path  # working state: landing/, warehouse/
 
+    origins_path: Path | None = None  # YAML: source id → list of paths or URLs replacing the bundled files
+
     @property
     def landing_dir(self) -> Path:
         return self.home / "landing"
@@ -44,4 +46,15 @@ def get_settings() -> Settings:
     return Settings(
         data_dir=Path(os.environ.get("OBSERVATOIRE_DATA_DIR", PROJECT_ROOT / "sources" / "data")),
         home=Path(os.environ.get("OBSERVATOIRE_HOME", PROJECT_ROOT)),
+        origins_path=Path(os.environ.get("OBSERVATOIRE_ORIGINS", PROJECT_ROOT / "origins.yml")),
     )
+
+
+def configured_origins(settings: Settings) -> dict[str, list[str]]:
+    """Origins configured for sources (see origins.example.yml); empty when no file is there."""
+    import yaml
+
+    if settings.origins_path is None or not settings.origins_path.exists():
+        return {}
+    data = yaml.safe_load(settings.origins_path.read_text(encoding="utf-8")) or {}
+    return {k: [str(v) for v in (vs if isinstance(vs, list) else [vs])] for k, vs in data.items()}

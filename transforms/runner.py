@@ -19,7 +19,13 @@ import yaml
 
 SQL_DIR = Path(__file__).parent / "sql"
 CONFIG_PATH = Path(__file__).parent / "config.yml"
-CONFIG_TABLES = ("cfg_groupings", "cfg_grouping_members", "cfg_variation_periods", "cfg_sources")
+CONFIG_TABLES = (
+    "cfg_groupings",
+    "cfg_grouping_members",
+    "cfg_variation_periods",
+    "cfg_sources",
+    "cfg_age_plausibility",
+)
 
 
 @dataclass(frozen=True)
@@ -85,10 +91,14 @@ def load_config(con: duckdb.DuckDBPyConnection, sources: pd.DataFrame, config_pa
         ]
     )
     periods = pd.DataFrame(cfg["variation_periods"], columns=["from_census", "to_census"])
+    plausibility = pd.DataFrame(
+        [{"age_group": k, "min_share": v[0], "max_share": v[1]} for k, v in cfg["age_plausibility"].items()]
+    )
     for name, frame in (
         ("cfg_groupings", groupings),
         ("cfg_grouping_members", members),
         ("cfg_variation_periods", periods),
+        ("cfg_age_plausibility", plausibility),
         ("cfg_sources", sources),
     ):
         con.register("_frame", frame)

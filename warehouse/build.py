@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -47,6 +48,7 @@ class BuildResult:
     tmp_path: Path
     models: list[dict]
     seconds: float
+    steps: dict = field(default_factory=dict)  # what each extra step returned, by name
 
 
 def load_catalogue() -> dict:
@@ -99,6 +101,10 @@ def document(con: duckdb.DuckDBPyConnection, models: dict[str, runner.Model]) ->
         "cfg_grouping_members": "One row per member territory of a named grouping.",
         "cfg_variation_periods": "One row per census interval over which variations and rates are computed.",
         "cfg_sources": "One row per source in this build: content sha256, files, validation time.",
+        "cfg_age_plausibility": "One row per age group: plausible share of the population (config.yml).",
+        "published_figures": "One row per figure printed in the diagnostic partagé (2013): reference data only.",
+        "diagnostic_crosswalk": "One row per printed territory name: its level, code and geography vintage.",
+        "reproduction": "One row per published figure: computed value, difference, status and explanation.",
     }
     cat = pd.DataFrame(
         [
@@ -157,8 +163,18 @@ def document(con: duckdb.DuckDBPyConnection, models: dict[str, runner.Model]) ->
         raise AuditError(f"undocumented objects (add them to warehouse/columns.yml or the model header): {missing}")
 
 
-def build(final_path: Path, validated_dir: Path, sources: pd.DataFrame, log=print) -> BuildResult:
-    """Create the full warehouse in `<final_path>.tmp` and audit it; nothing published yet."""
+def build(
+    final_path: Path,
+    validated_dir: Path,
+    sources: pd.DataFrame,
+    log=print,
+    steps: dict[str, Callable[[duckdb.DuckDBPyConnection], object]] | None = None,
+) -> BuildResult:
+    """Create the full warehouse in `<final_path>.tmp` and audit it; nothing published yet.
+
+    `steps` run after the models, before documentation (cross-source checks, the reproduction of published
+    figures): they may add tables, which are then documented like the models'.
+    """
     started = time.perf_counter()
     tmp = final_path.with_name(final_path.name + ".tmp")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
@@ -171,6 +187,7 @@ def build(final_path: Path, validated_dir: Path, sources: pd.DataFrame, log=prin
         models = runner.discover()
         if problems := audit(con):
             raise AuditError("audit failed: " + "; ".join(problems))
+        done = {name: step(con) for name, step in (steps or {}).items()}
         document(con, models)
         con.execute("CHECKPOINT")
     except BaseException:
@@ -178,7 +195,7 @@ def build(final_path: Path, validated_dir: Path, sources: pd.DataFrame, log=prin
         tmp.unlink(missing_ok=True)
         raise
     con.close()
-    return BuildResult(tmp, records, time.perf_counter() - started)
+    return BuildResult(tmp, records, time.perf_counter() - started, done)
 
 
 def publish(tmp: Path, final_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Reproduction of the diagnostic's published figures, the report, the exports."""

@@ -1,0 +1,143 @@
+"""The diagnostic partagé (Conférence Permanente du Bassin Minier, December 2013): its published figures.
+
+Reference data only: transforms never read them; the reproduction step compares the warehouse against them.
+Layout: one CSV per printed table (`tN_*.csv`: one row per printed row, one column per printed column, the unit
+in the column name, `seed_lines` pointing into the document's text) and `prose_figures.csv` (one row per figure
+quoted in the text). Values are read as text so that the printed precision (decimals) is kept.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+
+from sources.errors import SourceError
+from sources.parsing import Parsed, require_columns
+
+SOURCE_ID = "diagnostic"
+TABLE_FILE = re.compile(r"^(t\d+)_.*\.csv$")
+ROW_COLUMNS = {
+    "territory",
+    "territory_type",
+    "seed_lines",
+    "natalite_printed_with_decimal",
+    "bloc_imprime",
+    "groupe_imprime",
+}
+PERIOD = re.compile(r"_(\d{4})_(\d{4})(?:_pct|_pts|_pour_mille)?$|_(\d{4})(?:_pct|_pts|_pour_mille)?$")
+PROSE_REQUIRED = ["figure_id", "seed_lines", "territory", "territory_type", "indicator", "value", "unit", "period"]
+
+
+def slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")
+
+
+def decimals(text: str) -> int:
+    """Decimals as printed: '0.17' → 2, '14' → 0, '-5.3' → 1."""
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def period_of(column: str) -> str | None:
+    match = PERIOD.search(column)
+    if not match:
+        return None
+    return f"{match.group(1)}-{match.group(2)}" if match.group(1) else match.group(3)
+
+
+def _table(path: Path) -> pd.DataFrame:
+    table_id = TABLE_FILE.match(path.name).group(1)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    require_columns(SOURCE_ID, path.name, list(frame.columns), ["territory", "seed_lines"])
+    rows = []
+    for line, record in enumerate(frame.to_dict("records"), start=2):
+        for column, text in record.items():
+            if column in ROW_COLUMNS or text == "":
+                continue
+            try:
+                value = float(text)
+            except ValueError as exc:
+                raise SourceError(SOURCE_ID, path.name, "numeric_value", f"column {column}: {text!r}", [line]) from exc
+            precision = decimals(text)
+            if column.startswith("taux_natalite") and record.get("natalite_printed_with_decimal") == "False":
+                precision = 0  # printed « 14 » where the other rows print « 13,4 »
+            rows.append(
+                {
+                    "figure_id": f"{table_id}.{slug(record['territory'])}.{column}",
+                    "table_id": table_id,
+                    "seed_lines": record["seed_lines"],
+                    "territory": record["territory"],
+                    "territory_type": record.get("territory_type"),
+                    "indicator": column,
+                    "period": period_of(column),
+                    "value": value,
+                    "value_max": None,
+                    "value_text": text,
+                    "precision": precision,
+                    "unit": "%"
+                    if column.endswith("_pct")
+                    else "pts"
+                    if column.endswith("_pts")
+                    else "‰"
+                    if column.endswith("_pour_mille")
+                    else None,
+                    "note": None,
+                    "theme": None,
+                    "source_file": path.name,
+                    "source_line": line,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _prose(path: Path) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    require_columns(SOURCE_ID, path.name, list(frame.columns), PROSE_REQUIRED)
+    frame = frame.assign(source_line=range(2, len(frame) + 2))
+    text = frame["value"].str.replace(r"\.0$", "", regex=True)  # the CSV writes 1200000 as 1200000.0
+    return pd.DataFrame(
+        {
+            "figure_id": frame["figure_id"],
+            "table_id": "prose",
+            "seed_lines": frame["seed_lines"],
+            "territory": frame["territory"],
+            "territory_type": frame["territory_type"],
+            "indicator": frame["indicator"],
+            "period": frame["period"],
+            "value": pd.to_numeric(frame["value"].replace("", None)),
+            "value_max": pd.to_numeric(frame["value_max"].replace("", None)),
+            "value_text": frame["value"],
+            "precision": text.map(lambda t: decimals(t) if t else None),
+            "unit": frame["unit"],
+            "note": frame["note"],
+            "theme": frame["theme"],
+            "source_file": path.name,
+            "source_line": frame["source_line"],
+        }
+    )
+
+
+def parse(paths: list[Path]) -> Parsed:
+    frames = []
+    for path in sorted(paths, key=lambda p: p.name):
+        if path.name == "prose_figures.csv":
+            frames.append(_prose(path))
+        elif TABLE_FILE.match(path.name):
+            frames.append(_table(path))
+    frame = pd.concat(frames, ignore_index=True)
+    frame["precision"] = frame["precision"].astype("Int64")
+    frame.index = frame.index + 1
+    return Parsed(frame, [f"{len(frame)} published figures from {len(frames)} file(s)"])
+
+
+def parse_crosswalk(paths: list[Path]) -> Parsed:
+    frame = pd.read_csv(paths[0], dtype=str, keep_default_na=False)
+    require_columns(
+        "diagnostic_crosswalk", paths[0].name, list(frame.columns), ["territory", "level", "code", "geo_year", "note"]
+    )
+    frame["geo_year"] = frame["geo_year"].astype(int)
+    frame.index = frame.index + 1
+    return Parsed(frame)

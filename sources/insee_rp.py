@@ -1,0 +1,164 @@
+"""INSEE census (recensement de la population) tables: age structure and the « séries historiques ».
+
+Official layouts read here (columns named as INSEE names them; `yy` = 2-digit census year):
+- age structure, « Évolution et structure de la population » / chiffres clés (e.g. BTX_CC_POP_2009, one row
+  per commune, `;`-separated or .xlsx): `CODGEO`, `LIBGEO`, `Pyy_POP` (population), then one column per age
+  band `Pyy_POPaabb` (ages aa to bb: `P09_POP0014`, `P09_POP1529` …) or open band `Pyy_POPaaP` (`P09_POP75P`).
+  Files at several levels carry `NIVGEO` (COM, EPCI, DEP, REG, METRO …); without it rows are communes.
+- séries historiques (base-cc-serie-historique): `CODGEO`, populations `Pyy_POP` / `Dyy_POP` and events between
+  two censuses `NAISyyyy` (births, e.g. `NAIS9909` = births 1999–2009) and `DECEyyyy` (deaths, `DECE9909`).
+INSEE publishes census Y in the geography of 1 January Y+2 (RP 2009 → COG 2011): `geo_year` = census year + 2.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from sources.errors import SourceError
+from sources.parsing import Parsed, require_columns
+
+AGE_BAND = re.compile(r"^P(\d{2})_POP(\d{2})(\d{2}|P)$")
+EVENTS = re.compile(r"^(NAIS|DECE)(\d{2})(\d{2})$")
+NIVGEO_LEVEL = {
+    "COM": "commune",
+    "EPCI": "epci",
+    "ARR": "arrondissement",
+    "DEP": "departement",
+    "REG": "region",
+    "ZE2010": "ze2010",
+    "ZE2020": "ze2020",
+    "METRO": "france_metro",
+}
+
+
+def year4(yy: str) -> int:
+    """INSEE 2-digit census years: 68–99 → 19xx, 00–67 → 20xx."""
+    return 1900 + int(yy) if int(yy) >= 68 else 2000 + int(yy)
+
+
+def read_table(source_id: str, path: Path) -> pd.DataFrame:
+    """INSEE ships these tables as `;` CSV (UTF-8 or latin-1) or Excel with banner rows above the header."""
+    try:
+        if path.suffix.lower() in (".xlsx", ".xls"):
+            raw = pd.read_excel(path, engine="calamine", header=None, dtype=str)
+            header = raw.index[raw.eq("CODGEO").any(axis=1)]
+            if not len(header):
+                raise SourceError(source_id, path.name, "required_columns", "no header row with CODGEO")
+            frame = raw.iloc[header[0] + 1 :].set_axis(raw.iloc[header[0]].tolist(), axis=1)
+        else:
+            try:
+                frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8")
+            except UnicodeDecodeError:
+                frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="latin-1")
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise SourceError(source_id, path.name, "readable_file", f"cannot read the file: {exc}") from exc
+    require_columns(source_id, path.name, list(frame.columns), ["CODGEO"])
+    frame = frame.reset_index(drop=True)
+    frame.insert(0, "source_line", range(2, len(frame) + 2))
+    return frame
+
+
+def _numbers(source_id: str, path: Path, frame: pd.DataFrame, column: str) -> pd.Series:
+    # INSEE's census counts are weighted (decimals) in commune files: kept as DOUBLE, never rounded here.
+    text = frame[column].astype(str).str.replace(",", ".", regex=False).str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+    values = pd.to_numeric(text.replace("", None), errors="coerce")
+    bad = values.isna() & text.ne("")
+    if bad.any():
+        raise SourceError(
+            source_id,
+            path.name,
+            "numeric_value",
+            f"column {column} is not numeric",
+            rows=frame.loc[bad, "source_line"].tolist(),
+        )
+    return values
+
+
+def parse_age_bands(paths: list[Path], source_id: str = "insee_rp_age") -> Parsed:
+    """Wide INSEE age-band table(s) → one row per territory × census × age band."""
+    frames, notes = [], []
+    for path in paths:
+        frame = read_table(source_id, path)
+        bands = [c for c in frame.columns if AGE_BAND.match(str(c))]
+        if not bands:
+            raise SourceError(source_id, path.name, "required_columns", "no age-band column (Pyy_POPaabb / Pyy_POPaaP)")
+        nivgeo = frame["NIVGEO"] if "NIVGEO" in frame.columns else pd.Series("COM", index=frame.index)
+        unknown = sorted(set(nivgeo) - set(NIVGEO_LEVEL))
+        if unknown:
+            raise SourceError(source_id, path.name, "known_nivgeo", f"unknown NIVGEO value(s) {unknown}")
+        for column in bands:
+            yy, low, high = AGE_BAND.match(column).groups()
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "nivgeo": nivgeo.values,
+                        "codgeo": frame["CODGEO"].values,
+                        "libgeo": frame["LIBGEO"].values if "LIBGEO" in frame.columns else None,
+                        "census_year": year4(yy),
+                        "age_min": int(low),
+                        "age_max": None if high == "P" else int(high),
+                        "band": column,
+                        "count": _numbers(source_id, path, frame, column).values,
+                        "source_file": path.name,
+                        "source_line": frame["source_line"].values,
+                    }
+                )
+            )
+        notes.append(f"{path.name}: {len(frame)} territories × {len(bands)} age bands")
+    out = pd.concat(frames, ignore_index=True)
+    out["age_max"] = out["age_max"].astype("Int64")
+    out["geo_year"] = out["census_year"] + 2
+    out.index = out.index + 1
+    return Parsed(out, notes)
+
+
+def parse_series_historiques(paths: list[Path], source_id: str = "insee_rp_historique") -> Parsed:
+    """« Séries historiques » births and deaths between censuses → one row per commune × event × interval."""
+    frames, notes = [], []
+    for path in paths:
+        frame = read_table(source_id, path)
+        events = [c for c in frame.columns if EVENTS.match(str(c))]
+        if not events:
+            raise SourceError(source_id, path.name, "required_columns", "no NAISyyyy / DECEyyyy column")
+        latest = max(year4(EVENTS.match(c).group(3)) for c in events)
+        for column in events:
+            kind, start, end = EVENTS.match(column).groups()
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "codgeo": frame["CODGEO"].values,
+                        "event": "births" if kind == "NAIS" else "deaths",
+                        "period_start": year4(start),
+                        "period_end": year4(end),
+                        "variable": column,
+                        "count": _numbers(source_id, path, frame, column).values,
+                        "geo_year": latest + 2,
+                        "source_file": path.name,
+                        "source_line": frame["source_line"].values,
+                    }
+                )
+            )
+        notes.append(f"{path.name}: {len(frame)} communes × {len(events)} event columns")
+    out = pd.concat(frames, ignore_index=True)
+    out.index = out.index + 1
+    return Parsed(out, notes)
+
+
+def empty_series_historiques() -> pd.DataFrame:
+    """Schema of `parse_series_historiques` with no rows (no file configured)."""
+    return pd.DataFrame(
+        {
+            "codgeo": pd.Series(dtype="str"),
+            "event": pd.Series(dtype="str"),
+            "period_start": pd.Series(dtype="int64"),
+            "period_end": pd.Series(dtype="int64"),
+            "variable": pd.Series(dtype="str"),
+            "count": pd.Series(dtype="float64"),
+            "geo_year": pd.Series(dtype="int64"),
+            "source_file": pd.Series(dtype="str"),
+            "source_line": pd.Series(dtype="int64"),
+        }
+    )

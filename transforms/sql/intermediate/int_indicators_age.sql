@@ -1,0 +1,30 @@
+-- One row per age-structure indicator × level × territory × geo_year × census: counts under 20 and 60+,
+-- indice de jeunesse (under 20 per 100 aged 60+, diagnostic l. 426–428) and the two shares of the population.
+-- Transient (in memory during the build, not published).
+-- Reads: int_population_age_groups, int_population_territory, cfg_sources.
+WITH src AS (SELECT sha256 FROM cfg_sources WHERE source_id = 'insee_rp_age'),
+a AS (
+    SELECT g.*, p.pop AS population
+    FROM int_population_age_groups g
+    LEFT JOIN int_population_territory p
+        ON p.level = g.level AND p.code = g.code AND p.geo_year = g.geo_year AND p.census_year = g.census_year
+),
+rows AS (
+    SELECT level, code, geo_year, census_year, unnest([
+        {'id': 'pop_moins_20_ans', 'value': pop_under_20, 'num': NULL::DOUBLE, 'den': NULL::DOUBLE,
+         'unit': 'habitants'},
+        {'id': 'pop_60_ans_et_plus', 'value': pop_60_plus, 'num': NULL, 'den': NULL, 'unit': 'habitants'},
+        {'id': 'indice_jeunesse', 'value': 100 * pop_under_20 / nullif(pop_60_plus, 0), 'num': pop_under_20,
+         'den': pop_60_plus, 'unit': 'ratio × 100'},
+        {'id': 'part_moins_20_ans', 'value': 100 * pop_under_20 / nullif(population, 0), 'num': pop_under_20,
+         'den': population, 'unit': '%'},
+        {'id': 'part_60_ans_et_plus', 'value': 100 * pop_60_plus / nullif(population, 0), 'num': pop_60_plus,
+         'den': population, 'unit': '%'}
+    ], recursive := true)
+    FROM a
+)
+SELECT id AS indicator_id, level, code, geo_year, census_year::VARCHAR AS period, value, num AS numerator,
+       den AS denominator, NULL::DOUBLE AS ci_low, NULL::DOUBLE AS ci_high, unit, NULL::VARCHAR AS flags,
+       'insee_rp_age' AS source_id, (SELECT sha256 FROM src) AS source_sha256
+FROM rows
+WHERE value IS NOT NULL

@@ -1,0 +1,11 @@
+-- One row per level × territory × geo_year × intercensal interval: births, deaths, natural balance.
+-- Transient (in memory during the build, not published).
+-- Reads: stg_rp_births_deaths, int_commune_territory.
+SELECT t.level, t.code, e.geo_year,
+       e.period_start || '-' || e.period_end AS period,
+       e.period_start, e.period_end,
+       sum(e.events) FILTER (e.event = 'births') AS births,
+       sum(e.events) FILTER (e.event = 'deaths') AS deaths
+FROM stg_rp_births_deaths e
+JOIN int_commune_territory t ON t.geo_year = e.geo_year AND t.codgeo = e.codgeo
+GROUP BY ALL

@@ -1,0 +1,17 @@
+-- One row per territory × geo_year × period: population, variation, annual rates (both conventions) and their
+-- natural / apparent migratory components, birth rate (analysts' view).
+-- Reads: indicator_values, territories. Materialized: view
+SELECT v.level AS niveau, v.code, t.label AS libelle, v.geo_year AS millesime_geo, v.period AS periode,
+       any_value(v.value) FILTER (v.indicator_id = 'population') AS population,
+       any_value(v.value) FILTER (v.indicator_id = 'population_variation') AS variation,
+       any_value(v.value) FILTER (v.indicator_id = 'taux_variation_annuel_moyen_compose') AS taux_annuel_compose_pct,
+       any_value(v.value) FILTER (v.indicator_id = 'taux_variation_annuel_moyen_lineaire') AS taux_annuel_lineaire_pct,
+       any_value(v.value) FILTER (v.indicator_id = 'taux_variation_annuel_solde_naturel') AS taux_solde_naturel_pct,
+       any_value(v.value) FILTER (v.indicator_id = 'taux_variation_annuel_solde_migratoire_apparent')
+           AS taux_solde_migratoire_pct,
+       any_value(v.value) FILTER (v.indicator_id = 'taux_natalite') AS taux_natalite_pour_mille,
+       string_agg(DISTINCT v.flags, ',') AS flags
+FROM indicator_values v
+JOIN territories t USING (level, code, geo_year)
+WHERE v.level <> 'commune'
+GROUP BY ALL
