@@ -83,3 +83,23 @@ def run(
 
 def main() -> None:  # pragma: no cover
     sys.exit(app())
+
+
+@app.command()
+def report(
+    out: str = typer.Option("reports/out", "--out", help="Folder for diagnostic.md, diagnostic.html and img/."),
+) -> None:
+    """Write the diagnostic reproduction report from the published warehouse."""
+    from pathlib import Path
+
+    from reports.report import write_report
+    from sources.settings import PROJECT_ROOT, get_settings
+
+    target = Path(out) if Path(out).is_absolute() else PROJECT_ROOT / out
+    try:
+        paths = write_report(get_settings().warehouse_path, target)
+    except FileNotFoundError as exc:
+        console.print(f"[bold red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    for kind, path in paths.items():
+        console.print(f"{kind}: {path}")
