@@ -245,6 +245,21 @@ SUITES["insee_rp_historique"] = [
         ],
     ),
 ]
+for _census_source in ("insee_rp_diplomes", "insee_rp_actifs"):
+    SUITES[_census_source] = [
+        (
+            "rows",
+            lambda f: f,
+            [
+                gxe.ExpectColumnValuesToMatchRegex(column="codgeo", regex=COMMUNE, meta=_rule("commune_code_format")),
+                gxe.ExpectCompoundColumnsToBeUnique(
+                    column_list=["codgeo", "insee_variable"], meta=_rule("one_value_per_commune")
+                ),
+                gxe.ExpectColumnValuesToBeBetween(column="value", min_value=0, meta=_rule("count_non_negative")),
+            ],
+        ),
+    ]
+
 SUITES["diagnostic"] = [
     (
         "rows",
@@ -278,6 +293,64 @@ SUITES["diagnostic_crosswalk"] = [
             gxe.ExpectColumnValuesToBeBetween(
                 column="geo_year", min_value=2008, max_value=2024, meta=_rule("known_vintage")
             ),
+        ],
+    ),
+]
+
+SUITES["insee_chomage"] = [
+    (
+        "rows",
+        lambda f: f,
+        [
+            gxe.ExpectColumnValuesToMatchRegex(
+                column="code", regex=r"^(?:\d{4}|\d{2}|[0-9AB]{4}|FM)$", meta=_rule("zone_code_is_text")
+            ),
+            gxe.ExpectColumnValuesToMatchRegex(column="quarter", regex=r"^\d{4}-T[1-4]$", meta=_rule("quarter_format")),
+            gxe.ExpectColumnValuesToBeBetween(column="rate", min_value=0, max_value=60, meta=_rule("rate_in_0_60")),
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=["zoning", "code", "quarter", "edition"], meta=_rule("one_rate_per_zone_quarter_edition")
+            ),
+            gxe.ExpectColumnValuesToBeInSet(
+                column="zoning",
+                value_set=["ze2020", "ze2010", "zer2020", "region", "france_metro"],
+                meta=_rule("known_zoning"),
+            ),
+        ],
+    ),
+    (
+        "missing_rates",
+        lambda f: f[f["rate"].isna()],
+        [
+            gxe.ExpectColumnValuesToNotBeNull(column="flag", meta=_rule("missing_rate_is_flagged")),
+        ],
+    ),
+    (
+        "zones_per_sheet",
+        lambda f: f[f["zoning"] == "ze2020"].groupby("edition")["code"].nunique().rename("n_zones").reset_index(),
+        [
+            gxe.ExpectColumnValuesToBeBetween(
+                column="n_zones", min_value=280, max_value=320, meta=_rule("ze2020_zone_count")
+            ),
+        ],
+    ),
+]
+SUITES["urssaf_effectifs"] = [
+    (
+        "rows",
+        lambda f: f,
+        [
+            gxe.ExpectColumnValuesToMatchRegex(column="code", regex=ZONE_EMPLOI, meta=_rule("ze_code_format")),
+            gxe.ExpectColumnValuesToBeBetween(column="value", min_value=0, meta=_rule("headcount_non_negative")),
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=["zoning", "code", "measure", "year"], meta=_rule("one_value_per_zone_year")
+            ),
+        ],
+    ),
+    (
+        "missing_values",
+        lambda f: f[f["value"].isna()],
+        [
+            gxe.ExpectColumnValuesToNotBeNull(column="flag", meta=_rule("missing_value_is_flagged")),
         ],
     ),
 ]

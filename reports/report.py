@@ -28,7 +28,7 @@ THEMES = {
     "t1": "Jeunesse: moins de 20 ans, 60 ans et plus, indice de jeunesse (EPCI, 2009)",
     "t2": "Population des arrondissements, 1999–2009",
     "t3": "Évolution démographique des EPCI, 1990–2009: taux annuels, soldes naturel et migratoire, natalité",
-    "t4": "Emploi salarié privé par zone d'emploi, 2008–2012",
+    "t4": "Emploi salarié privé par zone d'emploi, 2008–2012 (région = somme des 15 zones, recalculée)",
     "t5": "Diplômes de la population non scolarisée de 15 ans et plus, 1999–2009",
     "t6": "Navettes: population active au lieu de résidence et au lieu de travail, 1999–2006",
     "t7": "Mortalité évitable liée au système de soins, 1982–2007",
@@ -169,7 +169,61 @@ def build_blocks(con) -> list[Block]:
                     "`reproduction` in the warehouse for each one and its reason.",
                 )
             )
+    blocks += _unemployment(con)
     blocks += [Block("h2", "Sources and provenance"), Block("table", _provenance(sources))]
+    return blocks
+
+
+def _unemployment(con) -> list[Block]:
+    """Q1 2013 unemployment: the published 2010-zoning rates beside INSEE's real 2020-zoning series."""
+    published = con.sql("""
+        SELECT p.territory AS territoire, p.level AS niveau, p.code, r.published_value AS taux_publie_pct
+        FROM reproduction r JOIN published_figures p USING (figure_id)
+        WHERE p.table_id = 'prose' AND p.indicator = 'taux de chômage' AND p.period = '1er trimestre 2013'
+        ORDER BY r.published_value DESC""").df()
+    real = con.sql("""
+        WITH latest AS (SELECT max(edition) AS edition FROM mart_chomage WHERE zonage = 'ze2020'),
+        bm AS (  -- zones d'emploi 2020 holding communes of the Bassin minier, with the share of its population
+            SELECT g.ze2020, sum(v.value) AS pop_bm
+            FROM geo_commune g
+            JOIN indicator_values v ON v.indicator_id = 'population' AND v.level = 'commune'
+                 AND v.code = g.codgeo AND v.geo_year = g.geo_year AND v.period = CAST(g.geo_year - 2 AS VARCHAR)
+            WHERE g.geo_year = (SELECT CAST(left(edition, 4) AS INTEGER) FROM latest)
+              AND list_contains(g.groupings, 'bassin_minier')
+            GROUP BY ALL
+        )
+        SELECT c.code, c.libelle, c.edition, round(100 * bm.pop_bm / sum(bm.pop_bm) OVER (), 1) AS part_pop_bm_pct,
+               c.taux_chomage_pct AS taux_2013_t1_pct, c.flags
+        FROM mart_chomage c JOIN bm ON bm.ze2020 = c.code
+        WHERE c.zonage = 'ze2020' AND c.trimestre = '2013-T1' AND c.edition = (SELECT edition FROM latest)
+        ORDER BY c.taux_chomage_pct DESC""").df()
+    blocks = [
+        Block("h2", "Chômage au 1er trimestre 2013: zonage 2010 publié et zonage 2020 réel"),
+        Block(
+            "p",
+            "Two different zonings and editions, not comparable one to one: the diagnostic printed "
+            "rates of the 2010 zones d'emploi (INSEE edition of 2013, bundled as an extract of the "
+            "document); INSEE's current workbook gives revised series on the 2020 zones. Below, the "
+            "2020 zones that hold communes of the Bassin minier today, with the share of its population "
+            "they hold. Rates are never averaged into the Bassin minier (no counts of unemployed).",
+        ),
+        Block("p", "Published (ZE2010, edition 2013-T1, diagnostic):"),
+        Block("table", published),
+        Block("p", "INSEE real series (ZE2020, latest edition bundled):"),
+        Block("table", real),
+    ]
+    if len(real) and len(published):
+        fig, ax = plt.subplots(figsize=(7, 3))
+        ax.barh([f"{t} (ZE2010, publié)" for t in published.territoire], published.taux_publie_pct, color="#5c6bc0")
+        ax.barh(
+            [f"{label} (ZE2020, {ed})" for label, ed in zip(real.libelle, real.edition, strict=True)],
+            real.taux_2013_t1_pct,
+            color="#26a69a",
+        )
+        ax.invert_yaxis()
+        ax.set_xlabel("taux de chômage 2013-T1 (%)", fontsize=8)
+        ax.tick_params(labelsize=7)
+        blocks.append(Block("img", _png(fig), "chomage_2013_t1_ze2010_ze2020"))
     return blocks
 
 
@@ -247,6 +301,11 @@ def _provenance(sources: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells as text, missing values as empty cells."""
+    return frame.map(lambda v: "" if v is None or (not isinstance(v, list | tuple) and pd.isna(v)) else str(v))
+
+
 def to_markdown(blocks: list[Block], image_dir: str) -> str:
     out = []
     for b in blocks:
@@ -259,7 +318,7 @@ def to_markdown(blocks: list[Block], image_dir: str) -> str:
         elif b.kind == "img":
             out.append(f"![{b.name}]({image_dir}/{b.name}.png)\n")
         elif b.kind == "table":
-            frame = b.content.astype(str).map(lambda s: s.replace("|", "\\|").replace("\n", " "))
+            frame = _text(b.content).map(lambda s: s.replace("|", "\\|").replace("\n", " "))
             out.append("| " + " | ".join(frame.columns) + " |")
             out.append("|" + "---|" * len(frame.columns))
             out += ["| " + " | ".join(row) + " |" for row in frame.itertuples(index=False)]
@@ -281,7 +340,7 @@ def to_html(blocks: list[Block]) -> str:
             frame = b.content
             head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
             rows = []
-            for row in frame.astype(str).itertuples(index=False):
+            for row in _text(frame).itertuples(index=False):
                 cells = "".join(
                     f'<td class="{v}">{html.escape(v)}</td>' if v in COLORS else f"<td>{html.escape(v)}</td>"
                     for v in row

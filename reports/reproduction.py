@@ -42,6 +42,10 @@ def _identity(rule: dict, row: dict, precision: int, printed: float) -> tuple[fl
     kind = rule["identity"]
     if kind == "difference":
         return inputs[1] - inputs[0], f"{fmt(inputs[1], 0)} − {fmt(inputs[0], 0)}"
+    if kind == "relative":
+        return 100 * (inputs[1] - inputs[0]) / inputs[
+            0
+        ], f"100 × ({fmt(inputs[1], 0)} − {fmt(inputs[0], 0)}) / {fmt(inputs[0], 0)}"
     if kind == "ratio100":
         return 100 * inputs[0] / inputs[1], f"100 × {fmt(inputs[0], 0)} / {fmt(inputs[1], 0)}"
     if kind == "rate":
@@ -95,7 +99,7 @@ def run(con: duckdb.DuckDBPyConnection, validated_dir: Path) -> dict:
         for r in values.itertuples()
     }
     extract_sources = {
-        r[0] for r in con.sql("SELECT source_id FROM cfg_sources WHERE files LIKE '%_diagnostic.%'").fetchall()
+        r[0] for r in con.sql("SELECT source_id FROM cfg_sources WHERE files LIKE '%diagnostic%'").fetchall()
     }
     check = con.sql("SELECT * FROM check_age_counts_vs_population").df()
     bounds = dict(con.sql("SELECT age_group, [min_share, max_share] FROM cfg_age_plausibility").fetchall())
@@ -146,15 +150,26 @@ def _reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row) 
     out["precision"] = precision
     level, code = rule.get("level", fig["level"]), rule.get("code", fig["code"])
     geo_year = rule.get("geo_year", fig["geo_year"])
-    if level is None or pd.isna(level):
+    mapped = level is not None and not pd.isna(level)
+    if ("indicator" in rule or "change" in rule) and not mapped:
         out["explanation"] = f"printed territory « {fig['territory']} » is not in the crosswalk"
         return out
-    key = (level, code, int(geo_year), str(rule["period"]))
-    computed, source_id = lookup.get((rule["indicator"], *key), (None, None))
-    other = lookup.get((rule["other"], *key), (None, None))[0] if "other" in rule else None
+    computed = other = source_id = None
+    where = f"{level} {code} (COG {geo_year})" if mapped else fig["territory"]
+    if "indicator" in rule:
+        key = (level, code, int(geo_year), str(rule["period"]))
+        computed, source_id = lookup.get((rule["indicator"], *key), (None, None))
+        other = lookup.get((rule["other"], *key), (None, None))[0] if "other" in rule else None
+    if "change" in rule:  # a change in points between two periods of one indicator
+        change = rule["change"]
+        ends = [
+            lookup.get((change["indicator"], level, code, int(geo_year), change[k]), (None, None))
+            for k in ("from", "to")
+        ]
+        if all(v is not None and not pd.isna(v) for v, _ in ends):
+            computed, source_id = ends[1][0] - ends[0][0], ends[1][1]
     out["computed_value"], out["computed_other_convention"] = computed, other
     notes, findings = [], []
-    where = f"{level} {code} (COG {geo_year})"
 
     row_values = by_row[(fig["table_id"], fig["territory"])]
     identity = _identity(rule, row_values, precision, fig["value"]) if "identity" in rule else None
@@ -191,6 +206,27 @@ def _reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row) 
                 "at the printed precision."
             )
 
+    if "row_sum_zero" in rule:
+        parts = [row_values[c] for c in rule["row_sum_zero"]]
+        tolerance = 0.05 * len(parts) + 1e-9  # each printed change is rounded to 0.1 point
+        if abs(sum(parts)) > tolerance:
+            findings.append(
+                f"the changes of the row sum to {fmt(sum(parts), 1)} points, not 0 (shares of a total "
+                f"move by zero in sum; rounding allows ±{fmt(tolerance, 2)})"
+            )
+        else:
+            notes.append(f"The changes of the row sum to {fmt(sum(parts), 1)} points (0 within rounding).")
+
+    if "gap_of" in rule:
+        start, end = (row_values[c] for c in rule["gap_of"])
+        if abs((end - start) - fig["value"]) > 0.1 + 1e-9:
+            findings.append(
+                f"the printed gap {fmt(fig['value'], 1)} is not the difference of the printed shares "
+                f"({fmt(end, 1)} − {fmt(start, 1)} = {fmt(end - start, 1)})"
+            )
+        else:
+            notes.append(f"The gap equals the difference of the printed shares ({fmt(end, 1)} − {fmt(start, 1)}).")
+
     if "plausibility" in rule:
         group = rule["plausibility"]
         count_col, share_col, ok_col = GROUPS[group]
@@ -223,8 +259,8 @@ def _reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row) 
         out["status"] = "inconsistent_input"
         out["explanation"] = "Finding: " + "; ".join(findings) + ". " + " ".join(notes)
     elif computed is None or pd.isna(computed):
-        out["explanation"] = f"missing input: {rule.get('missing', rule['indicator'])}. " + " ".join(notes)
-    elif rule.get("missing") and source_id in extract_sources:
+        out["explanation"] = f"missing input: {rule.get('missing', rule.get('indicator'))}. " + " ".join(notes)
+    elif rule.get("missing") and source_id in extract_sources and level in rule.get("by_construction", [level]):
         out["explanation"] = (
             f"missing independent input: {rule['missing']}; the bundled value equals the printed "
             "one by construction. " + " ".join(notes)

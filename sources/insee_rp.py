@@ -162,3 +162,73 @@ def empty_series_historiques() -> pd.DataFrame:
             "source_line": pd.Series(dtype="int64"),
         }
     )
+
+
+CENSUS_VARIABLE = re.compile(r"^P(\d{2})_([A-Z0-9_]+)$")
+DIPLOMA_LEVELS = {  # INSEE « Diplômes - Formation »: non-schooled population aged 15+ by highest diploma
+    "NSCOL15P": "total",
+    "NSCOL15P_DIPL0": "aucun_diplome",
+    "NSCOL15P_CEP": "cep",
+    "NSCOL15P_BEPC": "bepc",
+    "NSCOL15P_CAPBEP": "cap_bep",
+    "NSCOL15P_BAC": "bac_ou_brevet_pro",
+    "NSCOL15P_BACP2": "sup_court",
+    "NSCOL15P_SUP": "sup_long",
+}
+ACTIVITY = {"ACT15P": "actifs_lieu_residence", "EMPLT": "emplois_lieu_travail"}  # « Emploi - population active »
+
+
+def _census_variables(paths: list[Path], source_id: str, wanted: dict[str, str]) -> Parsed:
+    frames, notes = [], []
+    for path in paths:
+        frame = read_table(source_id, path)
+        columns = [c for c in frame.columns if (m := CENSUS_VARIABLE.match(str(c))) and m.group(2) in wanted]
+        if not columns:
+            raise SourceError(
+                source_id, path.name, "required_columns", f"no census variable among Pyy_{{{', '.join(wanted)}}}"
+            )
+        for column in columns:
+            yy, name = CENSUS_VARIABLE.match(column).groups()
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "codgeo": frame["CODGEO"].values,
+                        "census_year": year4(yy),
+                        "variable": wanted[name],
+                        "insee_variable": column,
+                        "value": _numbers(source_id, path, frame, column).values,
+                        "source_file": path.name,
+                        "source_line": frame["source_line"].values,
+                    }
+                )
+            )
+        notes.append(f"{path.name}: {len(frame)} communes × {len(columns)} variables")
+    out = pd.concat(frames, ignore_index=True) if frames else empty_census_variables()
+    out["geo_year"] = out.groupby("source_file")["census_year"].transform("max") + 2
+    out.index = out.index + 1
+    return Parsed(out, notes)
+
+
+def parse_diplomas(paths: list[Path]) -> Parsed:
+    """Census « Diplômes - Formation » by commune: P09_NSCOL15P and P09_NSCOL15P_DIPL0 … _SUP (also P99_…)."""
+    return _census_variables(paths, "insee_rp_diplomes", DIPLOMA_LEVELS)
+
+
+def parse_activity(paths: list[Path]) -> Parsed:
+    """Census « Emploi - population active » by commune: P06_ACT15P (residence), P06_EMPLT (place of work)."""
+    return _census_variables(paths, "insee_rp_actifs", ACTIVITY)
+
+
+def empty_census_variables() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "codgeo": pd.Series(dtype="str"),
+            "census_year": pd.Series(dtype="int64"),
+            "variable": pd.Series(dtype="str"),
+            "insee_variable": pd.Series(dtype="str"),
+            "value": pd.Series(dtype="float64"),
+            "source_file": pd.Series(dtype="str"),
+            "source_line": pd.Series(dtype="int64"),
+            "geo_year": pd.Series(dtype="int64"),
+        }
+    )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sources import dgcl_epci, diagnostic, insee_cog, insee_population, insee_rp
+from sources import dgcl_epci, diagnostic, insee_chomage, insee_cog, insee_population, insee_rp, urssaf
 from sources.parsing import Parsed
 
 ODBL = "ODbL 1.0 (contents DbCL 1.0)"
@@ -129,6 +129,65 @@ SOURCES: dict[str, SourceSpec] = {
             parser=insee_rp.parse_series_historiques,
             layout="INSEE base-cc-serie-historique: CODGEO, NAISyyyy, DECEyyyy (see sources/insee_rp.py)",
             empty=insee_rp.empty_series_historiques,
+        ),
+        SourceSpec(
+            id="insee_chomage",
+            producer="INSEE",
+            product="Taux de chômage localisés par zone d'emploi (trimestriels, CVS): edition 2023-T3 on the 2020 "
+            "zoning, and the Q1 2013 rates of the 2010 zoning as printed in the diagnostic (extract)",
+            product_page="https://www.insee.fr/fr/statistiques/1893230",
+            official_urls=(
+                "https://github.com/pwisniewski-econ/interestnpy/raw/e9ce012b7324904a506a063501624226aa52d9d5/"
+                "data/external/unemployment/chomage-zone-t1-2003-t3-2023.xlsx",
+                "(extract of the diagnostic partagé, no official URL)",
+            ),
+            bundled=(
+                "insee_chomage/chomage-zone-t1-2003-t3-2023.xlsx",
+                "insee_chomage/chomage-zone-2010-extrait-diagnostic-t1-2013.xlsx",
+            ),
+            licence="Licence Ouverte (INSEE)",
+            attribution="Insee, estimations de taux de chômage localisés",
+            parser=insee_chomage.parse,
+            layout="INSEE workbook: banner rows, label row, code row (ZE2020/ZE2010/ZER2020/REG/FRANCE), quarters",
+        ),
+        SourceSpec(
+            id="urssaf_effectifs",
+            producer="URSSAF",
+            product="Effectifs salariés du secteur privé par zone d'emploi, 2008 et 2012 — extract of the "
+            "diagnostic's table 4 (source printed: URSSAF 2013)",
+            product_page="https://open.urssaf.fr/explore/?q=effectifs+zone+d%27emploi",
+            official_urls=("(extract of the diagnostic partagé, table 4)",),
+            bundled=("urssaf/effectifs-salaries-prive-ze2010-extrait-diagnostic.csv",),
+            licence="Licence Ouverte / ODbL (URSSAF open data); figures as printed in the diagnostic partagé",
+            attribution="Urssaf, as printed in the diagnostic partagé du Bassin minier (2013), table 4",
+            parser=urssaf.parse,
+            layout="open.urssaf.fr export: Code zone d'emploi [YYYY];Zone d'emploi;Effectifs salariés YYYY …",
+        ),
+        SourceSpec(
+            id="insee_rp_diplomes",
+            producer="INSEE",
+            product="Recensement: diplôme le plus élevé de la population non scolarisée de 15 ans ou plus, par commune",
+            product_page="https://www.insee.fr/fr/statistiques/2045760",
+            official_urls=("https://www.insee.fr/fr/statistiques/fichier/2045760/base-cc-diplomes-formation-2009.zip",),
+            bundled=(),
+            licence="Licence Ouverte (INSEE)",
+            attribution="Insee, RP, Diplômes - Formation",
+            parser=insee_rp.parse_diplomas,
+            layout="INSEE base-cc-diplomes-formation: CODGEO, Pyy_NSCOL15P, Pyy_NSCOL15P_DIPL0 … _SUP",
+            empty=insee_rp.empty_census_variables,
+        ),
+        SourceSpec(
+            id="insee_rp_actifs",
+            producer="INSEE",
+            product="Recensement: actifs au lieu de résidence et emplois au lieu de travail, par commune",
+            product_page="https://www.insee.fr/fr/statistiques/2044742",
+            official_urls=("https://www.insee.fr/fr/statistiques/fichier/2044742/base-cc-emploi-pop-active-2009.zip",),
+            bundled=(),
+            licence="Licence Ouverte (INSEE)",
+            attribution="Insee, RP, Emploi - Population active",
+            parser=insee_rp.parse_activity,
+            layout="INSEE base-cc-emploi-pop-active: CODGEO, Pyy_ACT15P, Pyy_EMPLT",
+            empty=insee_rp.empty_census_variables,
         ),
         SourceSpec(
             id="diagnostic",

@@ -1,0 +1,114 @@
+"""INSEE « Taux de chômage localisés par zone d'emploi » workbook (quarterly, seasonally adjusted).
+
+Official layout (edition T3 2023, file chomage-zone-t1-2003-t3-2023.xlsx): sheets `Documentation`,
+`txcho_ze` and `txcho_parties reg`. Each data sheet: banner rows (title, « Source : Insee … », notes), then a
+two-row header: French labels (« Code de la zone d'emploi 2020 », « 1er trimestre 2003 » …) and variable codes
+(`ZE2020`, `LIBZE2020`, `REG`, `LIBREG`, `2003-T1` … for txcho_ze; `ZER2020`, `LIBZER2020`, quarters for the
+regional parts of the interregional zones). One row per zone, one column per quarter, rates in %.
+The zoning is read from the code header (`ZE2020`, `ZE2010`, `ZER2020`; `REG` and `FRANCE` sheets in extracts),
+the edition from the file name (`…-t3-2023` → 2023-T3): editions are kept side by side, never merged.
+Codes stay text (`0051`, `2A01`); a cell that is not a number is kept as NULL with its marker in `flag`
+(« s » or « secret » → suppressed, « nd » or an empty cell → not_available).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from sources.errors import SourceError
+from sources.parsing import Parsed
+
+SOURCE_ID = "insee_chomage"
+QUARTER = re.compile(r"^(\d{4})-T([1-4])$")
+EDITION = re.compile(r"t([1-4])-(\d{4})", re.I)
+ZONINGS = {"ZE2020": "ze2020", "ZE2010": "ze2010", "ZER2020": "zer2020", "REG": "region", "FRANCE": "france_metro"}
+MARKERS = {"s": "suppressed", "secret": "suppressed", "nd": "not_available", "n.d.": "not_available"}
+
+
+def edition_of(path: Path) -> str:
+    matches = EDITION.findall(path.stem)
+    if not matches:
+        raise SourceError(SOURCE_ID, path.name, "file_name_edition", "no edition (…-tQ-YYYY) in the file name")
+    quarter, year = matches[-1]
+    return f"{year}-T{quarter}"
+
+
+def parse_sheet(path: Path, sheet: str, raw: pd.DataFrame, edition: str) -> pd.DataFrame:
+    header_rows = raw.index[raw.iloc[:, 0].isin(list(ZONINGS))]
+    if not len(header_rows):
+        raise SourceError(
+            SOURCE_ID,
+            path.name,
+            "two_row_header",
+            f"sheet {sheet}: no code header row starting with one of {sorted(ZONINGS)}",
+        )
+    h = header_rows[0]
+    codes = [str(c).strip() if pd.notna(c) else "" for c in raw.iloc[h]]
+    zoning = codes[0]
+    quarters = [i for i, c in enumerate(codes) if QUARTER.match(c)]
+    if not quarters:
+        raise SourceError(SOURCE_ID, path.name, "quarter_columns", f"sheet {sheet}: no YYYY-Tq column in row {h + 1}")
+    body = raw.iloc[h + 1 :]
+    body = body[body.iloc[:, 0].notna() & body.iloc[:, 0].astype(str).str.strip().ne("")]
+    label_col = codes.index(f"LIB{zoning}") if f"LIB{zoning}" in codes else 1
+    region_col = codes.index("REG") if "REG" in codes[1:] else None
+    rows = []
+    for i in quarters:
+        text = body.iloc[:, i].astype("string").str.strip()
+        number = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+        # an empty cell is a quarter the zone has no estimate for (e.g. DOM zones before 2014): flagged, not zero
+        marker = text.str.lower().map(MARKERS).where(text.notna() & text.ne(""), "not_available")
+        bad = number.isna() & text.notna() & text.ne("") & marker.isna()
+        if bad.any():
+            lines = [int(r) + 1 for r in body.index[bad]]
+            raise SourceError(
+                SOURCE_ID,
+                path.name,
+                "rate_is_number",
+                f"sheet {sheet}, column {codes[i]}: {text[bad].iloc[0]!r} is not a rate",
+                rows=lines,
+            )
+        rows.append(
+            pd.DataFrame(
+                {
+                    "zoning": ZONINGS[zoning],
+                    "code": body.iloc[:, 0].astype(str).str.strip().values,
+                    "label": body.iloc[:, label_col].astype(str).values,
+                    "region": body.iloc[:, region_col].astype(str).values if region_col is not None else None,
+                    "quarter": codes[i],
+                    "rate": number.values,
+                    "flag": marker.values,
+                    "edition": edition,
+                    "sheet": sheet,
+                    "source_file": path.name,
+                    "source_line": [int(r) + 1 for r in body.index],
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def parse(paths: list[Path]) -> Parsed:
+    frames, notes = [], []
+    for path in sorted(paths, key=lambda p: p.name):
+        edition = edition_of(path)
+        try:
+            sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine="calamine")
+        except Exception as exc:  # calamine raises its own error types for damaged workbooks
+            raise SourceError(SOURCE_ID, path.name, "readable_file", f"cannot read the workbook: {exc}") from exc
+        data = {name: raw for name, raw in sheets.items() if name.lower().startswith("txcho")}
+        if not data:
+            raise SourceError(SOURCE_ID, path.name, "required_sheets", f"no txcho_* sheet among {list(sheets)}")
+        for name, raw in data.items():
+            frame = parse_sheet(path, name, raw, edition)
+            frames.append(frame)
+            notes.append(
+                f"{path.name} [{name}]: {frame.code.nunique()} zones × {frame.quarter.nunique()} quarters, "
+                f"edition {edition}"
+            )
+    out = pd.concat(frames, ignore_index=True)
+    out.index = out.index + 1
+    return Parsed(out, notes)

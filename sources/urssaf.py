@@ -1,0 +1,80 @@
+"""URSSAF open data: private-sector salaried employment (« effectifs salariés ») by zone d'emploi.
+
+Layout of the open.urssaf.fr exports (`;`-separated CSV, UTF-8, one row per territory, one column per year):
+`Code zone d'emploi` (or `Code zone d'emploi 2010` when the file states the zoning), `Zone d'emploi`, optional
+`Région`, then `Effectifs salariés YYYY` (annual average headcount) and optionally `Nombre d'établissements YYYY`.
+Champ: secteur privé, régime général, hors agriculture. A cell URSSAF withholds (« s », « secret ») is kept as
+NULL with the flag `suppressed`; an empty cell as NULL with `not_available`, never as zero.
+Geography: the zoning in force when the file was published, taken as the COG of the year after the last data
+year (`geo_year` = last year + 1) unless the file name carries `geoYYYY`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from sources.errors import SourceError
+from sources.parsing import Parsed
+
+SOURCE_ID = "urssaf_effectifs"
+YEAR_COLUMN = re.compile(r"^(Effectifs salariés|Nombre d'établissements) (\d{4})$")
+CODE_COLUMN = re.compile(r"^Code zone d'emploi(?: (\d{4}))?$")
+MARKERS = {"s": "suppressed", "secret": "suppressed"}
+
+
+def parse(paths: list[Path]) -> Parsed:
+    frames, notes = [], []
+    for path in paths:
+        raw = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8")
+        code_cols = [c for c in raw.columns if CODE_COLUMN.match(c)]
+        years = [c for c in raw.columns if YEAR_COLUMN.match(c)]
+        if not code_cols or not years:
+            raise SourceError(
+                SOURCE_ID,
+                path.name,
+                "required_columns",
+                f"need « Code zone d'emploi » and « Effectifs salariés YYYY » columns; got {list(raw.columns)}",
+            )
+        zoning_year = CODE_COLUMN.match(code_cols[0]).group(1) or "2020"
+        last_year = max(int(YEAR_COLUMN.match(c).group(2)) for c in years)
+        geo = re.search(r"geo(\d{4})", path.stem)
+        geo_year = int(geo.group(1)) if geo else last_year + 1
+        for column in years:
+            measure, year = YEAR_COLUMN.match(column).groups()
+            text = raw[column].str.strip().str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+            value = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+            flag = text.str.lower().map(MARKERS).where(text.ne(""), "not_available")
+            bad = value.isna() & text.ne("") & flag.isna()
+            if bad.any():
+                raise SourceError(
+                    SOURCE_ID,
+                    path.name,
+                    "headcount_is_number",
+                    f"column {column}",
+                    rows=[int(i) + 2 for i in raw.index[bad]],
+                )
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "zoning": f"ze{zoning_year}",
+                        "code": raw[code_cols[0]].str.strip(),
+                        "label": raw["Zone d'emploi"] if "Zone d'emploi" in raw.columns else None,
+                        "measure": "effectifs" if measure.startswith("Effectifs") else "etablissements",
+                        "year": int(year),
+                        "value": value,
+                        "flag": flag,
+                        "geo_year": geo_year,
+                        "source_file": path.name,
+                        "source_line": raw.index + 2,
+                    }
+                )
+            )
+        notes.append(
+            f"{path.name}: {len(raw)} zones × {len(years)} year columns (zoning ZE{zoning_year}, geo {geo_year})"
+        )
+    out = pd.concat(frames, ignore_index=True)
+    out.index = out.index + 1
+    return Parsed(out, notes)

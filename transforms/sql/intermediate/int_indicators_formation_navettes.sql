@@ -1,0 +1,43 @@
+-- One row per indicator × territory × geo_year × census: share of each diploma level in the non-schooled
+-- population aged 15+ (%), and each territory's share of its région's active population at place of residence
+-- and of its jobs at place of work (%). Counts are summed from communes; shares are never averaged.
+-- Transient (in memory during the build, not published).
+-- Reads: stg_rp_census_variables, int_commune_territory, cfg_sources.
+WITH counts AS (
+    SELECT t.level, t.code, c.geo_year, c.census_year, c.theme, c.variable, sum(c.value) AS value
+    FROM stg_rp_census_variables c
+    JOIN int_commune_territory t ON t.geo_year = c.geo_year AND t.codgeo = c.codgeo
+    WHERE t.level <> 'commune'
+    GROUP BY ALL
+),
+diplomas AS (
+    SELECT 'part_diplome_' || d.variable AS indicator_id, d.level, d.code, d.geo_year, d.census_year,
+           100 * d.value / nullif(t.value, 0) AS value, d.value AS numerator, t.value AS denominator,
+           'insee_rp_diplomes' AS source_id
+    FROM counts d
+    JOIN counts t ON t.theme = 'diplomes' AND t.variable = 'total' AND t.level = d.level AND t.code = d.code
+                 AND t.geo_year = d.geo_year AND t.census_year = d.census_year
+    WHERE d.theme = 'diplomes' AND d.variable <> 'total'
+),
+region_of AS (  -- the région of each territory (territories crossing régions get none)
+    SELECT t.level, t.code, t.geo_year, min(r.code) AS region, count(DISTINCT r.code) AS n
+    FROM int_commune_territory t
+    JOIN int_commune_territory r ON r.geo_year = t.geo_year AND r.codgeo = t.codgeo AND r.level = 'region'
+    WHERE t.level NOT IN ('commune', 'france_metro')
+    GROUP BY ALL
+),
+activity AS (
+    SELECT 'part_regionale_' || a.variable AS indicator_id, a.level, a.code, a.geo_year, a.census_year,
+           100 * a.value / nullif(r.value, 0) AS value, a.value AS numerator, r.value AS denominator,
+           'insee_rp_actifs' AS source_id
+    FROM counts a
+    JOIN region_of o ON o.level = a.level AND o.code = a.code AND o.geo_year = a.geo_year AND o.n = 1
+    JOIN counts r ON r.theme = 'actifs' AND r.level = 'region' AND r.code = o.region AND r.geo_year = a.geo_year
+                 AND r.census_year = a.census_year AND r.variable = a.variable
+    WHERE a.theme = 'actifs'
+)
+SELECT x.indicator_id, x.level, x.code, x.geo_year, x.census_year::VARCHAR AS period, x.value, x.numerator,
+       x.denominator, NULL::DOUBLE AS ci_low, NULL::DOUBLE AS ci_high, '%' AS unit, NULL::VARCHAR AS flags,
+       x.source_id, s.sha256 AS source_sha256
+FROM (SELECT * FROM diplomas UNION ALL SELECT * FROM activity) x
+LEFT JOIN cfg_sources s USING (source_id)

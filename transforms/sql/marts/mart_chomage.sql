@@ -1,0 +1,8 @@
+-- One row per zone × quarter × edition: localised unemployment rates, every edition side by side, with the
+-- zoning named (ZE2010 and ZE2020 are different zonings) and the source's flags. Analysts' table.
+-- Reads: stg_insee_chomage, territories.
+SELECT c.level AS niveau, c.zoning AS zonage, c.code, coalesce(t.label, c.label) AS libelle,
+       c.geo_year AS millesime_geo, c.quarter AS trimestre, c.rate AS taux_chomage_pct, c.flag AS flags,
+       c.edition, c.region AS region_2016
+FROM stg_insee_chomage c
+LEFT JOIN territories t ON t.level = c.level AND t.code = c.code AND t.geo_year = c.geo_year
