@@ -260,6 +260,66 @@ for _census_source in ("insee_rp_diplomes", "insee_rp_actifs"):
         ),
     ]
 
+for _counts in ("deces_age_sexe", "population_age_sexe"):
+    SUITES[_counts] = [
+        (
+            "rows",
+            lambda f: f,
+            [
+                gxe.ExpectColumnValuesToMatchRegex(column="codgeo", regex=COMMUNE, meta=_rule("commune_code_format")),
+                gxe.ExpectColumnValuesToBeInSet(column="sex", value_set=[1, 2], meta=_rule("sex_code")),
+                gxe.ExpectColumnValuesToBeBetween(column="value", min_value=0, meta=_rule("count_non_negative")),
+                gxe.ExpectCompoundColumnsToBeUnique(
+                    column_list=["codgeo", "year", "sex", "age_group"], meta=_rule("one_count_per_cell")
+                ),
+            ],
+        ),
+    ]
+
+
+def _ors_rank_breaks(frame: pd.DataFrame) -> pd.DataFrame:
+    from sources.ors import rank_order_breaks
+
+    return rank_order_breaks(frame)
+
+
+SUITES["ors_indicateurs"] = [
+    (
+        "rows",
+        lambda f: f,
+        [
+            gxe.ExpectColumnValuesToBeBetween(column="rang", min_value=1, max_value=198, meta=_rule("rank_in_1_198")),
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=["territoire", "indicateur", "periode"], meta=_rule("one_value_per_territory_and_indicator")
+            ),
+            gxe.ExpectColumnValuesToNotBeNull(column="indicateur", meta=_rule("indicator_named")),
+        ],
+    ),
+    (
+        "ranked",
+        lambda f: f.dropna(subset=["rang"]),
+        [
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=["indicateur", "periode", "rang"],
+                mostly=0.9,
+                severity="warning",
+                meta=_rule("one_territory_per_rank", "ties share a rank"),
+            ),
+        ],
+    ),
+    (
+        "rank_order_breaks",
+        _ors_rank_breaks,
+        [
+            gxe.ExpectTableRowCountToEqual(
+                value=0,
+                severity="warning",
+                meta=_rule("ranks_consistent_with_values", "reported in the reproduction, never corrected"),
+            ),
+        ],
+    ),
+]
+
 SUITES["diagnostic"] = [
     (
         "rows",

@@ -7,6 +7,7 @@ Tasks receive and return paths, ids and small records — never DataFrames or co
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import time
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from expectations import cross_source
 from expectations.gate import last_good, refresh_source
 from reports import reproduction
 from sources.registry import SOURCES
-from sources.settings import Settings, get_settings
+from sources.settings import PROJECT_ROOT, Settings, get_settings
 from warehouse import build as wh
 
 
@@ -80,7 +81,7 @@ def build_task() -> dict:
     }
     result = wh.build(settings.warehouse_path, settings.validated_dir, sources, log=logger.info, steps=steps)
     wh.publish(result.tmp_path, settings.warehouse_path)
-    published = {s["source_id"]: s["sha256"] for s in sources.to_dict("records")}
+    published = {s["source_id"]: s["sha256"] for s in sources.to_dict("records")} | {"_pipeline": code_fingerprint()}
     (settings.store_dir / "published.json").write_text(json.dumps(published, indent=1), encoding="utf-8")
     return {
         "models": result.models,
@@ -93,11 +94,33 @@ def build_task() -> dict:
     }
 
 
+def code_fingerprint() -> str:
+    """Hash of everything that shapes the warehouse besides the data: models, configuration, catalogue, methods."""
+    root = PROJECT_ROOT
+    files = sorted(
+        [
+            *root.glob("transforms/sql/*/*.sql"),
+            *root.glob("transforms/*.yml"),
+            *root.glob("transforms/methods/*.py"),
+            root / "warehouse/columns.yml",
+            root / "warehouse/build.py",
+            *root.glob("reports/*.py"),
+            root / "reports/figure_map.yml",
+            *root.glob("expectations/*.py"),
+        ]
+    )
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def stale_sources(settings: Settings) -> list[str]:
-    """Sources whose last good content differs from the one in the published warehouse."""
+    """Sources whose last good content differs from the one in the published warehouse (and `pipeline` when the
+    models, configuration or methods changed since that warehouse was built)."""
     path = settings.store_dir / "published.json"
     published = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    stale = []
+    stale = [] if published.get("_pipeline") == code_fingerprint() else ["pipeline"]
     for source_id in SOURCES:
         meta = last_good(settings, source_id)
         if meta and published.get(source_id) != meta["sha256"]:
@@ -125,7 +148,7 @@ def run_refresh(source_ids: list[str] | None = None, force: bool = False) -> dic
             summary["built"] = True
             summary["skip_reason"] = None
         else:
-            summary["skip_reason"] = "no source changed since the last successful run"
+            summary["skip_reason"] = "no source and no model changed since the last successful run"
         summary["seconds"] = round(time.perf_counter() - started, 2)
         summary["warehouse"] = str(settings.warehouse_path)
         summary["quarantined"] = [o["source_id"] for o in outcomes if o["status"] == "quarantined"]

@@ -2,8 +2,8 @@
 
 Year rule (documented in the README): the snapshot of year Y holds, for each mart, the rows of the latest
 geography vintage available in that mart that is ≤ Y (« millesime_geo »), and only the data periods that end no
-later than Y (« recensement » / « periode »: '2009' ends in 2009, '1999-2009' in 2009). The reproduction table is
-exported whole (it documents the diagnostic, not a period).
+later than Y (« recensement » / « periode » / « trimestre »: '2009', '1999-2009' and '2009-T4' end in 2009).
+The reproduction table is exported whole (it documents the diagnostic, not a period).
 
 CSV in the French convention (`;`, decimal comma, UTF-8 with BOM) by default; `plain_csv` adds `,`/`.` twins.
 Rows are sorted on the mart's key; the folder is written beside the old one and swapped in at the end.
@@ -33,6 +33,11 @@ MARTS: dict[str, tuple[list[str], str | None, str | None]] = {
     "mart_evolution_population": (["niveau", "code", "millesime_geo", "periode"], "millesime_geo", "periode"),
     "mart_demographie": (["niveau", "code", "millesime_geo", "periode"], "millesime_geo", "periode"),
     "mart_jeunesse": (["niveau", "code", "millesime_geo", "recensement"], "millesime_geo", "recensement"),
+    "mart_chomage": (["niveau", "code", "millesime_geo", "trimestre", "edition"], "millesime_geo", "trimestre"),
+    "mart_emploi": (["niveau", "code", "millesime_geo", "periode"], "millesime_geo", "periode"),
+    "mart_formation": (["niveau", "code", "millesime_geo", "recensement", "diplome"], "millesime_geo", "recensement"),
+    "mart_navettes": (["niveau", "code", "millesime_geo", "recensement"], "millesime_geo", "recensement"),
+    "mart_sante": (["niveau", "code", "millesime_geo", "periode"], "millesime_geo", "periode"),
     "reproduction": (["figure_id"], None, None),
 }
 
@@ -43,8 +48,8 @@ def _query(mart: str, year: int) -> str:
     if geo:
         where.append(f"{geo} = (SELECT max({geo}) FROM {mart} WHERE {geo} <= {year})")
     if period:
-        # last 4-digit year of the period text ('2009', '1999-2009')
-        where.append(f"CAST(right({period}, 4) AS INTEGER) <= {year}")
+        # last 4-digit year of the period text ('2009', '1999-2009', '2013-T1')
+        where.append(f"CAST(regexp_extract({period}, '(\\d{{4}})(?:-T[1-4])?$', 1) AS INTEGER) <= {year}")
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     return f"SELECT * FROM {mart}{clause} ORDER BY {', '.join(keys)}"
 

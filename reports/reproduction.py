@@ -15,6 +15,8 @@ import duckdb
 import pandas as pd
 import yaml
 
+from sources.ors import rank_order_breaks
+
 FIGURE_MAP = Path(__file__).parent / "figure_map.yml"
 STATUSES = ("reproduced", "differs", "not_computable", "inconsistent_input")
 GROUPS = {
@@ -104,6 +106,17 @@ def run(con: duckdb.DuckDBPyConnection, validated_dir: Path) -> dict:
     check = con.sql("SELECT * FROM check_age_counts_vs_population").df()
     bounds = dict(con.sql("SELECT age_group, [min_share, max_share] FROM cfg_age_plausibility").fetchall())
     published = con.sql("SELECT * FROM published_figures").df()
+    ors = pd.read_parquet(validated_dir / "ors_indicateurs.parquet")
+    ors_breaks = {
+        r.territoire: f"rank {r.rang} breaks the order of the values of the other printed ranks "
+        f"(value {fmt(r.valeur, 0)})"
+        for r in rank_order_breaks(ors).itertuples()
+    }
+    ors_breaks |= {
+        r.territoire: f"rank {r.rang} outside 1–{r.nb_territoires}"
+        for r in ors.itertuples()
+        if not pd.isna(r.rang) and not 1 <= r.rang <= r.nb_territoires
+    }
     by_row = {
         (t, terr): dict(zip(g.indicator, g.value, strict=True))
         for (t, terr), g in published.groupby(["table_id", "territory"])
@@ -116,7 +129,7 @@ def run(con: duckdb.DuckDBPyConnection, validated_dir: Path) -> dict:
             if fig["table_id"] != "prose"
             else fmap["prose"].get(fig["figure_id"])
         )
-        rows.append(_reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row))
+        rows.append(_reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row, ors_breaks))
     result = pd.DataFrame(rows)
     con.register("_repro", result)
     con.execute("CREATE OR REPLACE TABLE reproduction AS SELECT * FROM _repro ORDER BY figure_id")
@@ -125,7 +138,7 @@ def run(con: duckdb.DuckDBPyConnection, validated_dir: Path) -> dict:
     return {status: int(counts.get(status, 0)) for status in STATUSES}
 
 
-def _reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row) -> dict:
+def _reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row, ors_breaks) -> dict:
     out = {
         "figure_id": fig["figure_id"],
         "table_id": fig["table_id"],
@@ -227,6 +240,53 @@ def _reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row) 
         else:
             notes.append(f"The gap equals the difference of the printed shares ({fmt(end, 1)} − {fmt(start, 1)}).")
 
+    if "total_row" in rule and fig["territory"] == rule["total_row"]:
+        parts = [by_row.get((fig["table_id"], t), {}).get(fig["indicator"]) for t in rule["parts"]]
+        if all(p is not None for p in parts):
+            if abs(sum(parts) - fig["value"]) > 0.5:
+                findings.append(
+                    f"the total {fmt(fig['value'], 0)} is not the sum of its parts "
+                    f"({' + '.join(fmt(p, 0) for p in parts)} = {fmt(sum(parts), 0)})"
+                )
+            else:
+                notes.append(f"The total equals the sum of its parts ({' + '.join(fmt(p, 0) for p in parts)}).")
+
+    if "same_as" in rule:
+        ref = rule["same_as"]
+        value = by_row.get((ref["table"], ref["territory"]), {}).get(ref["column"])
+        if value is None:
+            notes.append(f"Not found in {ref['table']}.")
+        elif value != fig["value"]:
+            findings.append(
+                f"the text says {fmt(fig['value'], precision)} where {ref['table']} prints "
+                f"{fmt(value, precision)} for « {ref['territory']} »"
+            )
+        else:
+            notes.append(f"Consistent with {ref['table']} (« {ref['territory']} »: {fmt(value, precision)}).")
+
+    if "persons_of" in rule:
+        ref = rule["persons_of"]
+        row = by_row.get((ref["table"], ref["territory"]), {})
+        parts = [row.get(c) for c in ref["columns"]]
+        if all(p is not None for p in parts):
+            total = sum(parts)
+            if total != fig["value"]:
+                which = [c for c, p in zip(ref["columns"], parts, strict=True) if p == fig["value"]]
+                hint = f"; it equals the column {which[0]} alone" if which else ""
+                findings.append(
+                    f"the text gives {fmt(fig['value'], 0)} persons where {ref['table']} « "
+                    f"{ref['territory']} » sums to {fmt(total, 0)} ({' + '.join(fmt(p, 0) for p in parts)})" + hint
+                )
+            else:
+                notes.append(f"Equal to the sum of {ref['table']} « {ref['territory']} » ({fmt(total, 0)}).")
+
+    if "ors" in rule or rule.get("ors_rank"):
+        rank_breaks = ors_breaks.get(fig["territory"])
+        if rank_breaks:
+            findings.append(rank_breaks)
+        else:
+            notes.append("Rank within 1–198 and consistent with the values of the other printed ranks.")
+
     if "plausibility" in rule:
         group = rule["plausibility"]
         count_col, share_col, ok_col = GROUPS[group]
@@ -259,7 +319,12 @@ def _reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row) 
         out["status"] = "inconsistent_input"
         out["explanation"] = "Finding: " + "; ".join(findings) + ". " + " ".join(notes)
     elif computed is None or pd.isna(computed):
-        out["explanation"] = f"missing input: {rule.get('missing', rule.get('indicator'))}. " + " ".join(notes)
+        reason = (
+            rule.get("missing")
+            or rule.get("indicator")
+            or "no independent input; the figure is checked against the table it quotes"
+        )
+        out["explanation"] = f"missing input: {reason}. " + " ".join(notes)
     elif rule.get("missing") and source_id in extract_sources and level in rule.get("by_construction", [level]):
         out["explanation"] = (
             f"missing independent input: {rule['missing']}; the bundled value equals the printed "

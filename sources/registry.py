@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sources import dgcl_epci, diagnostic, insee_chomage, insee_cog, insee_population, insee_rp, urssaf
+from sources import dgcl_epci, diagnostic, insee_chomage, insee_cog, insee_population, insee_rp, mortalite, ors, urssaf
 from sources.parsing import Parsed
 
 ODBL = "ODbL 1.0 (contents DbCL 1.0)"
@@ -188,6 +188,45 @@ SOURCES: dict[str, SourceSpec] = {
             parser=insee_rp.parse_activity,
             layout="INSEE base-cc-emploi-pop-active: CODGEO, Pyy_ACT15P, Pyy_EMPLT",
             empty=insee_rp.empty_census_variables,
+        ),
+        SourceSpec(
+            id="deces_age_sexe",
+            producer="INSEE (état civil) / INSERM-CépiDc",
+            product="Décès domiciliés par commune, sexe, groupe d'âge quinquennal et année",
+            product_page="https://www.insee.fr/fr/information/4190491",
+            official_urls=("(delivered to ORS under agreement; INSEE fichier détail des décès for all causes)",),
+            bundled=(),
+            licence="depends on the delivery (INSEE: Licence Ouverte; CépiDc: agreement)",
+            attribution="Insee, état civil; Inserm-CépiDc",
+            parser=mortalite.parse_deaths,
+            layout="CODGEO;ANNEE;SEXE;AGE;DECES (sources/mortalite.py)",
+            empty=mortalite.empty,
+        ),
+        SourceSpec(
+            id="population_age_sexe",
+            producer="INSEE",
+            product="Population par commune, sexe et âge quinquennal (recensement)",
+            product_page="https://www.insee.fr/fr/statistiques/1893204",
+            official_urls=("https://www.insee.fr/fr/statistiques/1893204",),
+            bundled=(),
+            licence="Licence Ouverte (INSEE)",
+            attribution="Insee, RP",
+            parser=mortalite.parse_population,
+            layout="CODGEO;ANNEE;SEXE;AGE;POP (sources/mortalite.py)",
+            empty=mortalite.empty,
+        ),
+        SourceSpec(
+            id="ors_indicateurs",
+            producer="ORS Nord-Pas-de-Calais",
+            product="Indicateurs de mortalité des communautés urbaines et d'agglomération (extract of the diagnostic)",
+            product_page="https://www.orsnpdc.org",
+            official_urls=("(extract of the diagnostic partagé: table 7 and prose)",),
+            bundled=("ors/ors-indicateurs-extrait-diagnostic.csv",),
+            licence="figures as printed in the diagnostic partagé "
+            "(source printed: Insee, Inserm-CépiDc, traitement ORS)",
+            attribution="ORS Nord-Pas-de-Calais, as printed in the diagnostic partagé (2013)",
+            parser=ors.parse,
+            layout="territoire;code;indicateur;periode;valeur;unite;rang;nb_territoires",
         ),
         SourceSpec(
             id="diagnostic",

@@ -23,7 +23,7 @@ def test_second_run_without_change_skips_the_build(private_home):
     before = _digest(settings.warehouse_path)
     started = time.perf_counter()
     summary = run_refresh()
-    assert not summary["built"] and "no source changed" in summary["skip_reason"]
+    assert not summary["built"] and "no source and no model changed" in summary["skip_reason"]
     assert {o["status"] for o in summary["sources"]} == {"unchanged", "not_configured"}
     assert not any(o["changed"] for o in summary["sources"])
     assert time.perf_counter() - started < 10

@@ -99,6 +99,7 @@ def load_config(con: duckdb.DuckDBPyConnection, sources: pd.DataFrame, config_pa
         ("cfg_grouping_members", members),
         ("cfg_variation_periods", periods),
         ("cfg_age_plausibility", plausibility),
+        ("cfg_mortality", pd.DataFrame([cfg["mortality"]])),
         ("cfg_sources", sources),
     ):
         con.register("_frame", frame)
@@ -120,6 +121,9 @@ def run_model(con: duckdb.DuckDBPyConnection, model: Model, validated_dir: Path 
 
 def run(con: duckdb.DuckDBPyConnection, validated_dir: Path, log=print) -> list[dict]:
     """Create every model in dependency order; return one record per model (name, layer, rows, seconds)."""
+    from transforms.methods.standardisation import register_udfs
+
+    register_udfs(con)  # interval functions the health models call
     done = []
     for model in order(discover()):
         started = time.perf_counter()

@@ -102,6 +102,7 @@ def document(con: duckdb.DuckDBPyConnection, models: dict[str, runner.Model]) ->
         "cfg_variation_periods": "One row per census interval over which variations and rates are computed.",
         "cfg_sources": "One row per source in this build: content sha256, files, validation time.",
         "cfg_age_plausibility": "One row per age group: plausible share of the population (config.yml).",
+        "cfg_mortality": "One row: settings of standardised mortality (geography, count thresholds).",
         "published_figures": "One row per figure printed in the diagnostic partagé (2013): reference data only.",
         "diagnostic_crosswalk": "One row per printed territory name: its level, code and geography vintage.",
         "reproduction": "One row per published figure: computed value, difference, status and explanation.",

@@ -14,4 +14,7 @@ SELECT v.level AS niveau, v.code, t.label AS libelle, v.geo_year AS millesime_ge
 FROM indicator_values v
 JOIN territories t USING (level, code, geo_year)
 WHERE v.level <> 'commune'
+  AND v.indicator_id IN ('population', 'population_variation', 'taux_variation_annuel_moyen_compose',
+                         'taux_variation_annuel_moyen_lineaire', 'taux_variation_annuel_solde_naturel',
+                         'taux_variation_annuel_solde_migratoire_apparent', 'taux_natalite')
 GROUP BY ALL

@@ -1,0 +1,97 @@
+"""Death counts and populations by territory × age group × sex × year, for standardised mortality.
+
+Official products: deaths by commune of residence, sex, age and year come from INSEE's état civil (fichier
+détail des décès, « décès domiciliés ») or, by cause, from INSERM-CépiDc (delivered to ORS under agreement);
+populations by commune, sex and 5-year age group from INSEE's census (« Population par sexe et âge
+quinquennal »). Nothing of this is public at commune level by cause, so nothing is bundled.
+
+Layout read here (`;`-separated, UTF-8, one row per commune × year × sex × age group):
+- deaths: `CODGEO;ANNEE;SEXE;AGE;DECES`
+- population: `CODGEO;ANNEE;SEXE;AGE;POP`
+`SEXE`: 1 = men, 2 = women (INSEE coding); `AGE`: a band `aa-bb` (`00-04` … `80-84`) or open `aa+` (`85+`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from sources.errors import SourceError
+from sources.parsing import Parsed, require_columns
+
+AGE = re.compile(r"^(\d{1,3})(?:-(\d{1,3})|\+)$")
+
+
+def _parse(paths: list[Path], source_id: str, measure: str) -> Parsed:
+    frames, notes = [], []
+    for path in paths:
+        try:
+            frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8")
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise SourceError(source_id, path.name, "readable_file", str(exc)) from exc
+        require_columns(source_id, path.name, list(frame.columns), ["CODGEO", "ANNEE", "SEXE", "AGE", measure])
+        lines = pd.Series(range(2, len(frame) + 2), index=frame.index)
+        bands = frame["AGE"].str.extract(AGE)
+        bad = bands[0].isna()
+        if bad.any():
+            raise SourceError(
+                source_id, path.name, "age_band_format", "AGE must be aa-bb or aa+", rows=lines[bad].tolist()
+            )
+        if not frame["SEXE"].isin(["1", "2"]).all():
+            raise SourceError(
+                source_id,
+                path.name,
+                "sex_code",
+                "SEXE must be 1 (men) or 2 (women)",
+                rows=lines[~frame["SEXE"].isin(["1", "2"])].tolist(),
+            )
+        value = pd.to_numeric(frame[measure].str.replace(",", ".", regex=False), errors="coerce")
+        if value.isna().any():
+            raise SourceError(
+                source_id, path.name, "count_is_number", f"column {measure}", rows=lines[value.isna()].tolist()
+            )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "codgeo": frame["CODGEO"].str.strip(),
+                    "year": pd.to_numeric(frame["ANNEE"]).astype("int64"),
+                    "sex": frame["SEXE"].astype("int64"),
+                    "age_min": bands[0].astype("int64"),
+                    "age_max": pd.to_numeric(bands[1]).astype("Int64"),
+                    "age_group": frame["AGE"],
+                    "value": value,
+                    "source_file": path.name,
+                    "source_line": lines,
+                }
+            )
+        )
+        notes.append(f"{path.name}: {len(frame)} rows")
+    out = pd.concat(frames, ignore_index=True) if frames else empty()
+    out.index = out.index + 1
+    return Parsed(out, notes)
+
+
+def parse_deaths(paths: list[Path]) -> Parsed:
+    return _parse(paths, "deces_age_sexe", "DECES")
+
+
+def parse_population(paths: list[Path]) -> Parsed:
+    return _parse(paths, "population_age_sexe", "POP")
+
+
+def empty() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "codgeo": pd.Series(dtype="str"),
+            "year": pd.Series(dtype="int64"),
+            "sex": pd.Series(dtype="int64"),
+            "age_min": pd.Series(dtype="int64"),
+            "age_max": pd.Series(dtype="Int64"),
+            "age_group": pd.Series(dtype="str"),
+            "value": pd.Series(dtype="float64"),
+            "source_file": pd.Series(dtype="str"),
+            "source_line": pd.Series(dtype="int64"),
+        }
+    )

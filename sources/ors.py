@@ -1,0 +1,62 @@
+"""Regional health observatory (ORS) indicator tables: one row per territory × indicator × period.
+
+ORS Nord-Pas-de-Calais publications (e.g. « Les inégalités de santé dans les communautés urbaines et
+d'agglomération ») compute mortality indicators from INSERM-CépiDc deaths and INSEE populations and rank the
+territories. Layout read here (`;` CSV, UTF-8): `territoire;code;indicateur;periode;valeur;unite;rang;nb_territoires`
+(`code`: SIREN of the EPCI when known, empty otherwise; `rang` 1 = lowest value of the indicator's ranking order).
+Nothing official is available offline: the bundled file is an extract of the figures the diagnostic printed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sources.errors import SourceError
+from sources.parsing import Parsed, require_columns
+
+SOURCE_ID = "ors_indicateurs"
+COLUMNS = ["territoire", "code", "indicateur", "periode", "valeur", "unite", "rang", "nb_territoires"]
+
+
+def parse(paths: list[Path]) -> Parsed:
+    frames = []
+    for path in paths:
+        frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8")
+        require_columns(SOURCE_ID, path.name, list(frame.columns), COLUMNS)
+        for column in ("valeur", "rang", "nb_territoires"):
+            number = pd.to_numeric(frame[column].replace("", None), errors="coerce")
+            bad = number.isna() & frame[column].ne("")
+            if bad.any():
+                raise SourceError(
+                    SOURCE_ID,
+                    path.name,
+                    "numeric_value",
+                    f"column {column}",
+                    rows=[int(i) + 2 for i in frame.index[bad]],
+                )
+            frame[column] = number
+        frame["source_file"], frame["source_line"] = path.name, frame.index + 2
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    out["rang"] = out["rang"].astype("Int64")
+    out["nb_territoires"] = out["nb_territoires"].astype("Int64")
+    out.index = out.index + 1
+    return Parsed(out, [f"{len(out)} ORS indicator values"])
+
+
+def rank_order_breaks(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose value breaks the monotone order implied by the ranks of their indicator and period.
+
+    Sorted by rank, values must move in one direction (ties allowed): the direction is the one most pairs follow.
+    Equal values at distant ranks cannot be judged on a partial table and are not reported.
+    """
+    breaks = []
+    for _, group in frame.dropna(subset=["valeur", "rang"]).groupby(["indicateur", "periode"]):
+        ordered = group.sort_values("rang")
+        steps = ordered["valeur"].diff().dropna()
+        direction = -1 if (steps < 0).sum() >= (steps > 0).sum() else 1
+        wrong = steps[(steps * direction) < 0]
+        breaks.append(ordered.loc[wrong.index])
+    return pd.concat(breaks) if breaks else frame.iloc[0:0]

@@ -1,0 +1,5 @@
+-- One row per territory × ORS indicator × period: value and rank as the ORS published them (analysts' view).
+-- Reads: stg_ors_indicateurs. Materialized: view
+SELECT territory AS territoire, code, indicator AS indicateur, period AS periode, value AS valeur, unit AS unite,
+       rank AS rang, n_territories AS nb_territoires
+FROM stg_ors_indicateurs
