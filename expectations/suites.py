@@ -320,6 +320,110 @@ SUITES["ors_indicateurs"] = [
     ),
 ]
 
+
+def _emd(frame: pd.DataFrame, record: str) -> pd.DataFrame:
+    return frame[frame["record"] == record]
+
+
+def _emd_orphans(frame: pd.DataFrame, child: str, parent: str, keys: list[str]) -> pd.DataFrame:
+    """Rows of `child` whose parent record is missing, with their key spelled out (reported as failing values)."""
+    kids, parents = _emd(frame, child), _emd(frame, parent)
+    known = set(map(tuple, parents[["survey", *keys]].astype(str).values))
+    own_keys = {"trip": ["survey", "ECH", "PER", "NDEP"], "person": ["survey", "ECH", "PER"]}[child]
+    mask = [tuple(k) not in known for k in kids[["survey", *keys]].astype(str).values]
+    orphans = kids[mask]
+    keys_text = ["/".join(row) for row in orphans[own_keys].astype(str).values]
+    return pd.DataFrame({"orphan_key": pd.Series(keys_text, index=orphans.index, dtype="str")})
+
+
+def _emd_swapped_times(frame: pd.DataFrame) -> pd.DataFrame:
+    trips = _emd(frame, "trip")
+    return trips[trips["D8"] < trips["D4"]]
+
+
+def _emd_dictionary() -> dict:
+    import yaml
+
+    from sources.settings import PROJECT_ROOT
+
+    return yaml.safe_load((PROJECT_ROOT / "sources" / "emd_codes.yml").read_text(encoding="utf-8"))
+
+
+_EMD_CODES = _emd_dictionary()
+_EMD_MODES = sorted({c for codes in _EMD_CODES["modes"].values() for c in codes})
+_EMD_PURPOSES = sorted({c for codes in _EMD_CODES["purposes"].values() for c in codes})
+
+SUITES["emd"] = [
+    (
+        "households",
+        lambda f: _emd(f, "household"),
+        [
+            gxe.ExpectCompoundColumnsToBeUnique(column_list=["survey", "ECH"], meta=_rule("household_key_unique")),
+            gxe.ExpectColumnValuesToBeBetween(
+                column="COE0", min_value=0, strict_min=True, meta=_rule("weight_positive")
+            ),
+        ],
+    ),
+    (
+        "persons",
+        lambda f: _emd(f, "person"),
+        [
+            gxe.ExpectCompoundColumnsToBeUnique(column_list=["survey", "ECH", "PER"], meta=_rule("person_key_unique")),
+            gxe.ExpectColumnValuesToBeBetween(
+                column="COEP", min_value=0, strict_min=True, meta=_rule("weight_positive")
+            ),
+            gxe.ExpectColumnValuesToBeBetween(column="P4", min_value=0, max_value=120, meta=_rule("age_in_range")),
+        ],
+    ),
+    (
+        "trips",
+        lambda f: _emd(f, "trip"),
+        [
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=["survey", "ECH", "PER", "NDEP"], meta=_rule("trip_key_unique")
+            ),
+            gxe.ExpectColumnValuesToBeInSet(column="MODP", value_set=_EMD_MODES, meta=_rule("mode_in_dictionary")),
+            gxe.ExpectColumnValuesToBeInSet(column="D2A", value_set=_EMD_PURPOSES, meta=_rule("purpose_in_dictionary")),
+            gxe.ExpectColumnValuesToBeInSet(column="D5A", value_set=_EMD_PURPOSES, meta=_rule("purpose_in_dictionary")),
+            gxe.ExpectColumnValuesToBeBetween(column="D4", min_value=0, max_value=2959, meta=_rule("time_in_range")),
+            gxe.ExpectColumnValuesToBeBetween(column="D8", min_value=0, max_value=2959, meta=_rule("time_in_range")),
+            gxe.ExpectColumnValuesToBeBetween(column="D9", min_value=0, max_value=600, meta=_rule("duration_in_range")),
+            gxe.ExpectColumnValuesToBeBetween(
+                column="DIST", min_value=0, max_value=500_000, meta=_rule("distance_in_range")
+            ),
+        ],
+    ),
+    (
+        "trips_without_person",
+        lambda f: _emd_orphans(f, "trip", "person", ["ECH", "PER"]),
+        [
+            gxe.ExpectColumnValuesToBeNull(column="orphan_key", meta=_rule("trip_linked_to_person")),
+        ],
+    ),
+    (
+        "persons_without_household",
+        lambda f: _emd_orphans(f, "person", "household", ["ECH"]),
+        [
+            gxe.ExpectColumnValuesToBeNull(column="orphan_key", meta=_rule("person_linked_to_household")),
+        ],
+    ),
+    (
+        "swapped_times",
+        _emd_swapped_times,
+        [
+            gxe.ExpectTableRowCountToEqual(
+                value=0,
+                severity="warning",
+                meta=_rule(
+                    "arrival_after_departure",
+                    "arrival before departure (swapped times or a trip past midnight): the "
+                    "duration D9 is used, the times are kept as delivered",
+                ),
+            ),
+        ],
+    ),
+]
+
 SUITES["diagnostic"] = [
     (
         "rows",

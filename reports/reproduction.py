@@ -106,6 +106,7 @@ def run(con: duckdb.DuckDBPyConnection, validated_dir: Path) -> dict:
     check = con.sql("SELECT * FROM check_age_counts_vs_population").df()
     bounds = dict(con.sql("SELECT age_group, [min_share, max_share] FROM cfg_age_plausibility").fetchall())
     published = con.sql("SELECT * FROM published_figures").df()
+    emd = con.sql("SELECT * FROM mart_mobilite").df()
     ors = pd.read_parquet(validated_dir / "ors_indicateurs.parquet")
     ors_breaks = {
         r.territoire: f"rank {r.rang} breaks the order of the values of the other printed ranks "
@@ -129,7 +130,7 @@ def run(con: duckdb.DuckDBPyConnection, validated_dir: Path) -> dict:
             if fig["table_id"] != "prose"
             else fmap["prose"].get(fig["figure_id"])
         )
-        rows.append(_reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row, ors_breaks))
+        rows.append(_reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row, ors_breaks, emd))
     result = pd.DataFrame(rows)
     con.register("_repro", result)
     con.execute("CREATE OR REPLACE TABLE reproduction AS SELECT * FROM _repro ORDER BY figure_id")
@@ -138,7 +139,33 @@ def run(con: duckdb.DuckDBPyConnection, validated_dir: Path) -> dict:
     return {status: int(counts.get(status, 0)) for status in STATUSES}
 
 
-def _reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row, ors_breaks) -> dict:
+def _emd_check(out: dict, fig: dict, rule: dict, precision: int, emd: pd.DataFrame) -> dict:
+    """Mobility figures are ranges over the agglomerations' surveys: check each configured survey against it."""
+    if emd.empty:
+        out["explanation"] = (
+            "missing input: household travel surveys (EMD Béthune and Lens 2005–2006, Douai and "
+            "Valenciennes 2012, Cerema standard microdata, not public): list their files under "
+            "`emd` in origins.yml and each survey is checked against the printed range"
+        )
+        return out
+    whole = emd[(emd.ventilation == "ensemble") & emd.indicateur.isin(rule["emd"])]
+    values = whole.groupby("enquete")["valeur"].sum()
+    low = 0.0 if rule.get("upper_bound") else fig["value"]
+    high = fig["value"] if rule.get("upper_bound") or pd.isna(fig["value_max"]) else fig["value_max"]
+    inside = {s: low <= at_precision(v, precision) <= high for s, v in values.items()}
+    out["computed_value"] = float(values.mean()) if len(values) else None
+    out["status"] = "reproduced" if inside and all(inside.values()) else "differs"
+    listing = "; ".join(
+        f"{s}: {fmt(v, precision + 1)} ({'within' if inside[s] else 'outside'})" for s, v in values.items()
+    )
+    out["explanation"] = (
+        f"Published range [{fmt(low, precision)}, {fmt(high, precision)}] "
+        f"({' + '.join(rule['emd'])}); surveys: {listing}. computed_value = mean of the surveys."
+    )
+    return out
+
+
+def _reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row, ors_breaks, emd) -> dict:
     out = {
         "figure_id": fig["figure_id"],
         "table_id": fig["table_id"],
@@ -279,6 +306,9 @@ def _reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row, 
                 )
             else:
                 notes.append(f"Equal to the sum of {ref['table']} « {ref['territory']} » ({fmt(total, 0)}).")
+
+    if "emd" in rule:
+        return _emd_check(out, fig, rule, precision, emd)
 
     if "ors" in rule or rule.get("ors_rank"):
         rank_breaks = ors_breaks.get(fig["territory"])

@@ -12,7 +12,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from sources import dgcl_epci, diagnostic, insee_chomage, insee_cog, insee_population, insee_rp, mortalite, ors, urssaf
+from sources import (
+    dgcl_epci,
+    diagnostic,
+    emd,
+    insee_chomage,
+    insee_cog,
+    insee_population,
+    insee_rp,
+    mortalite,
+    ors,
+    urssaf,
+)
 from sources.parsing import Parsed
 
 ODBL = "ODbL 1.0 (contents DbCL 1.0)"
@@ -227,6 +238,19 @@ SOURCES: dict[str, SourceSpec] = {
             attribution="ORS Nord-Pas-de-Calais, as printed in the diagnostic partagé (2013)",
             parser=ors.parse,
             layout="territoire;code;indicateur;periode;valeur;unite;rang;nb_territoires",
+        ),
+        SourceSpec(
+            id="emd",
+            producer="Cerema / autorités organisatrices de la mobilité",
+            product="Enquêtes ménages déplacements (EMD, EDGT, EMC²), standard Cerema: ménages, personnes, trips",
+            product_page="https://www.cerema.fr/fr/activites/mobilites/connaissance-modelisation-evaluation-mobilite",
+            official_urls=("(microdata delivered by Cerema under agreement; not public)",),
+            bundled=(),
+            licence="delivery agreement of each survey",
+            attribution="Cerema, enquêtes ménages déplacements (standard Cerema)",
+            parser=emd.parse,
+            layout="<survey>_menages|personnes|deplacements.csv (;) or .txt + <survey>_layout.yml (see sources/emd.py)",
+            empty=emd.empty,
         ),
         SourceSpec(
             id="diagnostic",

@@ -121,8 +121,15 @@ def test_ors_ranks_are_checked_and_health_figures_have_statuses(warehouse):
     from sources.ors import rank_order_breaks
 
     # A rank that contradicts the values around it is caught (synthetic table: rank 3 should not hold 9).
-    table = pd.DataFrame({"indicateur": "x", "periode": "p", "territoire": list("ABCD"),
-                          "valeur": [10.0, 8.0, 9.0, 1.0], "rang": [1, 2, 3, 4]})
+    table = pd.DataFrame(
+        {
+            "indicateur": "x",
+            "periode": "p",
+            "territoire": list("ABCD"),
+            "valeur": [10.0, 8.0, 9.0, 1.0],
+            "rang": [1, 2, 3, 4],
+        }
+    )
     assert list(rank_order_breaks(table).territoire) == ["C"]
     missing = warehouse.sql("""SELECT count(*) FROM published_figures p LEFT JOIN reproduction r USING (figure_id)
         WHERE (p.table_id IN ('t7', 't9') OR (p.table_id = 'prose' AND p.theme LIKE 'santé%'))
@@ -136,8 +143,11 @@ def test_t9_total_is_checked_against_its_parts(warehouse):
     wide = t9.pivot(index="territory", columns="indicator", values="value")
     parts = wide.loc[["Béthune", "Lens", "Douai", "Valenciennes"]].sum()
     broken = set(parts.index[(parts - wide.loc["Total Bassin minier"]).abs() > 0.5])
-    statuses = dict(warehouse.sql("SELECT indicator, status FROM reproduction WHERE table_id = 't9' "
-                                  "AND territory = 'Total Bassin minier'").fetchall())
+    statuses = dict(
+        warehouse.sql(
+            "SELECT indicator, status FROM reproduction WHERE table_id = 't9' AND territory = 'Total Bassin minier'"
+        ).fetchall()
+    )
     assert {k for k, v in statuses.items() if v == "inconsistent_input"} == broken
 
 
@@ -145,8 +155,10 @@ def test_dementia_model_sums_prevalence_times_population():
     from transforms.methods.dementia import dementia_cases
 
     # By hand: women 80–84: 0.1 × 1000 = 100; women 85+: 0.2 × 500 = 100; men 85+: 0.15 × 200 = 30.
-    cases = dementia_cases({("F", "80-84"): 0.1, ("F", "85+"): 0.2, ("H", "85+"): 0.15},
-                           {("F", "80-84"): 1000, ("F", "85+"): 500, ("H", "85+"): 200})
+    cases = dementia_cases(
+        {("F", "80-84"): 0.1, ("F", "85+"): 0.2, ("H", "85+"): 0.15},
+        {("F", "80-84"): 1000, ("F", "85+"): 500, ("H", "85+"): 200},
+    )
     assert cases == {"F": 200.0, "H": 30.0}
     with pytest.raises(ValueError):
         dementia_cases({}, {("F", "85+"): 1})

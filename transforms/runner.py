@@ -100,11 +100,26 @@ def load_config(con: duckdb.DuckDBPyConnection, sources: pd.DataFrame, config_pa
         ("cfg_variation_periods", periods),
         ("cfg_age_plausibility", plausibility),
         ("cfg_mortality", pd.DataFrame([cfg["mortality"]])),
+        ("cfg_emd", pd.DataFrame([cfg["emd"]])),
+        ("cfg_emd_codes", _emd_codes()),
         ("cfg_sources", sources),
     ):
         con.register("_frame", frame)
         con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame")
         con.unregister("_frame")
+
+
+def _emd_codes() -> pd.DataFrame:
+    """The survey code dictionary (sources/emd_codes.yml) as rows: kind (mode | purpose), code, group."""
+    codes = yaml.safe_load((SQL_DIR.parents[1] / "sources" / "emd_codes.yml").read_text(encoding="utf-8"))
+    return pd.DataFrame(
+        [
+            {"kind": kind[:-1], "code": int(code), "code_group": group}
+            for kind in ("modes", "purposes")
+            for group, values in codes[kind].items()
+            for code in values
+        ]
+    )
 
 
 def run_model(con: duckdb.DuckDBPyConnection, model: Model, validated_dir: Path | None = None) -> int:

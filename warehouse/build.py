@@ -103,6 +103,8 @@ def document(con: duckdb.DuckDBPyConnection, models: dict[str, runner.Model]) ->
         "cfg_sources": "One row per source in this build: content sha256, files, validation time.",
         "cfg_age_plausibility": "One row per age group: plausible share of the population (config.yml).",
         "cfg_mortality": "One row: settings of standardised mortality (geography, count thresholds).",
+        "cfg_emd": "One row: settings of the household travel survey results (minimum age, sector length).",
+        "cfg_emd_codes": "One row per survey code: mode or purpose and its group (sources/emd_codes.yml).",
         "published_figures": "One row per figure printed in the diagnostic partagé (2013): reference data only.",
         "diagnostic_crosswalk": "One row per printed territory name: its level, code and geography vintage.",
         "reproduction": "One row per published figure: computed value, difference, status and explanation.",
