@@ -43,7 +43,10 @@ class RuleResult:
         observed = f", observed {self.observed}" if self.observed else ""
         error = f", error: {self.error}" if self.error else ""
         column = f", column {self.column}" if self.column else ""
-        return f"rule {self.rule} failed ({self.batch}{column}): {what} in file {file}{rows}{values}{observed}{error}"
+        verdict = "failed" if self.severity == "critical" else "did not hold (warning)"
+        return (
+            f"rule {self.rule} {verdict} ({self.batch}{column}): {what} in file {file}{rows}{values}{observed}{error}"
+        )
 
 
 @dataclass
