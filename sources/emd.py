@@ -23,7 +23,7 @@ import pandas as pd
 import yaml
 
 from sources.errors import SourceError
-from sources.parsing import Parsed
+from sources.parsing import Parsed, to_numbers
 
 SOURCE_ID = "emd"
 RECORDS = {"menages": "household", "personnes": "person", "deplacements": "trip"}
@@ -82,26 +82,15 @@ def parse(paths: list[Path]) -> Parsed:
             if absent:
                 raise SourceError(SOURCE_ID, path.name, "required_columns", f"missing field(s) {absent}")
             frame = frame[FIELDS[record]].copy()
+            lines = pd.Series(frame.index + (2 if path.suffix.lower() == ".csv" else 1), index=frame.index)
             for column in NUMERIC & set(frame.columns):
-                values = pd.to_numeric(
-                    frame[column].str.replace(",", ".", regex=False).replace("", None), errors="coerce"
-                )
-                bad = values.isna() & frame[column].ne("")
-                if bad.any():
-                    raise SourceError(
-                        SOURCE_ID,
-                        path.name,
-                        "numeric_field",
-                        f"field {column}",
-                        rows=[int(i) + 2 for i in frame.index[bad]],
-                    )
-                frame[column] = values
+                frame[column] = to_numbers(SOURCE_ID, path.name, frame[column], column, lines)
             frame.insert(0, "record", record)
             frame.insert(0, "survey", survey)
             frame["survey_year"] = int(year.group(0)) if year else None
             frame["min_age"] = min_age
             frame["source_file"] = path.name
-            frame["source_line"] = frame.index + (2 if path.suffix.lower() == ".csv" else 1)
+            frame["source_line"] = lines
             frames.append(frame)
         counts = {f["record"].iloc[0]: len(f) for f in frames[-3:] if len(f)}
         notes.append(

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from sources.errors import SourceError
-from sources.parsing import Parsed, require_columns
+from sources.parsing import Parsed, require_columns, to_numbers
 
 AGE_BAND = re.compile(r"^P(\d{2})_POP(\d{2})(\d{2}|P)$")
 EVENTS = re.compile(r"^(NAIS|DECE)(\d{2})(\d{2})$")
@@ -63,18 +63,7 @@ def read_table(source_id: str, path: Path) -> pd.DataFrame:
 
 def _numbers(source_id: str, path: Path, frame: pd.DataFrame, column: str) -> pd.Series:
     # INSEE's census counts are weighted (decimals) in commune files: kept as DOUBLE, never rounded here.
-    text = frame[column].astype(str).str.replace(",", ".", regex=False).str.replace(r"[\s\u00a0\u202f]", "", regex=True)
-    values = pd.to_numeric(text.replace("", None), errors="coerce")
-    bad = values.isna() & text.ne("")
-    if bad.any():
-        raise SourceError(
-            source_id,
-            path.name,
-            "numeric_value",
-            f"column {column} is not numeric",
-            rows=frame.loc[bad, "source_line"].tolist(),
-        )
-    return values
+    return to_numbers(source_id, path.name, frame[column], column, frame["source_line"])
 
 
 def parse_age_bands(paths: list[Path], source_id: str = "insee_rp_age") -> Parsed:

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sources.errors import SourceError
-from sources.parsing import Parsed, require_columns
+from sources.parsing import Parsed, require_columns, to_numbers
 
 SOURCE_ID = "ors_indicateurs"
 COLUMNS = ["territoire", "code", "indicateur", "periode", "valeur", "unite", "rang", "nb_territoires"]
@@ -25,18 +24,9 @@ def parse(paths: list[Path]) -> Parsed:
     for path in paths:
         frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8")
         require_columns(SOURCE_ID, path.name, list(frame.columns), COLUMNS)
+        lines = pd.Series(frame.index + 2, index=frame.index)
         for column in ("valeur", "rang", "nb_territoires"):
-            number = pd.to_numeric(frame[column].replace("", None), errors="coerce")
-            bad = number.isna() & frame[column].ne("")
-            if bad.any():
-                raise SourceError(
-                    SOURCE_ID,
-                    path.name,
-                    "numeric_value",
-                    f"column {column}",
-                    rows=[int(i) + 2 for i in frame.index[bad]],
-                )
-            frame[column] = number
+            frame[column] = to_numbers(SOURCE_ID, path.name, frame[column], column, lines)
         frame["source_file"], frame["source_line"] = path.name, frame.index + 2
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)

@@ -43,3 +43,16 @@ def drop_blank_rows(
         [f"{what}: dropped {int(blank.sum())} blank row(s) (rows {list(frame.index[blank])})"] if blank.any() else []
     )
     return frame.loc[~blank], notes
+
+
+def to_numbers(source_id: str, file: str, text: pd.Series, column: str, lines: pd.Series) -> pd.Series:
+    """French number text → float: decimal comma, spaces (also non-breaking) as thousands separators; an empty
+    cell is NaN; anything else that is not a number fails with the file, column and line numbers."""
+    clean = text.astype(str).str.replace(",", ".", regex=False).str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+    values = pd.to_numeric(clean.replace("", None), errors="coerce")
+    bad = values.isna() & clean.ne("") & text.notna()
+    if bad.any():
+        raise SourceError(
+            source_id, file, "numeric_value", f"column {column} is not numeric", rows=[int(v) for v in lines[bad]]
+        )
+    return values.astype("float64")
