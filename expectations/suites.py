@@ -341,6 +341,13 @@ def _emd_swapped_times(frame: pd.DataFrame) -> pd.DataFrame:
     return trips[trips["D8"] < trips["D4"]]
 
 
+def _emd_outside_area(frame: pd.DataFrame) -> pd.DataFrame:
+    trips = _emd(frame, "trip")
+    prefixes = tuple(_EMD_CODES["outside_area_zone_prefixes"])
+    outside = trips["D3"].astype(str).str.startswith(prefixes) | trips["D7"].astype(str).str.startswith(prefixes)
+    return trips[outside]
+
+
 def _emd_dictionary() -> dict:
     import yaml
 
@@ -405,6 +412,21 @@ SUITES["emd"] = [
         lambda f: _emd_orphans(f, "person", "household", ["ECH"]),
         [
             gxe.ExpectColumnValuesToBeNull(column="orphan_key", meta=_rule("person_linked_to_household")),
+        ],
+    ),
+    (
+        "outside_survey_area",
+        _emd_outside_area,
+        [
+            gxe.ExpectTableRowCountToEqual(
+                value=0,
+                severity="warning",
+                meta=_rule(
+                    "trips_within_survey_area",
+                    "trips from or to the rest of the département / outside the surveyed perimeter (zone codes in "
+                    "sources/emd_codes.yml) are kept and counted here",
+                ),
+            ),
         ],
     ),
     (

@@ -21,7 +21,7 @@ TRIPS = [  # ECH, PER, NDEP, D2A, D3, D4, D5A, D7, D8, D9, MODP, DOIB, DIST
     ("H1", "2", "1", 1, "101", 830, 23, "102", 845, 15, 22, 1500, 2000),  # aged 8: outside the 11+ scope
     ("H2", "1", "1", 1, "102", 900, 31, "102", 910, 10, 10, 500, 600),
     ("H2", "1", "2", 31, "102", 1000, 1, "102", 1010, 10, 10, 500, 600),
-    ("H2", "1", "3", 1, "102", 1400, 61, "101", 1420, 20, 21, 3000, 4000),
+    ("H2", "1", "3", 1, "102", 1400, 61, "901", 1420, 20, 21, 3000, 4000),  # to the rest of the département
     ("H3", "1", "1", 1, "205", 745, 25, "101", 815, 30, 31, 9000, 12000),
     ("H3", "1", "2", 25, "101", 1700, 1, "205", 1640, 35, 22, 9000, 12000),  # times swapped: D9 used
 ]
@@ -131,6 +131,7 @@ def test_configured_surveys_flow_into_mart_mobilite(private_home, tmp_path, monk
     assert summary["built"] and not summary["quarantined"], summary
     emd = next(o for o in summary["sources"] if o["source_id"] == "emd")
     assert any("arrival_after_departure" in w for w in emd["warnings"])  # the swapped trip is reported
+    assert any("trips_within_survey_area" in w for w in emd["warnings"])  # and the trip leaving the area
     con = connect_readonly(get_settings().warehouse_path)
     mart = con.sql("SELECT enquete, indicateur, valeur FROM mart_mobilite WHERE ventilation = 'ensemble'").df()
     repro = dict(con.sql("SELECT figure_id, status FROM reproduction WHERE figure_id IN ('PA108', 'PA113')").fetchall())
