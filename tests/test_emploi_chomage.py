@@ -202,6 +202,7 @@ def test_census_education_and_activity_parsers_and_shares(tmp_path):
         (2011, 'A0001', 'region', 'R'), (2011, 'B0002', 'region', 'R'), (2011, 'C0003', 'region', 'R'))
         t(geo_year, codgeo, level, code)""")
     con.execute("CREATE TABLE cfg_sources AS SELECT 'insee_rp_actifs' AS source_id, 'x' AS sha256")
+    run_model(con, discover()["int_territory_region"])
     run_model(con, discover()["int_indicators_formation_navettes"])
     got = {
         (r[0], r[1], r[2]): r[3]

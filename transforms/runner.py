@@ -65,7 +65,11 @@ def discover(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
 
 
 def dependencies(model: Model, known: set[str]) -> set[str]:
-    return {w for w in re.findall(r"\b\w+\b", model.header) if w in known and w != model.name}
+    """Models named in the header's `Reads:` sentence (up to its full stop)."""
+    match = re.search(r"Reads:(.*?)(?:\.(?:\s|$)|$)", model.header, flags=re.S)
+    if match is None:
+        raise ValueError(f"model {model.name} ({model.path.name}) has no `Reads:` line in its header")
+    return {w for w in re.findall(r"\b\w+\b", match.group(1)) if w in known and w != model.name}
 
 
 def order(models: dict[str, Model]) -> list[Model]:

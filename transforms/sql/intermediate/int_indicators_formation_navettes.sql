@@ -2,7 +2,7 @@
 -- population aged 15+ (%), and each territory's share of its région's active population at place of residence
 -- and of its jobs at place of work (%). Counts are summed from communes; shares are never averaged.
 -- Transient (in memory during the build, not published).
--- Reads: stg_rp_census_variables, int_commune_territory, cfg_sources.
+-- Reads: stg_rp_census_variables, int_commune_territory, int_territory_region, cfg_sources.
 WITH counts AS (
     SELECT t.level, t.code, c.geo_year, c.census_year, c.theme, c.variable, sum(c.value) AS value
     FROM stg_rp_census_variables c
@@ -19,19 +19,12 @@ diplomas AS (
                  AND t.geo_year = d.geo_year AND t.census_year = d.census_year
     WHERE d.theme = 'diplomes' AND d.variable <> 'total'
 ),
-region_of AS (  -- the région of each territory (territories crossing régions get none)
-    SELECT t.level, t.code, t.geo_year, min(r.code) AS region, count(DISTINCT r.code) AS n
-    FROM int_commune_territory t
-    JOIN int_commune_territory r ON r.geo_year = t.geo_year AND r.codgeo = t.codgeo AND r.level = 'region'
-    WHERE t.level NOT IN ('commune', 'france_metro')
-    GROUP BY ALL
-),
 activity AS (
     SELECT 'part_regionale_' || a.variable AS indicator_id, a.level, a.code, a.geo_year, a.census_year,
            100 * a.value / nullif(r.value, 0) AS value, a.value AS numerator, r.value AS denominator,
            'insee_rp_actifs' AS source_id
     FROM counts a
-    JOIN region_of o ON o.level = a.level AND o.code = a.code AND o.geo_year = a.geo_year AND o.n = 1
+    JOIN int_territory_region o ON o.level = a.level AND o.code = a.code AND o.geo_year = a.geo_year
     JOIN counts r ON r.theme = 'actifs' AND r.level = 'region' AND r.code = o.region AND r.geo_year = a.geo_year
                  AND r.census_year = a.census_year AND r.variable = a.variable
     WHERE a.theme = 'actifs'

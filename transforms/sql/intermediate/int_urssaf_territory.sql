@@ -1,20 +1,13 @@
 -- One row per territory × year: URSSAF headcount for each zone, and summed to a région or a named grouping
 -- only when every zone d'emploi that makes it up is present (a partial sum would be wrong, not smaller).
 -- Transient (in memory during the build, not published).
--- Reads: stg_urssaf_effectifs, int_commune_territory, cfg_grouping_members.
+-- Reads: stg_urssaf_effectifs, int_territory_region, cfg_grouping_members.
 WITH zones AS (SELECT * FROM stg_urssaf_effectifs WHERE measure = 'effectifs'),
-zone_parent AS (  -- the région of each zone, from its communes (zones crossing régions get no région)
-    SELECT z.geo_year, z.code AS zone, min(r.code) AS parent, count(DISTINCT r.code) AS n_parents
-    FROM int_commune_territory z
-    JOIN int_commune_territory r ON r.geo_year = z.geo_year AND r.codgeo = z.codgeo AND r.level = 'region'
-    WHERE z.level = 'ze2010'
-    GROUP BY ALL
-),
 parents AS (
-    SELECT 'region' AS level, parent AS code, geo_year, zone FROM zone_parent WHERE n_parents = 1
+    SELECT 'region' AS level, region AS code, geo_year, code AS zone FROM int_territory_region WHERE level = 'ze2010'
     UNION ALL
     SELECT 'grouping', g.grouping_code, p.geo_year, g.member_code
-    FROM cfg_grouping_members g JOIN (SELECT DISTINCT geo_year FROM zone_parent) p ON true
+    FROM cfg_grouping_members g JOIN (SELECT DISTINCT geo_year FROM zones) p ON true
     WHERE g.member_level = 'ze2010'
 ),
 sums AS (
