@@ -23,7 +23,7 @@ import pandas as pd
 import yaml
 
 from sources.errors import SourceError
-from sources.parsing import Parsed, to_numbers
+from sources.parsing import Parsed, empty_frame, to_numbers
 
 SOURCE_ID = "emd"
 RECORDS = {"menages": "household", "personnes": "person", "deplacements": "trip"}
@@ -106,14 +106,14 @@ def parse(paths: list[Path]) -> Parsed:
 
 def empty() -> pd.DataFrame:
     columns = sorted({c for fields in FIELDS.values() for c in fields})
-    frame = pd.DataFrame({c: pd.Series(dtype="float64" if c in NUMERIC else "str") for c in columns})
-    for column, dtype in (
-        ("survey", "str"),
-        ("record", "str"),
-        ("survey_year", "float64"),
-        ("min_age", "int64"),
-        ("source_file", "str"),
-        ("source_line", "int64"),
-    ):
-        frame[column] = pd.Series(dtype=dtype)
-    return frame
+    return empty_frame(
+        {
+            "survey": "str",
+            "record": "str",
+            **{c: "float64" if c in NUMERIC else "str" for c in columns},
+            "survey_year": "float64",
+            "min_age": "int64",
+            "source_file": "str",
+            "source_line": "int64",
+        }
+    )

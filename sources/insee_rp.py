@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from sources.errors import SourceError
-from sources.parsing import Parsed, require_columns, to_numbers
+from sources.parsing import Parsed, empty_frame, require_columns, to_numbers
 
 AGE_BAND = re.compile(r"^P(\d{2})_POP(\d{2})(\d{2}|P)$")
 EVENTS = re.compile(r"^(NAIS|DECE)(\d{2})(\d{2})$")
@@ -138,17 +138,17 @@ def parse_series_historiques(paths: list[Path], source_id: str = "insee_rp_histo
 
 def empty_series_historiques() -> pd.DataFrame:
     """Schema of `parse_series_historiques` with no rows (no file configured)."""
-    return pd.DataFrame(
+    return empty_frame(
         {
-            "codgeo": pd.Series(dtype="str"),
-            "event": pd.Series(dtype="str"),
-            "period_start": pd.Series(dtype="int64"),
-            "period_end": pd.Series(dtype="int64"),
-            "variable": pd.Series(dtype="str"),
-            "count": pd.Series(dtype="float64"),
-            "geo_year": pd.Series(dtype="int64"),
-            "source_file": pd.Series(dtype="str"),
-            "source_line": pd.Series(dtype="int64"),
+            "codgeo": "str",
+            "event": "str",
+            "period_start": "int64",
+            "period_end": "int64",
+            "variable": "str",
+            "count": "float64",
+            "geo_year": "int64",
+            "source_file": "str",
+            "source_line": "int64",
         }
     )
 
@@ -209,15 +209,15 @@ def parse_activity(paths: list[Path]) -> Parsed:
 
 
 def empty_census_variables() -> pd.DataFrame:
-    return pd.DataFrame(
+    return empty_frame(
         {
-            "codgeo": pd.Series(dtype="str"),
-            "census_year": pd.Series(dtype="int64"),
-            "variable": pd.Series(dtype="str"),
-            "insee_variable": pd.Series(dtype="str"),
-            "value": pd.Series(dtype="float64"),
-            "source_file": pd.Series(dtype="str"),
-            "source_line": pd.Series(dtype="int64"),
-            "geo_year": pd.Series(dtype="int64"),
+            "codgeo": "str",
+            "census_year": "int64",
+            "variable": "str",
+            "insee_variable": "str",
+            "value": "float64",
+            "source_file": "str",
+            "source_line": "int64",
+            "geo_year": "int64",
         }
     )

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from sources.errors import SourceError
-from sources.parsing import Parsed, require_columns
+from sources.parsing import Parsed, empty_frame, require_columns
 
 AGE = re.compile(r"^(\d{1,3})(?:-(\d{1,3})|\+)$")
 
@@ -82,16 +82,16 @@ def parse_population(paths: list[Path]) -> Parsed:
 
 
 def empty() -> pd.DataFrame:
-    return pd.DataFrame(
+    return empty_frame(
         {
-            "codgeo": pd.Series(dtype="str"),
-            "year": pd.Series(dtype="int64"),
-            "sex": pd.Series(dtype="int64"),
-            "age_min": pd.Series(dtype="int64"),
-            "age_max": pd.Series(dtype="Int64"),
-            "age_group": pd.Series(dtype="str"),
-            "value": pd.Series(dtype="float64"),
-            "source_file": pd.Series(dtype="str"),
-            "source_line": pd.Series(dtype="int64"),
+            "codgeo": "str",
+            "year": "int64",
+            "sex": "int64",
+            "age_min": "int64",
+            "age_max": "Int64",
+            "age_group": "str",
+            "value": "float64",
+            "source_file": "str",
+            "source_line": "int64",
         }
     )

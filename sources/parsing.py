@@ -56,3 +56,8 @@ def to_numbers(source_id: str, file: str, text: pd.Series, column: str, lines: p
             source_id, file, "numeric_value", f"column {column} is not numeric", rows=[int(v) for v in lines[bad]]
         )
     return values.astype("float64")
+
+
+def empty_frame(schema: dict[str, str]) -> pd.DataFrame:
+    """A parser's output with no rows (a source with nothing bundled or configured), typed like a real parse."""
+    return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in schema.items()})
