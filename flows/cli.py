@@ -85,10 +85,6 @@ def run(
         raise typer.Exit(2)
 
 
-def main() -> None:  # pragma: no cover
-    sys.exit(app())
-
-
 @app.command()
 def report(
     out: str = typer.Option("reports/out", "--out", help="Folder for diagnostic.md, diagnostic.html and img/."),
