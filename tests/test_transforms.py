@@ -54,26 +54,69 @@ def test_projection_sums_merges_and_splits_by_ratio():
     assert rows == [("A", 160, False), ("C", 157.5, True), ("D", 52.5, True)]
 
 
-def test_passage_ratios_recomputed_when_they_do_not_sum_to_one(tmp_path):
-    # X restored into X and Y with ratio 1 on both (sum 2): shares follow the target populations 30 / (30 + 10).
-    # M1 and M2 merged into M with ratio 0.5 each (sum 0.5 per old commune): a single target takes everything.
-    con = _con(
-        stg_commune_population="""SELECT * FROM (VALUES (2023, 2021, 'X', 30), (2023, 2021, 'Y', 10),
-                                         (2023, 2021, 'M', 80)) t(geo_year, census_year, codgeo, pop)"""
-    )
-    con.execute(f"""COPY (SELECT * FROM (VALUES (2022, 2023, 'X', 'X', '01/01/2023', 'f', 1.0),
-                                              (2022, 2023, 'X', 'Y', '01/01/2023', 'f', 1.0),
-                                              (2022, 2023, 'M1', 'M', '01/01/2023', 'f', 0.5),
-                                              (2022, 2023, 'M2', 'M', '01/01/2023', 'f', 0.5))
+# Synthetic vintages: COG 2022 has X (40), M1 (50), M2 (30); on 1 January 2023 X is split into X and Y (a
+# restoration) and M1 + M2 merge into M. COG 2023 populations: X 30, Y 10, M 80.
+_VINTAGES = """SELECT * FROM (VALUES (2022, 2020, 'X', 40), (2022, 2020, 'M1', 50), (2022, 2020, 'M2', 30),
+                                  (2023, 2021, 'X', 30), (2023, 2021, 'Y', 10), (2023, 2021, 'M', 80))
+               t(geo_year, census_year, codgeo, pop)"""
+# The forward table as COGugaison delivers 2023→2024: a restoration with ratio 1 on both parts, a merger with 1/n.
+_FORWARD = [("X", "X", "d", 1.0), ("X", "Y", "d", 1.0), ("M1", "M", "f", 0.5), ("M2", "M", "f", 0.5)]
+# Its mirror (the backward table): each new commune back to the old ones.
+_BACKWARD = [("X", "X", "f", 1.0), ("Y", "X", "f", 1.0), ("M", "M1", "d", 0.625), ("M", "M2", "d", 0.375)]
+
+
+def _passage(con, tmp_path, labelled_forward, labelled_backward) -> None:
+    rows = [(2022, 2023, *r) for r in labelled_forward] + [(2023, 2022, *r) for r in labelled_backward]
+    values = ", ".join(f"({a}, {b}, '{f}', '{t}', '01/01/2023', '{m}', {r})" for a, b, f, t, m, r in rows)
+    con.execute(f"""COPY (SELECT * FROM (VALUES {values})
                    t(from_year, to_year, cod_from, cod_to, annee, typemodif, ratio))
                    TO '{tmp_path}/insee_cog_passage.parquet' (FORMAT parquet)""")
     run_model(con, MODELS["stg_commune_passage"], validated_dir=tmp_path)
 
-    rows = con.sql("SELECT cod_from, cod_to, ratio, ratio_origin FROM stg_commune_passage").fetchall()
-    got = {(a, b): (r, o) for a, b, r, o in rows}
-    assert got[("X", "X")] == (pytest.approx(0.75), "recomputed")
-    assert got[("X", "Y")] == (pytest.approx(0.25), "recomputed")
-    assert got[("M1", "M")] == (1.0, "recomputed")
+
+def test_passage_ratios_recomputed_when_they_do_not_sum_to_one(tmp_path):
+    # X restored into X and Y with ratio 1 on both (sum 2): shares follow the target populations 30 / (30 + 10).
+    # M1 and M2 merged into M with ratio 0.5 each (sum 0.5 per old commune): a single target takes everything.
+    con = _con(stg_commune_population=_VINTAGES)
+    _passage(con, tmp_path, _FORWARD, _BACKWARD)
+    rows = con.sql("SELECT cod_from, cod_to, ratio, ratio_origin, orientation FROM stg_commune_passage").fetchall()
+    got = {(a, b): (r, o, d) for a, b, r, o, d in rows}
+    assert got[("X", "X")] == (pytest.approx(0.75), "recomputed", "as_delivered")
+    assert got[("X", "Y")] == (pytest.approx(0.25), "recomputed", "as_delivered")
+    assert got[("M1", "M")] == (1.0, "recomputed", "as_delivered")
+
+
+def test_reversed_passage_table_is_oriented_and_conserves_population(tmp_path):
+    # The same change delivered the other way round (as COGugaison does for 2022→2023 and 2023→2024): the rows
+    # labelled 2022→2023 lead from 2023 communes to 2022 ones. They fail the existence rule (Y, M are not 2022
+    # communes), their mirror passes: it is used. Census of COG 2022 on geography 2023, by hand:
+    # X 40 × 0.75 = 30, Y 40 × 0.25 = 10, M = 50 + 30 = 80; total 120 = 40 + 50 + 30 (nothing lost).
+    con = _con(stg_commune_population=_VINTAGES)
+    _passage(con, tmp_path, labelled_forward=_BACKWARD, labelled_backward=_FORWARD)
+    assert {r[0] for r in con.sql("SELECT orientation FROM stg_commune_passage").fetchall()} == {
+        "reversed_in_delivery"
+    }
+    run_model(con, MODELS["int_commune_population_projected"])
+    got = dict(
+        con.sql(
+            "SELECT codgeo, pop FROM int_commune_population_projected WHERE census_year = 2020 AND geo_year = 2023"
+        ).fetchall()
+    )
+    assert got == {"X": pytest.approx(30), "Y": pytest.approx(10), "M": 80}
+    run_model(con, MODELS["violations_passage"])
+    severities = {r[0] for r in con.sql("SELECT severity FROM violations_passage").fetchall()}
+    assert severities == {"info"}  # the orientation and the recomputed ratios are recorded, nothing is wrong
+
+
+def test_unexplained_disappearance_is_a_critical_violation(tmp_path):
+    # M2 is in COG 2022, not in COG 2023, and no row of the step leads from it: its 30 inhabitants would vanish.
+    con = _con(stg_commune_population=_VINTAGES)
+    _passage(con, tmp_path, [r for r in _FORWARD if r[0] != "M2"], [])
+    run_model(con, MODELS["violations_passage"])
+    critical = con.sql(
+        "SELECT rule, code FROM violations_passage WHERE severity = 'critical' ORDER BY ALL"
+    ).fetchall()
+    assert ("change_explained", "M2") in critical
 
 
 def test_variation_rates_both_conventions():

@@ -55,9 +55,30 @@ def load_catalogue() -> dict:
     return yaml.safe_load(INDICATORS_PATH.read_text(encoding="utf-8"))
 
 
+def violations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every row of the invariant checks (tables `violations_*`: rule, severity, level, code, geo_year, period …)."""
+    tables = [
+        r[0]
+        for r in con.sql(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_name LIKE 'violations\\_%' ESCAPE '\\' AND table_catalog = current_database() ORDER BY 1"
+        ).fetchall()
+    ]
+    if not tables:
+        return pd.DataFrame(columns=["table_name", "rule", "severity", "detail"])
+    union = " UNION ALL ".join(f"SELECT '{t}' AS table_name, * FROM {t}" for t in tables)
+    return con.sql(f"SELECT * FROM ({union}) ORDER BY table_name, rule, geo_year, period, code").df()
+
+
 def audit(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Problems that must stop the publication (empty, NULL or duplicate keys, undefined codes or ids)."""
+    """Problems that must stop the publication (empty, NULL or duplicate keys, undefined codes or ids, a
+    critical violation of an invariant)."""
     problems = []
+    found = violations(con)
+    critical = found[found["severity"] == "critical"]
+    for (table, rule), rows in critical.groupby(["table_name", "rule"], sort=True):
+        sample = "; ".join(rows["detail"].head(3))
+        problems.append(f"{table}: {len(rows)} critical violation(s) of rule {rule} (e.g. {sample})")
     for table, keys in KEYS.items():
         nulls = " OR ".join(f"{k} IS NULL" for k in keys)
         n, n_null, n_dup = con.sql(

@@ -3,6 +3,9 @@
 -- by `ratio`. `estimated` is true when a split ratio was applied on the way.
 -- Transient (in memory during the build, not published).
 -- Reads: stg_commune_population, stg_commune_passage.
+-- A commune without a passage row is carried unchanged (violations_passage checks that it exists in the next
+-- vintage); a commune with passage rows goes only where they say, with their ratio (never defaulted).
+-- Vintages that copy the previous one (census_year NULL) start no walk: their census is already walked.
 WITH RECURSIVE vintages AS (
     SELECT geo_year, lead(geo_year) OVER (ORDER BY geo_year) AS next_year
     FROM (SELECT DISTINCT geo_year FROM stg_commune_population)
@@ -10,10 +13,11 @@ WITH RECURSIVE vintages AS (
 walk(census_year, geo_year, codgeo, pop, estimated) AS (
     SELECT census_year, geo_year, codgeo, pop::DOUBLE, false
     FROM stg_commune_population
-    WHERE pop IS NOT NULL
+    WHERE pop IS NOT NULL AND census_year IS NOT NULL
     UNION ALL
-    SELECT w.census_year, v.next_year, coalesce(p.cod_to, w.codgeo), w.pop * coalesce(p.ratio, 1.0),
-           w.estimated OR coalesce(p.ratio, 1.0) < 1.0
+    SELECT w.census_year, v.next_year, coalesce(p.cod_to, w.codgeo),
+           CASE WHEN p.cod_from IS NULL THEN w.pop ELSE w.pop * p.ratio END,
+           w.estimated OR (p.cod_from IS NOT NULL AND p.ratio < 1.0)
     FROM walk w
     JOIN vintages v ON v.geo_year = w.geo_year AND v.next_year IS NOT NULL
     LEFT JOIN stg_commune_passage p

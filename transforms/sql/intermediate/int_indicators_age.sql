@@ -1,16 +1,22 @@
 -- One row per age-structure indicator × level × territory × geo_year × census: counts under 20 and 60+,
 -- indice de jeunesse (under 20 per 100 aged 60+, diagnostic l. 426–428) and the two shares of the population.
 -- Transient (in memory during the build, not published).
--- Reads: int_population_age_groups, int_population_territory, cfg_sources.
+-- Reads: int_population_age_groups, int_population_territory, check_age_counts_vs_population, cfg_sources.
+-- Counts whose shares of the real population are implausible (check_age_counts_vs_population) are published
+-- with the flag `implausible_input`, and so is every indicator computed from them.
 WITH src AS (SELECT sha256 FROM cfg_sources WHERE source_id = 'insee_rp_age'),
 a AS (
-    SELECT g.*, p.pop AS population
+    SELECT g.*, p.pop AS population,
+           CASE WHEN NOT (coalesce(c.under_20_plausible, true) AND coalesce(c.over_60_plausible, true)
+                          AND coalesce(c.from_20_to_59_plausible, true)) THEN 'implausible_input' END AS flags
     FROM int_population_age_groups g
     LEFT JOIN int_population_territory p
         ON p.level = g.level AND p.code = g.code AND p.geo_year = g.geo_year AND p.census_year = g.census_year
+    LEFT JOIN check_age_counts_vs_population c
+        ON c.level = g.level AND c.code = g.code AND c.geo_year = g.geo_year AND c.census_year = g.census_year
 ),
 rows AS (
-    SELECT level, code, geo_year, census_year, unnest([
+    SELECT level, code, geo_year, census_year, flags, unnest([
         {'id': 'pop_moins_20_ans', 'value': pop_under_20, 'num': NULL::DOUBLE, 'den': NULL::DOUBLE,
          'unit': 'habitants'},
         {'id': 'pop_60_ans_et_plus', 'value': pop_60_plus, 'num': NULL, 'den': NULL, 'unit': 'habitants'},
@@ -24,7 +30,7 @@ rows AS (
     FROM a
 )
 SELECT id AS indicator_id, level, code, geo_year, census_year::VARCHAR AS period, value, num AS numerator,
-       den AS denominator, NULL::DOUBLE AS ci_low, NULL::DOUBLE AS ci_high, unit, NULL::VARCHAR AS flags,
+       den AS denominator, NULL::DOUBLE AS ci_low, NULL::DOUBLE AS ci_high, unit, flags,
        'insee_rp_age' AS source_id, (SELECT sha256 FROM src) AS source_sha256
 FROM rows
 WHERE value IS NOT NULL
