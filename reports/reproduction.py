@@ -2,12 +2,18 @@
 
 Runs inside the build (before publication) on the new warehouse: it loads the published figures (reference
 data, never read by the transforms) and compares them with `indicator_values` through `figure_map.yml`.
-Statuses: reproduced (equal at the printed precision) · differs · not_computable (the missing input named) ·
-inconsistent_input (the published input contradicts real data or its own table; evidence in the explanation).
+Statuses: reproduced (equal at the printed precision, recomputed from data independent of the document) ·
+consistent (the document's own arithmetic redone on its printed inputs: bundled extracts, identities, sums) ·
+differs (quantified) · inconsistent_input (the printed input contradicts real data or its own table) ·
+not_computable (the dataset that would compute it is named) · not_statistical (a printed number that is not a
+statistic: programme counts, dates, targets). Columns `rule`, `source_kind`, `evidence_value` say what decided.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -16,9 +22,15 @@ import pandas as pd
 import yaml
 
 from sources.ors import rank_order_breaks
+from sources.registry import document_extract_sources
+from sources.settings import get_settings
 
 FIGURE_MAP = Path(__file__).parent / "figure_map.yml"
-STATUSES = ("reproduced", "differs", "not_computable", "inconsistent_input")
+# Figure id → the dataset that would compute it (producer, product, variables, geography, year) or its kind
+# (not_statistical: a programme count, a date, a target; qualitative: no number printed).
+MISSING_DATASETS = Path(__file__).parent / "missing_datasets.yml"
+MISSING_COLUMNS = ("producer", "product", "variables", "geography", "year")
+STATUSES = ("reproduced", "consistent", "differs", "inconsistent_input", "not_computable", "not_statistical")
 GROUPS = {
     "under_20": ("pop_under_20", "share_under_20", "under_20_plausible"),
     "over_60": ("pop_60_plus", "share_60_plus", "over_60_plausible"),
@@ -100,9 +112,8 @@ def run(con: duckdb.DuckDBPyConnection, validated_dir: Path) -> dict:
         (r.indicator_id, r.level, r.code, int(r.geo_year), r.period): (r.value, r.source_id)
         for r in values.itertuples()
     }
-    extract_sources = {
-        r[0] for r in con.sql("SELECT source_id FROM cfg_sources WHERE files LIKE '%diagnostic%'").fetchall()
-    }
+    metas = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in validated_dir.glob("*.json")}
+    extract_sources = document_extract_sources(metas, get_settings().data_dir)
     check = con.sql("SELECT * FROM check_age_counts_vs_population").df()
     bounds = dict(con.sql("SELECT age_group, [min_share, max_share] FROM cfg_age_plausibility").fetchall())
     published = con.sql("SELECT * FROM published_figures").df()
@@ -131,12 +142,29 @@ def run(con: duckdb.DuckDBPyConnection, validated_dir: Path) -> dict:
             else fmap["prose"].get(fig["figure_id"])
         )
         rows.append(_reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row, ors_breaks, emd))
-    result = pd.DataFrame(rows)
+    result = _name_missing_datasets(pd.DataFrame(rows))
     con.register("_repro", result)
     con.execute("CREATE OR REPLACE TABLE reproduction AS SELECT * FROM _repro ORDER BY figure_id")
     con.unregister("_repro")
     counts = result.groupby("status").size().to_dict()
     return {status: int(counts.get(status, 0)) for status in STATUSES}
+
+
+def _name_missing_datasets(result: pd.DataFrame) -> pd.DataFrame:
+    """Every figure left not_computable names the dataset that would compute it (missing_datasets.yml), or is a
+    printed number that is not a statistic (not_statistical)."""
+    needs = yaml.safe_load(MISSING_DATASETS.read_text(encoding="utf-8")) if MISSING_DATASETS.exists() else {}
+    for column in MISSING_COLUMNS:
+        result[f"missing_{column}"] = None
+    for i in result.index[result["status"] == "not_computable"]:
+        need = needs.get(result.at[i, "figure_id"]) or {}
+        if need.get("kind") in ("not_statistical", "qualitative") or result.at[i, "decided_by"] == "qualitative":
+            result.at[i, "status"] = "not_statistical"
+            continue
+        for column in MISSING_COLUMNS:
+            if need.get(column) is not None:
+                result.at[i, f"missing_{column}"] = str(need[column])
+    return result
 
 
 def _emd_check(out: dict, fig: dict, rule: dict, precision: int, emd: pd.DataFrame) -> dict:
@@ -165,6 +193,236 @@ def _emd_check(out: dict, fig: dict, rule: dict, precision: int, emd: pd.DataFra
     return out
 
 
+@dataclass
+class Check:
+    """What one rule found on one figure: a finding (the printed input contradicts something) or a note."""
+
+    rule: str
+    finding: str | None = None
+    note: str | None = None
+    evidence: float | None = None  # the value the rule recomputed, when it recomputes one
+    arithmetic: bool = True  # the document's own arithmetic redone (a pass makes the figure `consistent`)
+
+
+@dataclass
+class Context:
+    fig: dict
+    rule: dict
+    precision: int
+    level: str | None
+    code: str | None
+    geo_year: int | None
+    where: str
+    row_values: dict
+    by_row: dict
+    check: pd.DataFrame
+    bounds: dict
+    ors_breaks: dict
+
+
+def check_identity(c: Context) -> Check | None:
+    identity = _identity(c.rule, c.row_values, c.precision, c.fig["value"])
+    if identity is None:
+        return None
+    expected, how = identity
+    if c.rule["identity"] == "rate" and "reproduces" in how.replace("does not reproduce", ""):
+        return Check("identity", note=f"Convention check: {how}.", evidence=expected)
+    if at_precision(expected, c.precision) == c.fig["value"]:
+        return Check("identity", note=f"The printed value follows from its own row ({how}).", evidence=expected)
+    return Check(
+        "identity",
+        finding=f"the printed value does not follow from its own row: {how} = {fmt(expected, c.precision)}",
+        evidence=expected,
+    )
+
+
+def check_components(c: Context) -> Check:
+    parts = [c.row_values[k] for k in c.rule["components"]]
+    total = c.row_values[c.rule["total"]]
+    if abs(sum(parts) - total) <= 0.1 + 1e-9:
+        return Check(
+            "components",
+            note=f"Natural + migratory = {fmt(sum(parts), 1)} matches the printed total {fmt(total, 1)} "
+            "at the printed precision.",
+            evidence=sum(parts),
+        )
+    flipped = parts[0] - parts[1]
+    hint = (
+        f"; with the opposite sign ({fmt(parts[0], 1)} + {fmt(-parts[1], 1)} = {fmt(flipped, 1)}) it "
+        "adds up, so the sign looks misprinted"
+        if abs(flipped - total) <= 0.1 + 1e-9
+        else ""
+    )
+    return Check(
+        "components",
+        finding=f"natural + migratory ({fmt(parts[0], 1)} + {fmt(parts[1], 1)} = {fmt(sum(parts), 1)}) "
+        f"does not add up to the printed total rate {fmt(total, 1)}{hint}",
+        evidence=sum(parts),
+    )
+
+
+def check_row_sum_zero(c: Context) -> Check:
+    parts = [c.row_values[k] for k in c.rule["row_sum_zero"]]
+    tolerance = 0.05 * len(parts) + 1e-9  # each printed change is rounded to 0.1 point
+    if abs(sum(parts)) > tolerance:
+        return Check(
+            "row_sum_zero",
+            finding=f"the changes of the row sum to {fmt(sum(parts), 1)} points, not 0 (shares of a total "
+            f"move by zero in sum; rounding allows ±{fmt(tolerance, 2)})",
+            evidence=sum(parts),
+        )
+    return Check(
+        "row_sum_zero",
+        note=f"The changes of the row sum to {fmt(sum(parts), 1)} points (0 within rounding).",
+        evidence=sum(parts),
+    )
+
+
+def check_gap_of(c: Context) -> Check:
+    start, end = (c.row_values[k] for k in c.rule["gap_of"])
+    if abs((end - start) - c.fig["value"]) > 0.1 + 1e-9:
+        return Check(
+            "gap_of",
+            finding=f"the printed gap {fmt(c.fig['value'], 1)} is not the difference of the printed shares "
+            f"({fmt(end, 1)} − {fmt(start, 1)} = {fmt(end - start, 1)})",
+            evidence=end - start,
+        )
+    return Check(
+        "gap_of",
+        note=f"The gap equals the difference of the printed shares ({fmt(end, 1)} − {fmt(start, 1)}).",
+        evidence=end - start,
+    )
+
+
+def check_total_row(c: Context) -> Check | None:
+    if c.fig["territory"] != c.rule["total_row"]:
+        return None
+    parts = [c.by_row.get((c.fig["table_id"], t), {}).get(c.fig["indicator"]) for t in c.rule["parts"]]
+    if any(p is None for p in parts):
+        return None
+    listing = " + ".join(fmt(p, 0) for p in parts)
+    if abs(sum(parts) - c.fig["value"]) > 0.5:
+        return Check(
+            "total_row",
+            finding=f"the total {fmt(c.fig['value'], 0)} is not the sum of its parts ({listing} = "
+            f"{fmt(sum(parts), 0)})",
+            evidence=sum(parts),
+        )
+    return Check("total_row", note=f"The total equals the sum of its parts ({listing}).", evidence=sum(parts))
+
+
+def check_same_as(c: Context) -> Check:
+    ref = c.rule["same_as"]
+    value = c.by_row.get((ref["table"], ref["territory"]), {}).get(ref["column"])
+    if value is None:
+        return Check("same_as", note=f"Not found in {ref['table']}.", arithmetic=False)
+    if value != c.fig["value"]:
+        return Check(
+            "same_as",
+            finding=f"the text says {fmt(c.fig['value'], c.precision)} where {ref['table']} prints "
+            f"{fmt(value, c.precision)} for « {ref['territory']} »",
+            evidence=value,
+        )
+    return Check(
+        "same_as",
+        note=f"Consistent with {ref['table']} (« {ref['territory']} »: {fmt(value, c.precision)}).",
+        evidence=value,
+    )
+
+
+def check_persons_of(c: Context) -> Check | None:
+    ref = c.rule["persons_of"]
+    row = c.by_row.get((ref["table"], ref["territory"]), {})
+    parts = [row.get(k) for k in ref["columns"]]
+    if any(p is None for p in parts):
+        return None
+    total = sum(parts)
+    if total == c.fig["value"]:
+        return Check(
+            "persons_of",
+            note=f"Equal to the sum of {ref['table']} « {ref['territory']} » ({fmt(total, 0)}).",
+            evidence=total,
+        )
+    which = [k for k, p in zip(ref["columns"], parts, strict=True) if p == c.fig["value"]]
+    hint = f"; it equals the column {which[0]} alone" if which else ""
+    return Check(
+        "persons_of",
+        finding=f"the text gives {fmt(c.fig['value'], 0)} persons where {ref['table']} « {ref['territory']} » "
+        f"sums to {fmt(total, 0)} ({' + '.join(fmt(p, 0) for p in parts)})" + hint,
+        evidence=total,
+    )
+
+
+def check_ors_rank(c: Context) -> Check:
+    rank_breaks = c.ors_breaks.get(c.fig["territory"])
+    if rank_breaks:
+        return Check("ors_rank", finding=rank_breaks)
+    return Check("ors_rank", note="Rank within 1–198 and consistent with the values of the other printed ranks.")
+
+
+def check_plausibility(c: Context) -> Check | None:
+    group = c.rule["plausibility"]
+    count_col, share_col, ok_col = GROUPS[group]
+    check = c.check
+    hit = check[
+        (check.level == c.level)
+        & (check.code == c.code)
+        & (check.geo_year == c.geo_year)
+        & (check.census_year == int(c.rule["period"]))
+    ]
+    if not len(hit):
+        return None
+    row = hit.iloc[0]
+    low, high = c.bounds[group]
+    share = f"{fmt(row[count_col], 0)} of {fmt(row.population, 0)} inhabitants = {fmt(100 * row[share_col], 1)} %"
+    if bool(row[ok_col]):
+        return Check(
+            "plausibility",
+            note=f"Plausible against the real population: {share}.",
+            arithmetic=False,
+            evidence=100 * row[share_col],
+        )
+    check = check.assign(_bounds=[tuple(c.bounds[group])] * len(check))
+    return Check(
+        "plausibility",
+        finding=f"implausible against the real population of {c.where}, census {c.rule['period']}: "
+        f"{share}, outside [{fmt(100 * low, 0)} %, {fmt(100 * high, 0)} %]" + _swap_hint(check, row, group),
+        evidence=100 * row[share_col],
+    )
+
+
+# One function per rule of figure_map.yml, run in this order when the rule names its key.
+RULES: dict[str, Callable[[Context], Check | None]] = {
+    "identity": check_identity,
+    "components": check_components,
+    "row_sum_zero": check_row_sum_zero,
+    "gap_of": check_gap_of,
+    "total_row": check_total_row,
+    "same_as": check_same_as,
+    "persons_of": check_persons_of,
+    "ors": check_ors_rank,
+    "plausibility": check_plausibility,
+}
+
+
+def _computed(rule: dict, lookup: dict, level, code, geo_year) -> tuple[float | None, float | None, str | None]:
+    """The figure's value in the warehouse (and in the other rate convention), with its source id."""
+    computed = other = source_id = None
+    if "indicator" in rule:
+        key = (level, code, int(geo_year), str(rule["period"]))
+        computed, source_id = lookup.get((rule["indicator"], *key), (None, None))
+        other = lookup.get((rule["other"], *key), (None, None))[0] if "other" in rule else None
+    if "change" in rule:  # a change in points between two periods of one indicator
+        change = rule["change"]
+        ends = [
+            lookup.get((change["indicator"], level, code, int(geo_year), change[k]), (None, None))
+            for k in ("from", "to")
+        ]
+        if all(v is not None and not pd.isna(v) for v, _ in ends):
+            computed, source_id = ends[1][0] - ends[0][0], ends[1][1]
+    return computed, other, source_id
+
+
 def _reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row, ors_breaks, emd) -> dict:
     out = {
         "figure_id": fig["figure_id"],
@@ -178,12 +436,18 @@ def _reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row, 
         "computed_other_convention": None,
         "difference": None,
         "status": "not_computable",
+        "decided_by": None,
+        "source_id": None,
+        "source_kind": None,
+        "evidence_value": None,
         "explanation": "",
     }
     if fig["value"] is None or pd.isna(fig["value"]):
+        out["decided_by"] = "qualitative"
         out["explanation"] = "qualitative statement: no number printed"
         return out
     if rule is None:
+        out["decided_by"] = "missing_input"
         out["explanation"] = f"missing input: {fmap['not_yet'].get(fig['table_id'], fmap['not_yet']['prose'])}"
         return out
     precision = int(rule.get("precision", fig["precision"] if not pd.isna(fig["precision"]) else 0))
@@ -192,154 +456,40 @@ def _reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row, 
     geo_year = rule.get("geo_year", fig["geo_year"])
     mapped = level is not None and not pd.isna(level)
     if ("indicator" in rule or "change" in rule) and not mapped:
+        out["decided_by"] = "crosswalk"
         out["explanation"] = f"printed territory « {fig['territory']} » is not in the crosswalk"
         return out
-    computed = other = source_id = None
     where = f"{level} {code} (COG {geo_year})" if mapped else fig["territory"]
-    if "indicator" in rule:
-        key = (level, code, int(geo_year), str(rule["period"]))
-        computed, source_id = lookup.get((rule["indicator"], *key), (None, None))
-        other = lookup.get((rule["other"], *key), (None, None))[0] if "other" in rule else None
-    if "change" in rule:  # a change in points between two periods of one indicator
-        change = rule["change"]
-        ends = [
-            lookup.get((change["indicator"], level, code, int(geo_year), change[k]), (None, None))
-            for k in ("from", "to")
-        ]
-        if all(v is not None and not pd.isna(v) for v, _ in ends):
-            computed, source_id = ends[1][0] - ends[0][0], ends[1][1]
+    computed, other, source_id = _computed(rule, lookup, level, code, geo_year)
     out["computed_value"], out["computed_other_convention"] = computed, other
-    notes, findings = [], []
-
-    row_values = by_row[(fig["table_id"], fig["territory"])]
-    identity = _identity(rule, row_values, precision, fig["value"]) if "identity" in rule else None
-    if identity is not None:
-        expected, how = identity
-        if rule["identity"] == "rate" and "reproduces" in how.replace("does not reproduce", ""):
-            notes.append(f"Convention check: {how}.")
-        elif at_precision(expected, precision) == fig["value"]:
-            notes.append(f"The printed value follows from its own row ({how}).")
-        else:
-            findings.append(f"the printed value does not follow from its own row: {how} = {fmt(expected, precision)}")
-
-    if "components" in rule:
-        parts = [row_values[c] for c in rule["components"]]
-        total = row_values[rule["total"]]
-        gap = sum(parts) - total
-        if abs(gap) > 0.1 + 1e-9:
-            flipped = parts[0] - parts[1]
-            hint = (
-                (
-                    f"; with the opposite sign ({fmt(parts[0], 1)} + {fmt(-parts[1], 1)} = {fmt(flipped, 1)}) it "
-                    "adds up, so the sign looks misprinted"
-                )
-                if abs(flipped - total) <= 0.1 + 1e-9
-                else ""
-            )
-            findings.append(
-                f"natural + migratory ({fmt(parts[0], 1)} + {fmt(parts[1], 1)} = {fmt(sum(parts), 1)}) "
-                f"does not add up to the printed total rate {fmt(total, 1)}{hint}"
-            )
-        else:
-            notes.append(
-                f"Natural + migratory = {fmt(sum(parts), 1)} matches the printed total {fmt(total, 1)} "
-                "at the printed precision."
-            )
-
-    if "row_sum_zero" in rule:
-        parts = [row_values[c] for c in rule["row_sum_zero"]]
-        tolerance = 0.05 * len(parts) + 1e-9  # each printed change is rounded to 0.1 point
-        if abs(sum(parts)) > tolerance:
-            findings.append(
-                f"the changes of the row sum to {fmt(sum(parts), 1)} points, not 0 (shares of a total "
-                f"move by zero in sum; rounding allows ±{fmt(tolerance, 2)})"
-            )
-        else:
-            notes.append(f"The changes of the row sum to {fmt(sum(parts), 1)} points (0 within rounding).")
-
-    if "gap_of" in rule:
-        start, end = (row_values[c] for c in rule["gap_of"])
-        if abs((end - start) - fig["value"]) > 0.1 + 1e-9:
-            findings.append(
-                f"the printed gap {fmt(fig['value'], 1)} is not the difference of the printed shares "
-                f"({fmt(end, 1)} − {fmt(start, 1)} = {fmt(end - start, 1)})"
-            )
-        else:
-            notes.append(f"The gap equals the difference of the printed shares ({fmt(end, 1)} − {fmt(start, 1)}).")
-
-    if "total_row" in rule and fig["territory"] == rule["total_row"]:
-        parts = [by_row.get((fig["table_id"], t), {}).get(fig["indicator"]) for t in rule["parts"]]
-        if all(p is not None for p in parts):
-            if abs(sum(parts) - fig["value"]) > 0.5:
-                findings.append(
-                    f"the total {fmt(fig['value'], 0)} is not the sum of its parts "
-                    f"({' + '.join(fmt(p, 0) for p in parts)} = {fmt(sum(parts), 0)})"
-                )
-            else:
-                notes.append(f"The total equals the sum of its parts ({' + '.join(fmt(p, 0) for p in parts)}).")
-
-    if "same_as" in rule:
-        ref = rule["same_as"]
-        value = by_row.get((ref["table"], ref["territory"]), {}).get(ref["column"])
-        if value is None:
-            notes.append(f"Not found in {ref['table']}.")
-        elif value != fig["value"]:
-            findings.append(
-                f"the text says {fmt(fig['value'], precision)} where {ref['table']} prints "
-                f"{fmt(value, precision)} for « {ref['territory']} »"
-            )
-        else:
-            notes.append(f"Consistent with {ref['table']} (« {ref['territory']} »: {fmt(value, precision)}).")
-
-    if "persons_of" in rule:
-        ref = rule["persons_of"]
-        row = by_row.get((ref["table"], ref["territory"]), {})
-        parts = [row.get(c) for c in ref["columns"]]
-        if all(p is not None for p in parts):
-            total = sum(parts)
-            if total != fig["value"]:
-                which = [c for c, p in zip(ref["columns"], parts, strict=True) if p == fig["value"]]
-                hint = f"; it equals the column {which[0]} alone" if which else ""
-                findings.append(
-                    f"the text gives {fmt(fig['value'], 0)} persons where {ref['table']} « "
-                    f"{ref['territory']} » sums to {fmt(total, 0)} ({' + '.join(fmt(p, 0) for p in parts)})" + hint
-                )
-            else:
-                notes.append(f"Equal to the sum of {ref['table']} « {ref['territory']} » ({fmt(total, 0)}).")
-
+    if source_id is not None:
+        out["source_id"] = source_id
+        out["source_kind"] = "document_extract" if source_id in extract_sources else "independent"
     if "emd" in rule:
+        out["decided_by"] = "emd_range"
         return _emd_check(out, fig, rule, precision, emd)
 
-    if "ors" in rule or rule.get("ors_rank"):
-        rank_breaks = ors_breaks.get(fig["territory"])
-        if rank_breaks:
-            findings.append(rank_breaks)
-        else:
-            notes.append("Rank within 1–198 and consistent with the values of the other printed ranks.")
-
-    if "plausibility" in rule:
-        group = rule["plausibility"]
-        count_col, share_col, ok_col = GROUPS[group]
-        hit = check[
-            (check.level == level)
-            & (check.code == code)
-            & (check.geo_year == geo_year)
-            & (check.census_year == int(rule["period"]))
-        ]
-        if len(hit):
-            row = hit.iloc[0]
-            low, high = bounds[group]
-            share = (
-                f"{fmt(row[count_col], 0)} of {fmt(row.population, 0)} inhabitants = {fmt(100 * row[share_col], 1)} %"
-            )
-            if not bool(row[ok_col]):
-                check = check.assign(_bounds=[tuple(bounds[group])] * len(check))
-                findings.append(
-                    f"implausible against the real population of {where}, census {rule['period']}: "
-                    f"{share}, outside [{fmt(100 * low, 0)} %, {fmt(100 * high, 0)} %]" + _swap_hint(check, row, group)
-                )
-            else:
-                notes.append(f"Plausible against the real population: {share}.")
+    context = Context(
+        fig,
+        rule,
+        precision,
+        level,
+        code,
+        geo_year,
+        where,
+        by_row[(fig["table_id"], fig["territory"])],
+        by_row,
+        check,
+        bounds,
+        ors_breaks,
+    )
+    rule_keys = set(rule) | ({"ors"} if rule.get("ors_rank") else set())
+    checks = [c for key, fn in RULES.items() if key in rule_keys and (c := fn(context)) is not None]
+    findings = [c for c in checks if c.finding]
+    notes = [c.note for c in checks if c.note]
+    passed = [c for c in checks if c.arithmetic and not c.finding]
+    if checks:
+        out["evidence_value"] = next((c.evidence for c in findings or checks if c.evidence is not None), None)
 
     if computed is not None and not pd.isna(computed):
         out["difference"] = computed - fig["value"]
@@ -347,25 +497,40 @@ def _reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row, 
         notes.append(rule["note"])
     if findings:
         out["status"] = "inconsistent_input"
-        out["explanation"] = "Finding: " + "; ".join(findings) + ". " + " ".join(notes)
+        out["decided_by"] = ",".join(c.rule for c in findings)
+        out["explanation"] = "Finding: " + "; ".join(c.finding for c in findings) + ". " + " ".join(notes)
     elif computed is None or pd.isna(computed):
         reason = (
             rule.get("missing")
             or rule.get("indicator")
             or "no independent input; the figure is checked against the table it quotes"
         )
-        out["explanation"] = f"missing input: {reason}. " + " ".join(notes)
+        if passed:
+            # no independent input, but the document's own arithmetic was redone and holds
+            out["status"] = "consistent"
+            out["decided_by"] = ",".join(c.rule for c in passed)
+            out["explanation"] = f"{' '.join(notes)} Not reproduced: missing independent input: {reason}."
+        else:
+            out["decided_by"] = "missing_input"
+            out["explanation"] = f"missing input: {reason}. " + " ".join(notes)
     elif rule.get("missing") and source_id in extract_sources and level in rule.get("by_construction", [level]):
+        out["decided_by"] = "missing_input"
         out["explanation"] = (
             f"missing independent input: {rule['missing']}; the bundled value equals the printed "
             "one by construction. " + " ".join(notes)
         )
     else:
         rounded = at_precision(computed, precision)
-        out["status"] = "reproduced" if rounded == fig["value"] else "differs"
+        out["decided_by"] = "change" if "change" in rule else "indicator"
+        if rounded != fig["value"]:
+            out["status"] = "differs"
+        else:
+            # equal: recomputed from independent data, or only the document's arithmetic on its printed counts
+            out["status"] = "consistent" if source_id in extract_sources else "reproduced"
         conv = f" ({rule['indicator']})" if "other" in rule else ""
+        origin = " from the diagnostic's own printed counts (bundled extract)" if source_id in extract_sources else ""
         text = (
-            f"Computed {fmt(computed, precision + 2)}{conv} for {where}, {fmt(rounded, precision)} at the "
+            f"Computed {fmt(computed, precision + 2)}{conv} for {where}{origin}, {fmt(rounded, precision)} at the "
             f"printed precision; printed {fig['value_text']}"
         )
         if out["status"] == "differs":

@@ -48,6 +48,10 @@ class SourceSpec:
     # For a source with nothing bundled: the empty frame (schema) used until an origin is configured.
     empty: Callable[[], pd.DataFrame] | None = None
     role: str = "input"  # input (transforms read it) | reference (only the reproduction step reads it)
+    # Bundled files that are extracts of the diagnostic itself (its printed figures in the producer's layout),
+    # not independent data: a figure recomputed from them is `consistent`, never `reproduced`. Recognised by
+    # content (sha256), so a real delivery configured in origins.yml in their place counts as independent.
+    extract_files: tuple[str, ...] = ()
 
     def bundled_paths(self, data_dir: Path) -> list[Path]:
         return [data_dir / p for p in self.bundled]
@@ -123,6 +127,7 @@ SOURCES: dict[str, SourceSpec] = {
             product_page="https://www.insee.fr/fr/statistiques/2044765",
             official_urls=("https://www.recensement.insee.fr/telechargement/bases-chiffres-cles/BTX_CC_POP_2009.zip",),
             bundled=("insee_rp/rp2009_age_epci_extract_diagnostic.csv",),
+            extract_files=("insee_rp/rp2009_age_epci_extract_diagnostic.csv",),
             licence="Licence Ouverte (INSEE); extract of counts printed in the diagnostic partagé (2013)",
             attribution="Insee, RP 2009, as printed in the diagnostic partagé du Bassin minier (2013), table 1",
             parser=insee_rp.parse_age_bands,
@@ -156,6 +161,7 @@ SOURCES: dict[str, SourceSpec] = {
                 "insee_chomage/chomage-zone-t1-2003-t3-2023.xlsx",
                 "insee_chomage/chomage-zone-2010-extrait-diagnostic-t1-2013.xlsx",
             ),
+            extract_files=("insee_chomage/chomage-zone-2010-extrait-diagnostic-t1-2013.xlsx",),
             licence="Licence Ouverte (INSEE)",
             attribution="Insee, estimations de taux de chômage localisés",
             parser=insee_chomage.parse,
@@ -169,6 +175,7 @@ SOURCES: dict[str, SourceSpec] = {
             product_page="https://open.urssaf.fr/explore/?q=effectifs+zone+d%27emploi",
             official_urls=("(extract of the diagnostic partagé, table 4)",),
             bundled=("urssaf/effectifs-salaries-prive-ze2010-extrait-diagnostic.csv",),
+            extract_files=("urssaf/effectifs-salaries-prive-ze2010-extrait-diagnostic.csv",),
             licence="Licence Ouverte / ODbL (URSSAF open data); figures as printed in the diagnostic partagé",
             attribution="Urssaf, as printed in the diagnostic partagé du Bassin minier (2013), table 4",
             parser=urssaf.parse,
@@ -233,6 +240,7 @@ SOURCES: dict[str, SourceSpec] = {
             product_page="https://www.orsnpdc.org",
             official_urls=("(extract of the diagnostic partagé: table 7 and prose)",),
             bundled=("ors/ors-indicateurs-extrait-diagnostic.csv",),
+            extract_files=("ors/ors-indicateurs-extrait-diagnostic.csv",),
             licence="figures as printed in the diagnostic partagé "
             "(source printed: Insee, Inserm-CépiDc, traitement ORS)",
             attribution="ORS Nord-Pas-de-Calais, as printed in the diagnostic partagé (2013)",
@@ -293,3 +301,22 @@ SOURCES: dict[str, SourceSpec] = {
         ),
     ]
 }
+
+
+def document_extract_sources(validated_metas: dict[str, dict], data_dir: Path) -> set[str]:
+    """Sources whose validated content includes one of their declared extract files (same sha256)."""
+    import hashlib
+
+    found = set()
+    for source_id, meta in validated_metas.items():
+        spec = SOURCES.get(source_id)
+        if spec is None or not spec.extract_files:
+            continue
+        extracts = {
+            hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in (data_dir / f for f in spec.extract_files)
+            if path.exists()
+        }
+        if extracts & {f["sha256"] for f in meta.get("files", [])}:
+            found.add(source_id)
+    return found

@@ -13,9 +13,26 @@ def test_every_published_figure_has_a_status_and_an_explanation(warehouse):
     published = warehouse.sql("SELECT count(*) FROM published_figures").fetchall()[0][0]
     repro = warehouse.sql("SELECT * FROM reproduction").df()
     assert len(repro) == published > 600
-    assert repro.status.isin(["reproduced", "differs", "not_computable", "inconsistent_input"]).all()
+    assert repro.status.isin(
+        ["reproduced", "consistent", "differs", "inconsistent_input", "not_computable", "not_statistical"]
+    ).all()
     demography = repro[repro.table_id.isin(["t1", "t2", "t3"])]
     assert len(demography) == 104 and demography.explanation.str.len().gt(20).all()
+
+
+def test_reproduced_means_recomputed_from_independent_data(warehouse):
+    # `reproduced` only where the computed value comes from a source that is not an extract of the document;
+    # the sources declared as extracts in the registry are recognised by the sha256 of their bundled files.
+    from sources.registry import SOURCES
+
+    extracts = {s.id for s in SOURCES.values() if s.extract_files}
+    assert extracts == {"insee_rp_age", "insee_chomage", "urssaf_effectifs", "ors_indicateurs"}
+    rows = warehouse.sql("SELECT status, source_id, source_kind FROM reproduction WHERE status = 'reproduced'").fetchall()
+    assert rows and all(kind == "independent" and source not in extracts for _, source, kind in rows)
+    kinds = dict(warehouse.sql(
+        "SELECT source_id, any_value(source_kind) FROM reproduction WHERE source_id IS NOT NULL GROUP BY 1"
+    ).fetchall())
+    assert kinds["insee_population"] == "independent" and kinds["urssaf_effectifs"] == "document_extract"
 
 
 def test_2009_populations_of_t2_reproduce_exactly(warehouse):
