@@ -27,7 +27,9 @@ def test_reproduced_means_recomputed_from_independent_data(warehouse):
 
     extracts = {s.id for s in SOURCES.values() if s.extract_files}
     assert extracts == {"insee_rp_age", "insee_chomage", "urssaf_effectifs", "ors_indicateurs"}
-    rows = warehouse.sql("SELECT status, source_id, source_kind FROM reproduction WHERE status = 'reproduced'").fetchall()
+    rows = warehouse.sql(
+        "SELECT status, source_id, source_kind FROM reproduction WHERE status = 'reproduced'"
+    ).fetchall()
     assert rows and all(kind == "independent" and source not in extracts for _, source, kind in rows)
     kinds = dict(warehouse.sql(
         "SELECT source_id, any_value(source_kind) FROM reproduction WHERE source_id IS NOT NULL GROUP BY 1"
