@@ -142,12 +142,98 @@ def run(con: duckdb.DuckDBPyConnection, validated_dir: Path) -> dict:
             else fmap["prose"].get(fig["figure_id"])
         )
         rows.append(_reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row, ors_breaks, emd))
-    result = _name_missing_datasets(pd.DataFrame(rows))
+    result = _name_missing_datasets(_published_nesting(con, pd.DataFrame(rows), fmap))
     con.register("_repro", result)
     con.execute("CREATE OR REPLACE TABLE reproduction AS SELECT * FROM _repro ORDER BY figure_id")
     con.unregister("_repro")
     counts = result.groupby("status").size().to_dict()
     return {status: int(counts.get(status, 0)) for status in STATUSES}
+
+
+# Printed counts that add up over territories: a sub-territory's printed count is checked against its parent's.
+NESTED_COUNTS = ("population", "pop_moins_20_ans", "pop_60_ans_et_plus", "effectif_salarie_prive")
+
+
+def _published_nesting(con: duckdb.DuckDBPyConnection, result: pd.DataFrame, fmap: dict) -> pd.DataFrame:
+    """Nesting of the document's own tables: a printed count of a territory against the printed count of a
+    territory that contains it (same table, column, period). It may not exceed it, and its share of it should be
+    near its share of the real population (within a factor 2). Table `check_published_nesting`; a failure is a
+    finding on the sub-territory's figure."""
+    counts = pd.DataFrame(
+        [
+            {"table_id": t, "indicator": column}
+            for t, columns in fmap["tables"].items()
+            for column, rule in columns.items()
+            if rule.get("indicator") in NESTED_COUNTS
+        ]
+    )
+    con.register("_counts", counts)
+    con.execute("""CREATE OR REPLACE TABLE check_published_nesting AS
+        WITH f AS (
+            SELECT p.figure_id, p.table_id, p.indicator, p.period, p.territory, p.level, p.code, p.geo_year, p.value
+            FROM published_figures p SEMI JOIN _counts USING (table_id, indicator)
+            WHERE p.level IS NOT NULL AND p.value IS NOT NULL
+        ),
+        territories AS (SELECT DISTINCT level, code, geo_year FROM f),
+        communes AS (
+            SELECT g.geo_year, g.codgeo, z.level, z.code
+            FROM geo_commune g, LATERAL (SELECT unnest([
+                {'level': 'epci', 'code': g.epci}, {'level': 'ze2010', 'code': g.ze2010},
+                {'level': 'ze2020', 'code': g.ze2020}, {'level': 'arrondissement', 'code': g.arrondissement},
+                {'level': 'departement', 'code': g.departement}, {'level': 'region', 'code': g.region},
+                {'level': 'france_metro', 'code': CASE WHEN g.france_metro THEN 'FM' END}]
+                || [{'level': 'grouping', 'code': x} FOR x IN coalesce(g.groupings, [])], recursive := true)) z
+            SEMI JOIN territories t ON t.level = z.level AND t.code = z.code AND t.geo_year = g.geo_year
+        ),
+        sizes AS (SELECT geo_year, level, code, count(*) AS n FROM communes GROUP BY ALL),
+        shared AS (
+            SELECT a.geo_year, a.level AS child_level, a.code AS child_code, b.level AS parent_level,
+                   b.code AS parent_code, count(*) AS n
+            FROM communes a JOIN communes b USING (geo_year, codgeo)
+            WHERE a.level <> b.level OR a.code <> b.code
+            GROUP BY ALL
+        ),
+        contained AS (
+            SELECT s.* FROM shared s
+            JOIN sizes c ON c.geo_year = s.geo_year AND c.level = s.child_level AND c.code = s.child_code AND c.n = s.n
+            JOIN sizes p ON p.geo_year = s.geo_year AND p.level = s.parent_level AND p.code = s.parent_code
+                        AND p.n > s.n
+        ),
+        pop AS (
+            SELECT level, code, geo_year, value FROM indicator_values
+            WHERE indicator_id = 'population' AND period = (geo_year - 2)::VARCHAR
+        )
+        SELECT c.table_id, c.indicator, c.period, c.figure_id AS child_figure_id, c.territory AS child_territory,
+               p.figure_id AS parent_figure_id, p.territory AS parent_territory, c.value AS child_value,
+               p.value AS parent_value, c.value / nullif(p.value, 0) AS printed_share,
+               cp.value / nullif(pp.value, 0) AS population_share,
+               c.value <= p.value AND (cp.value IS NULL OR pp.value IS NULL OR
+                   c.value / nullif(p.value, 0) BETWEEN 0.5 * cp.value / pp.value AND 2 * cp.value / pp.value)
+                   AS consistent
+        FROM f c
+        JOIN contained k ON k.geo_year = c.geo_year AND k.child_level = c.level AND k.child_code = c.code
+        JOIN f p ON p.table_id = c.table_id AND p.indicator = c.indicator AND p.period IS NOT DISTINCT FROM c.period
+                AND p.geo_year = c.geo_year AND p.level = k.parent_level AND p.code = k.parent_code
+        LEFT JOIN pop cp ON cp.level = c.level AND cp.code = c.code AND cp.geo_year = c.geo_year
+        LEFT JOIN pop pp ON pp.level = p.level AND pp.code = p.code AND pp.geo_year = p.geo_year
+        ORDER BY c.table_id, c.indicator, c.figure_id, p.figure_id""")
+    con.unregister("_counts")
+    failures = con.sql("SELECT * FROM check_published_nesting WHERE NOT consistent").df()
+    for child, rows in failures.groupby("child_figure_id"):
+        i = result.index[result["figure_id"] == child][0]
+        finding = "; ".join(
+            f"printed {fmt(r.child_value, 0)} is {fmt(100 * r.printed_share, 1)} % of the printed "
+            f"{fmt(r.parent_value, 0)} of « {r.parent_territory} », which contains it, where its population is "
+            f"{fmt(100 * r.population_share, 1)} % of that territory's"
+            for r in rows.itertuples()
+        )
+        if result.at[i, "status"] == "inconsistent_input":
+            result.at[i, "explanation"] = f"{result.at[i, 'explanation']} Nesting: {finding}."
+            result.at[i, "decided_by"] = f"{result.at[i, 'decided_by']},published_nesting"
+        else:
+            result.at[i, "explanation"] = f"Finding: {finding}. {result.at[i, 'explanation']}"
+            result.at[i, "status"], result.at[i, "decided_by"] = "inconsistent_input", "published_nesting"
+    return result
 
 
 def _name_missing_datasets(result: pd.DataFrame) -> pd.DataFrame:

@@ -135,3 +135,32 @@ def test_variation_rates_both_conventions():
     assert period == "1999-2001" and variation == 21
     assert math.isclose(compound, 10.0, abs_tol=1e-9)
     assert math.isclose(linear, 10.5, abs_tol=1e-9)
+
+
+def test_shares_built_on_implausible_census_counts_are_flagged():
+    # EPCI E: 1 000 inhabitants but 950 non-schooled aged 15+ in the diploma table (95 %, above the 90 % bound):
+    # its diploma shares are published with the flag. EPCI F: 700 of 1 000 (70 %), plausible, no flag.
+    # Shares by hand: E 100 / 950 = 10.526 %, F 140 / 700 = 20 %.
+    con = _con(
+        stg_rp_census_variables="""SELECT * FROM (VALUES
+            ('diplomes', 'A', 2009, 2011, 'total', 950.0), ('diplomes', 'A', 2009, 2011, 'sup', 100.0),
+            ('diplomes', 'B', 2009, 2011, 'total', 700.0), ('diplomes', 'B', 2009, 2011, 'sup', 140.0))
+            t(theme, codgeo, census_year, geo_year, variable, value)""",
+        int_commune_territory="""SELECT * FROM (VALUES (2011, 'A', 'epci', 'E'), (2011, 'B', 'epci', 'F'))
+            t(geo_year, codgeo, level, code)""",
+        int_population_territory="""SELECT * FROM (VALUES ('epci', 'E', 2011, 2009, 1000.0, false, 1),
+            ('epci', 'F', 2011, 2009, 1000.0, false, 1)) t(level, code, geo_year, census_year, pop, estimated, n)""",
+        int_territory_region="SELECT 'epci' AS level, 'E' AS code, 2011 AS geo_year, 'R' AS region WHERE false",
+        cfg_census_count_plausibility="SELECT 'diplomes:total' AS count_id, 0.55 AS min_share, 0.90 AS max_share",
+        cfg_sources="SELECT 'insee_rp_diplomes' AS source_id, 'x' AS sha256",
+    )
+    run_model(con, MODELS["check_census_counts_vs_population"])
+    run_model(con, MODELS["int_indicators_formation_navettes"])
+    got = {
+        code: (value, flags)
+        for code, value, flags in con.sql(
+            "SELECT code, value, flags FROM int_indicators_formation_navettes WHERE indicator_id = 'part_diplome_sup'"
+        ).fetchall()
+    }
+    assert got["E"][0] == pytest.approx(100 / 950 * 100) and got["E"][1] == "implausible_input"
+    assert got["F"] == (pytest.approx(20.0), None)

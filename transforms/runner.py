@@ -25,6 +25,7 @@ CONFIG_TABLES = (
     "cfg_variation_periods",
     "cfg_sources",
     "cfg_age_plausibility",
+    "cfg_census_count_plausibility",
 )
 
 
@@ -98,11 +99,15 @@ def load_config(con: duckdb.DuckDBPyConnection, sources: pd.DataFrame, config_pa
     plausibility = pd.DataFrame(
         [{"age_group": k, "min_share": v[0], "max_share": v[1]} for k, v in cfg["age_plausibility"].items()]
     )
+    census_plausibility = pd.DataFrame(
+        [{"count_id": k, "min_share": v[0], "max_share": v[1]} for k, v in cfg["census_count_plausibility"].items()]
+    )
     for name, frame in (
         ("cfg_groupings", groupings),
         ("cfg_grouping_members", members),
         ("cfg_variation_periods", periods),
         ("cfg_age_plausibility", plausibility),
+        ("cfg_census_count_plausibility", census_plausibility),
         ("cfg_mortality", pd.DataFrame([cfg["mortality"]])),
         ("cfg_emd", pd.DataFrame([cfg["emd"]])),
         ("cfg_emd_codes", _emd_codes()),

@@ -123,12 +123,15 @@ def document(con: duckdb.DuckDBPyConnection, models: dict[str, runner.Model]) ->
         "cfg_variation_periods": "One row per census interval over which variations and rates are computed.",
         "cfg_sources": "One row per source in this build: content sha256, files, validation time.",
         "cfg_age_plausibility": "One row per age group: plausible share of the population (config.yml).",
+        "cfg_census_count_plausibility": "One row per census count: plausible share of the population (config.yml).",
         "cfg_mortality": "One row: settings of standardised mortality (geography, count thresholds).",
         "cfg_emd": "One row: settings of the household travel survey results (minimum age, sector length).",
         "cfg_emd_codes": "One row per survey code: mode or purpose and its group (sources/emd_codes.yml).",
         "published_figures": "One row per figure printed in the diagnostic partagé (2013): reference data only.",
         "diagnostic_crosswalk": "One row per printed territory name: its level, code and geography vintage.",
         "reproduction": "One row per published figure: computed value, difference, status and explanation.",
+        "check_published_nesting": "One row per printed count of a sub-territory and of a territory containing it "
+        "(same table, column, period): shares printed and real.",
     }
     cat = pd.DataFrame(
         [

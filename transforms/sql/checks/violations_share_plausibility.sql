@@ -1,7 +1,7 @@
--- One row per territory × census whose age counts give shares of the real population outside the plausible
+-- One row per territory × census whose age counts (or census counts: diplomas, activity) give shares of the real population outside the plausible
 -- bounds of config.yml (rule share_plausibility, severity warning: the values are published with the flag
 -- implausible_input).
--- Reads: check_age_counts_vs_population.
+-- Reads: check_age_counts_vs_population, check_census_counts_vs_population.
 SELECT 'share_plausibility' AS rule, 'warning' AS severity, level, code, geo_year, census_year::VARCHAR AS period,
        population AS expected, (pop_under_20 + pop_60_plus)::DOUBLE AS actual,
        format('{} {} (COG {}, census {}): under 20 = {} % , 60+ = {} % of the real population {}', level, code,
@@ -10,3 +10,10 @@ SELECT 'share_plausibility' AS rule, 'warning' AS severity, level, code, geo_yea
 FROM check_age_counts_vs_population
 WHERE NOT (coalesce(under_20_plausible, true) AND coalesce(over_60_plausible, true)
            AND coalesce(from_20_to_59_plausible, true))
+UNION ALL
+SELECT 'share_plausibility', 'warning', level, code, geo_year, census_year::VARCHAR, population, count,
+       format('{} {} (COG {}, census {}): {} = {} % of the real population {}, outside [{} %, {} %]', level, code,
+              geo_year, census_year, count_id, round(100 * share, 1), round(population), round(100 * min_share),
+              round(100 * max_share))
+FROM check_census_counts_vs_population
+WHERE NOT coalesce(plausible, true)
