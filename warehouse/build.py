@@ -21,6 +21,7 @@ from warehouse.db import connect
 
 COLUMNS_PATH = Path(__file__).parent / "columns.yml"
 INDICATORS_PATH = runner.SQL_DIR.parent / "indicators.yml"
+FLAGS_PATH = runner.SQL_DIR.parent / "flags.yml"
 LEVELS = (
     "commune",
     "epci",
@@ -103,6 +104,12 @@ def audit(con: duckdb.DuckDBPyConnection) -> list[str]:
     ids = {r[0] for r in con.sql("SELECT DISTINCT indicator_id FROM indicator_values").fetchall()}
     if undefined := ids - set(load_catalogue()):
         problems.append(f"indicator_values: indicator id(s) not in the catalogue: {sorted(undefined)}")
+    vocabulary = set(yaml.safe_load(FLAGS_PATH.read_text(encoding="utf-8")))
+    used = {r[0] for r in con.sql(
+        "SELECT DISTINCT trim(unnest(string_split(flags, ','))) FROM indicator_values WHERE flags IS NOT NULL"
+    ).fetchall()}
+    if unknown := used - vocabulary:
+        problems.append(f"indicator_values: flag(s) not in transforms/flags.yml: {sorted(unknown)}")
     return problems
 
 
@@ -118,6 +125,7 @@ def document(con: duckdb.DuckDBPyConnection, models: dict[str, runner.Model]) ->
     described = {
         "indicator_catalogue": "One row per indicator: definition, formula, unit, precision (indicators.yml).",
         "data_dictionary": "One row per published column: table, column, type, description.",
+        "flag_vocabulary": "One row per flag that may appear in `flags`: what it means (transforms/flags.yml).",
         "cfg_groupings": "One row per named grouping of territories (config.yml).",
         "cfg_grouping_members": "One row per member territory of a named grouping.",
         "cfg_variation_periods": "One row per census interval over which variations and rates are computed.",
@@ -155,6 +163,9 @@ def document(con: duckdb.DuckDBPyConnection, models: dict[str, runner.Model]) ->
             for k, v in catalogue.items()
         ]
     )
+    flags = yaml.safe_load(FLAGS_PATH.read_text(encoding="utf-8"))
+    con.execute("CREATE OR REPLACE TABLE flag_vocabulary (flag_id VARCHAR, meaning VARCHAR)")
+    con.executemany("INSERT INTO flag_vocabulary VALUES (?, ?)", sorted(flags.items()))
     con.register("_cat", cat)
     con.execute("CREATE OR REPLACE TABLE indicator_catalogue AS SELECT * FROM _cat ORDER BY id")
     con.unregister("_cat")
