@@ -29,7 +29,8 @@ FIGURE_MAP = Path(__file__).parent / "figure_map.yml"
 # Figure id → the dataset that would compute it (producer, product, variables, geography, year) or its kind
 # (not_statistical: a programme count, a date, a target; qualitative: no number printed).
 MISSING_DATASETS = Path(__file__).parent / "missing_datasets.yml"
-MISSING_COLUMNS = ("producer", "product", "variables", "geography", "year")
+PLACEHOLDER = "no input for this figure in the pipeline yet"
+MISSING_COLUMNS = ("dataset", "producer", "product", "variables", "geography", "year")
 STATUSES = ("reproduced", "consistent", "differs", "inconsistent_input", "not_computable", "not_statistical")
 GROUPS = {
     "under_20": ("pop_under_20", "share_under_20", "under_20_plausible"),
@@ -250,6 +251,13 @@ def _name_missing_datasets(result: pd.DataFrame) -> pd.DataFrame:
         for column in MISSING_COLUMNS:
             if need.get(column) is not None:
                 result.at[i, f"missing_{column}"] = str(need[column])
+        if need.get("product") and str(need["product"]) not in result.at[i, "explanation"]:
+            named = (
+                f"missing input: {need['product']} ({need.get('producer')}); variables: {need.get('variables')}; "
+                f"geography: {need.get('geography')}; year: {need.get('year')}"
+            )
+            placeholder = result.at[i, "explanation"].startswith(f"missing input: {PLACEHOLDER}")
+            result.at[i, "explanation"] = named if placeholder else f"{named}. {result.at[i, 'explanation']}"
     return result
 
 

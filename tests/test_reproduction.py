@@ -146,3 +146,16 @@ def test_configured_series_historiques_flow_into_the_demography_mart(private_hom
     assert got[0][0] == pytest.approx((births - deaths) / 10 / ((p0 + p1) / 2) * 100, rel=1e-12)
     assert got[0][1] == pytest.approx(births / 10 / ((p0 + p1) / 2) * 1000, rel=1e-12)
     assert n > 1
+
+
+def test_every_not_computable_figure_names_the_dataset_that_would_compute_it(warehouse):
+    rows = warehouse.sql(
+        "SELECT figure_id, missing_producer, missing_product, missing_variables, missing_geography, missing_year, "
+        "explanation FROM reproduction WHERE status = 'not_computable'"
+    ).fetchall()
+    assert rows
+    for figure_id, *fields, explanation in rows:
+        assert all(fields), figure_id
+        assert "pipeline yet" not in explanation and fields[1] in explanation, figure_id
+    # a printed number that is not a statistic is said so, not left « not computable »
+    assert warehouse.sql("SELECT count(*) FROM reproduction WHERE status = 'not_statistical'").fetchall()[0][0] > 0
