@@ -35,7 +35,14 @@ THEMES = {
     "t9": "Démence des 65 ans et plus, estimations 2000–2030",
     "prose": "Chiffres cités dans le texte",
 }
-COLORS = {"reproduced": "#2e7d32", "differs": "#f9a825", "not_computable": "#9e9e9e", "inconsistent_input": "#c62828"}
+COLORS = {
+    "reproduced": "#2e7d32",
+    "consistent": "#81c784",
+    "differs": "#f9a825",
+    "inconsistent_input": "#c62828",
+    "not_computable": "#9e9e9e",
+    "not_statistical": "#cfd8dc",
+}
 
 
 @dataclass
