@@ -19,7 +19,8 @@ field names, youngest age 5), and the run summary says so. Several surveys need 
 
 Output: one frame, one row per record (`record` = household | person | trip | leg), in the internal model:
 keys as text including the sampling sector (and the survey method in EMC²), weights, times in minutes from
-midnight, durations in minutes, distances in metres, the trip's `outside_perimeter` flag, and per survey the
+midnight, durations in minutes, distances in metres, the trip's `outside_perimeter` and `long_trip` flags
+(bounds in sources/emd_codes.yml), and per survey the
 weighting rule of the trip indicators (`weighting`, `weight_scope`). `source_file` / `source_line` point at the
 delivered line of every record; the frame index (`survey/file:line`) is what validation reports name.
 """
@@ -55,7 +56,6 @@ from sources.parsing import Parsed, empty_frame, to_numbers
 
 MANIFEST_KEYS = {"survey", "year", "standard", "min_age", "files", "fields", "outside_zone_prefixes"}
 NUMBERED_KEYS = ("household", "person", "trip", "leg")  # ECH, PER, NDEP, T1: '0012' and '12' are one key
-DERIVED = ["departure_min", "arrival_min", "outside_perimeter", "interviewed"]
 
 
 def parse(paths: list[Path]) -> Parsed:
@@ -295,6 +295,10 @@ def _read_survey(spec: dict, files: list[Path]) -> tuple[pd.DataFrame, list[str]
         trips["duration_min"] = trips["duration_min"].fillna(elapsed.where(elapsed >= 0))
     prefixes = tuple(str(p) for p in spec.get("outside_zone_prefixes") or dictionary()["outside_area_zone_prefixes"])
     trips["outside_perimeter"] = _outside(trips, prefixes)
+    bounds = dictionary()["long_trip"]
+    trips["long_trip"] = (trips.get("distance_m", pd.Series(0, index=trips.index)) > bounds["distance_m"]) | (
+        trips["duration_min"] > bounds["duration_min"]
+    )
     year = spec.get("year")
     if year is None:
         found = re.search(r"(?:19|20)\d{2}", survey)
@@ -349,6 +353,7 @@ SCHEMA = {
     "crow_distance_m": "float64",
     "distance_m": "float64",
     "outside_perimeter": "boolean",
+    "long_trip": "boolean",
     "leg_mode_code": "float64",
     "occupants": "float64",
     "leg_distance_m": "float64",

@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from sources.emd.standards import STANDARDS
+
 CODES_PATH = Path(__file__).resolve().parents[1] / "emd_codes.yml"
-ANY_STANDARD = "*"
 
 
 @cache
@@ -17,22 +18,21 @@ def dictionary() -> dict:
     return yaml.safe_load(CODES_PATH.read_text(encoding="utf-8"))
 
 
-def code_table() -> pd.DataFrame:
-    """One row per (standard, kind, code): its group. Standard `*` holds the codes shared by every standard; a
-    standard's own rows replace them for that standard's surveys."""
+def groups(kind: str, standard: str) -> dict[int, str]:
+    """Code → group for one standard: the shared codes, replaced by the standard's own where its meaning changed."""
     codes = dictionary()
-    rows = []
-    for kind in ("modes", "purposes"):
-        sets = [(ANY_STANDARD, codes[kind])] + list((codes.get(f"{kind}_by_standard") or {}).items())
-        for standard, groups in sets:
-            rows += [
-                {"standard": standard, "kind": kind[:-1], "code": int(code), "code_group": group}
-                for group, values in groups.items()
-                for code in values
-            ]
+    resolved = {int(c): group for group, values in codes[f"{kind}s"].items() for c in values}
+    own = (codes.get(f"{kind}s_by_standard") or {}).get(standard) or {}
+    resolved |= {int(c): group for group, values in own.items() for c in values}
+    return resolved
+
+
+def code_table() -> pd.DataFrame:
+    """One row per standard × kind (mode | purpose) × code: its group (the `cfg_emd_codes` table)."""
+    rows = [
+        {"standard": standard, "kind": kind, "code": code, "code_group": group}
+        for standard in STANDARDS
+        for kind in ("mode", "purpose")
+        for code, group in sorted(groups(kind, standard).items())
+    ]
     return pd.DataFrame(rows)
-
-
-def known_codes(kind: str, standard: str) -> set[int]:
-    table = code_table()
-    return set(table.loc[(table.kind == kind) & table.standard.isin([ANY_STANDARD, standard]), "code"])
