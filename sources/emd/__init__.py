@@ -96,6 +96,15 @@ def _load_manifest(path: Path) -> dict:
         raise SourceError(
             SOURCE_ID, path.name, "survey_manifest", f"standard {spec['standard']!r} not one of {sorted(STANDARDS)}"
         )
+    internal = {f for spec_ in STANDARDS.values() for kind in spec_["fields"].values() for f in kind}
+    unknown_fields = set(spec.get("fields") or {}) - internal - {"departure", "arrival"}
+    if unknown_fields:
+        raise SourceError(
+            SOURCE_ID,
+            path.name,
+            "survey_manifest",
+            f"fields: unknown internal field(s) {sorted(unknown_fields)}; known: {sorted(internal)}",
+        )
     for key in ("year", "min_age"):
         if key in spec and not isinstance(spec[key], int):
             raise SourceError(SOURCE_ID, path.name, "survey_manifest", f"{key} must be a whole number: {spec[key]!r}")
