@@ -258,6 +258,14 @@ def test_unreadable_deliveries_name_file_rule_and_line(tmp_path, damage, rule, f
         assert "D8C" in error.value.detail
 
 
+def test_two_deliveries_with_the_same_file_names_are_refused(tmp_path):
+    first = write_delivery(tmp_path / "a", base_survey(), "lens_2012", "edgt")
+    second = write_delivery(tmp_path / "b", base_survey(), "lens_2012", "edgt")
+    with pytest.raises(SourceError, match="share this file name") as error:
+        parse(first + second)
+    assert "LENS_2012_MENAGE_EDGT.txt" in error.value.file
+
+
 def test_manifest_names_fields_that_differ_from_the_standard(tmp_path):
     paths = write_delivery(tmp_path, base_survey(), "lens_2012", "edgt")
     layout = next(p for p in paths if "dessin_perso" in p.name)

@@ -115,6 +115,10 @@ def _surveys(paths: list[Path]) -> list[tuple[dict, list[Path]]]:
     """Group the delivered files into surveys, from their manifests (or one survey when there is none)."""
     manifests = [_load_manifest(p) for p in paths if p.suffix.lower() in MANIFESTS]
     data = {p.name: p for p in paths if p.suffix.lower() not in MANIFESTS}
+    names = [p.name for p in paths]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:  # manifests name files by their name: two deliveries may not share one
+        raise SourceError(SOURCE_ID, ", ".join(twice), "survey_manifest", "two emd origins share this file name")
     if not manifests:
         if not data:
             return []

@@ -70,58 +70,37 @@ _LEG = {"leg_mode_code": ["T3"], "occupants": ["T8"], "leg_distance_m": ["T13"]}
 _HHMM = {"departure": {"hhmm": ["D4"]}, "arrival": {"hhmm": ["D8"]}}
 _HOUR_MINUTES = {"departure": {"hour_minutes": [("D4A", "D4B")]}, "arrival": {"hour_minutes": [("D8A", "D8B")]}}
 
+
+def _standard(label: str, times: dict, duration: str, legs: str, crow: list[str], network: list[str]) -> dict:
+    """A generation's names: the shared ones plus where duration, number of legs and distances sit."""
+    trip = {"duration_min": [duration], "n_legs": [legs], "crow_distance_m": crow, "distance_m": network}
+    return {
+        "label": label,
+        "fields": {
+            "household": {**_KEYS["household"], **_HOUSEHOLD},
+            "person": {**_KEYS["person"], **_PERSON},
+            "trip": {**_KEYS["trip"], **_TRIP, **trip},
+            "leg": {**_KEYS["leg"], **_LEG},
+        },
+        "times": times,
+    }
+
+
 STANDARDS: dict[str, dict] = {
-    "emd_certu": {
-        "label": "EMD « standard Certu » (face-to-face surveys)",
-        "fields": {
-            "household": {**_KEYS["household"], **_HOUSEHOLD},
-            "person": {**_KEYS["person"], **_PERSON},
-            "trip": {
-                **_KEYS["trip"],
-                **_TRIP,
-                "duration_min": ["D9"],
-                "n_legs": ["D10"],
-                "crow_distance_m": ["D11", "DOIB"],
-                "distance_m": ["D12", "DIST"],
-            },
-            "leg": {**_KEYS["leg"], **_LEG},
-        },
-        "times": _HHMM,
-    },
-    "edgt": {
-        "label": "EDGT (enquêtes déplacements grand territoire)",
-        "fields": {
-            "household": {**_KEYS["household"], **_HOUSEHOLD},
-            "person": {**_KEYS["person"], **_PERSON},
-            "trip": {
-                **_KEYS["trip"],
-                **_TRIP,
-                "duration_min": ["D8C"],
-                "n_legs": ["D9"],
-                "crow_distance_m": ["DOIB", "D10"],
-                "distance_m": ["DIST", "D11"],
-            },
-            "leg": {**_KEYS["leg"], **_LEG},
-        },
-        "times": _HOUR_MINUTES,
-    },
-    "emc2": {
-        "label": "EMC² (enquêtes mobilité certifiées Cerema, since 2018)",
-        "fields": {
-            "household": {**_KEYS["household"], **_HOUSEHOLD},
-            "person": {**_KEYS["person"], **_PERSON},
-            "trip": {
-                **_KEYS["trip"],
-                **_TRIP,
-                "duration_min": ["D9"],
-                "n_legs": ["D10"],
-                "crow_distance_m": ["D11"],
-                "distance_m": ["D12"],
-            },
-            "leg": {**_KEYS["leg"], **_LEG},
-        },
-        "times": {key: {**_HHMM[key], **_HOUR_MINUTES[key]} for key in _HHMM},
-    },
+    "emd_certu": _standard(
+        "EMD « standard Certu » (face-to-face surveys)", _HHMM, "D9", "D10", ["D11", "DOIB"], ["D12", "DIST"]
+    ),
+    "edgt": _standard(
+        "EDGT (enquêtes déplacements grand territoire)", _HOUR_MINUTES, "D8C", "D9", ["DOIB", "D10"], ["DIST", "D11"]
+    ),
+    "emc2": _standard(
+        "EMC² (enquêtes mobilité certifiées Cerema, since 2018)",
+        {key: {**_HHMM[key], **_HOUR_MINUTES[key]} for key in _HHMM},
+        "D9",
+        "D10",
+        ["D11"],
+        ["D12"],
+    ),
 }
 
 # Fields a record cannot do without (the others are left empty when the delivery lacks them).
