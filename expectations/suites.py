@@ -352,7 +352,7 @@ def _emd_unknown_codes(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per survey × field × code absent from the survey standard's dictionary, with its count."""
     from sources.emd.codes import groups
 
-    rows = []
+    rows, first_lines = [], []  # the row label of a code is its first record (survey/file:line)
     for record, column, kind in (
         ("trip", "mode_code", "mode"),
         ("trip", "origin_purpose", "purpose"),
@@ -362,11 +362,10 @@ def _emd_unknown_codes(frame: pd.DataFrame) -> pd.DataFrame:
         part = _emd(frame, record).dropna(subset=[column])
         for (survey, standard), group in part.groupby(["survey", "standard"]):
             unknown = group.loc[~group[column].astype(int).isin(list(groups(kind, standard))), column]
-            rows += [
-                {"unknown_code": f"{survey} {column} {int(code)}: {count} {record}(s), counted as 'autre'"}
-                for code, count in unknown.value_counts().sort_index().items()
-            ]
-    return pd.DataFrame(rows, columns=["unknown_code"], dtype="str")
+            for code, records in unknown.groupby(unknown):
+                rows.append(f"{survey} {column} {int(code)}: {len(records)} {record}(s), counted as 'autre'")
+                first_lines.append(records.index[0])
+    return pd.DataFrame({"unknown_code": pd.Series(rows, index=first_lines, dtype="str")})
 
 
 def _emd_persons_in_scope(frame: pd.DataFrame) -> pd.DataFrame:

@@ -173,7 +173,9 @@ def test_half_interviewed_survey_gives_the_same_trips_per_person_with_coeq(tmp_p
 def test_unknown_codes_long_and_outside_trips_are_warnings_with_counts(tmp_path):
     from expectations.runner import validate
 
-    paths = write_delivery(tmp_path, base_survey(), "lens_2012", "edgt", "workbook")
+    survey = base_survey()
+    survey.trips.append(replace(survey.trips[0], per=2))  # a trip of the non-interviewed adult: kept, not counted
+    paths = write_delivery(tmp_path, survey, "lens_2012", "edgt", "workbook")
     report = validate("emd", parse(paths).frame, [p.name for p in paths], "synthetic")
     assert report.success, report.messages()
     warnings = {w.rule: w for w in report.warnings}
@@ -184,6 +186,8 @@ def test_unknown_codes_long_and_outside_trips_are_warnings_with_counts(tmp_path)
     assert warnings["trip_length_plausible"].observed == "1"  # 710 km
     assert warnings["trips_within_survey_area"].observed == "1"
     assert warnings["arrival_after_departure"].observed == "1"
+    assert warnings["trips_only_of_interviewed_persons"].observed == "1"
+    assert_indicators(values(mart(tmp_path, paths), "lens_2012"), expected(survey))  # its trip is not counted
 
 
 @pytest.mark.parametrize(
@@ -256,6 +260,15 @@ def test_unreadable_deliveries_name_file_rule_and_line(tmp_path, damage, rule, f
         assert error.value.rows == [2]
     if damage == "not_a_number":
         assert "D8C" in error.value.detail
+
+
+def test_damaged_workbook_layout_is_a_source_error(tmp_path):
+    paths = write_delivery(tmp_path, base_survey(), "lens_2012", "edgt", "workbook")
+    workbook = next(p for p in paths if p.suffix == ".xlsx")
+    workbook.write_bytes(workbook.read_bytes()[:300])  # truncated download
+    with pytest.raises(SourceError) as error:
+        parse(paths)
+    assert error.value.rule == "readable_file" and error.value.file == workbook.name
 
 
 def test_two_deliveries_with_the_same_file_names_are_refused(tmp_path):
