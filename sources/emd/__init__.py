@@ -178,7 +178,7 @@ def _resolve(kind: str, names: set[str], standard: str, overrides: dict, file: s
     mapping: dict[str, object] = {}
     for internal, candidates in spec["fields"][kind].items():
         if internal in overrides:
-            candidates = [str(overrides[internal]).upper()]
+            candidates = [str(overrides[internal]).upper()]  # layout names are read upper-case
             if candidates[0] not in names:
                 raise SourceError(
                     SOURCE_ID, file, "required_columns", f"manifest field {internal}: {candidates[0]} not delivered"
@@ -190,7 +190,8 @@ def _resolve(kind: str, names: set[str], standard: str, overrides: dict, file: s
         for key, forms in spec["times"].items():
             override = overrides.get(key)
             if override:
-                forms = {"hour_minutes": [tuple(override)]} if isinstance(override, list) else {"hhmm": [override]}
+                pair = isinstance(override, list)
+                forms = {"hour_minutes": [tuple(map(str.upper, override))]} if pair else {"hhmm": [override.upper()]}
             for form, candidates in forms.items():
                 for c in candidates:
                     fields = c if isinstance(c, tuple) else (c,)
@@ -250,14 +251,14 @@ def _label(raw: object, layout: Layout | None) -> str:
 
 
 def _outside(trips: pd.DataFrame, prefixes: tuple[str, ...]) -> pd.Series:
-    """TYPD (1 internal, 2 exchange, 3 external) when delivered, else the zone codes' prefixes."""
+    """TYPD (1 internal, 2 exchange, 3 external) when delivered and known, else the zone codes' prefixes."""
     by_zone = pd.Series(False, index=trips.index)
     for column in ("origin_zone", "destination_zone"):
         if column in trips:
             by_zone |= trips[column].fillna("").str.startswith(prefixes)
     if "perimeter_code" not in trips:
         return by_zone
-    return trips["perimeter_code"].isin([2, 3]).where(trips["perimeter_code"].notna(), by_zone)
+    return trips["perimeter_code"].isin([2, 3]).where(trips["perimeter_code"].isin([1, 2, 3]), by_zone)
 
 
 def _read_survey(spec: dict, files: list[Path]) -> tuple[pd.DataFrame, list[str]]:
