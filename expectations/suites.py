@@ -321,53 +321,100 @@ SUITES["ors_indicateurs"] = [
 ]
 
 
+# Household travel surveys (sources/emd): keys include the sampling sector (and the EMC² survey method).
+_EMD_KEYS = {
+    "household": ["survey", "method", "sector", "household"],
+    "person": ["survey", "method", "sector", "household", "person"],
+    "trip": ["survey", "method", "sector", "household", "person", "trip"],
+    "leg": ["survey", "method", "sector", "household", "person", "trip", "leg"],
+}
+
+
 def _emd(frame: pd.DataFrame, record: str) -> pd.DataFrame:
-    return frame[frame["record"] == record]
+    return frame[frame["record"] == record].assign(method=lambda f: f["method"].fillna(""))
 
 
-def _emd_orphans(frame: pd.DataFrame, child: str, parent: str, keys: list[str]) -> pd.DataFrame:
-    """Rows of `child` whose parent record is missing, with their key spelled out (reported as failing values)."""
+def _emd_orphans(frame: pd.DataFrame, child: str, parent: str) -> pd.DataFrame:
+    """Records of `child` whose parent record is missing, with their key spelled out (reported as failing values)."""
     kids, parents = _emd(frame, child), _emd(frame, parent)
-    known = set(map(tuple, parents[["survey", *keys]].astype(str).values))
-    own_keys = {"trip": ["survey", "ECH", "PER", "NDEP"], "person": ["survey", "ECH", "PER"]}[child]
-    mask = [tuple(k) not in known for k in kids[["survey", *keys]].astype(str).values]
-    orphans = kids[mask]
-    keys_text = ["/".join(row) for row in orphans[own_keys].astype(str).values]
+    link = _EMD_KEYS[parent]
+    known = pd.MultiIndex.from_frame(parents[link].astype(str))
+    orphans = kids[~pd.MultiIndex.from_frame(kids[link].astype(str)).isin(known)]
+    labels = {"method": "method", "sector": "sector", "household": "ECH", "person": "PER", "trip": "NDEP", "leg": "T1"}
+    keys_text = [
+        " ".join([row[0]] + [f"{labels[k]} {v}" for k, v in zip(_EMD_KEYS[child][1:], row[1:], strict=True) if v])
+        for row in orphans[_EMD_KEYS[child]].astype(str).values
+    ]
     return pd.DataFrame({"orphan_key": pd.Series(keys_text, index=orphans.index, dtype="str")})
 
 
-def _emd_swapped_times(frame: pd.DataFrame) -> pd.DataFrame:
+def _emd_unknown_codes(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per survey × field × code absent from the survey standard's dictionary, with its count."""
+    from sources.emd.codes import groups
+
+    rows, first_lines = [], []  # the row label of a code is its first record (survey/file:line)
+    for record, column, kind in (
+        ("trip", "mode_code", "mode"),
+        ("trip", "origin_purpose", "purpose"),
+        ("trip", "destination_purpose", "purpose"),
+        ("leg", "leg_mode_code", "mode"),
+    ):
+        part = _emd(frame, record).dropna(subset=[column])
+        for (survey, standard), group in part.groupby(["survey", "standard"]):
+            unknown = group.loc[~group[column].astype(int).isin(list(groups(kind, standard))), column]
+            for code, records in unknown.groupby(unknown):
+                rows.append(f"{survey} {column} {int(code)}: {len(records)} {record}(s), counted as 'autre'")
+                first_lines.append(records.index[0])
+    return pd.DataFrame({"unknown_code": pd.Series(rows, index=first_lines, dtype="str")})
+
+
+def _emd_persons_in_scope(frame: pd.DataFrame) -> pd.DataFrame:
+    """Persons that count in the trip indicators, per survey (interviewed ones when the survey says who was)."""
+    persons = _emd(frame, "person")
+    in_scope = (persons["weight_scope"] == "all") | persons["interviewed"].fillna(False).astype(bool)
+    return in_scope.groupby(persons["survey"]).sum().rename("n_persons").reset_index()
+
+
+def _emd_trips_of_non_interviewed(frame: pd.DataFrame) -> pd.DataFrame:
+    persons = _emd(frame, "person")
+    skipped = persons[(persons["weight_scope"] == "interviewed") & ~persons["interviewed"].fillna(False).astype(bool)]
     trips = _emd(frame, "trip")
-    return trips[trips["D8"] < trips["D4"]]
+    key = _EMD_KEYS["person"]
+    return trips[
+        pd.MultiIndex.from_frame(trips[key].astype(str)).isin(pd.MultiIndex.from_frame(skipped[key].astype(str)))
+    ]
 
 
-def _emd_outside_area(frame: pd.DataFrame) -> pd.DataFrame:
-    trips = _emd(frame, "trip")
-    prefixes = tuple(_EMD_CODES["outside_area_zone_prefixes"])
-    outside = trips["D3"].astype(str).str.startswith(prefixes) | trips["D7"].astype(str).str.startswith(prefixes)
-    return trips[outside]
+def _emd_flagged(flag: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    return lambda f: (lambda trips: trips[trips[flag].fillna(False).astype(bool)])(_emd(f, "trip"))
 
 
-def _emd_dictionary() -> dict:
-    import yaml
-
-    from sources.settings import PROJECT_ROOT
-
-    return yaml.safe_load((PROJECT_ROOT / "sources" / "emd_codes.yml").read_text(encoding="utf-8"))
+def _emd_warning(name: str, why: str):
+    return gxe.ExpectTableRowCountToEqual(value=0, severity="warning", meta=_rule(name, why))
 
 
-_EMD_CODES = _emd_dictionary()
-_EMD_MODES = sorted({c for codes in _EMD_CODES["modes"].values() for c in codes})
-_EMD_PURPOSES = sorted({c for codes in _EMD_CODES["purposes"].values() for c in codes})
+def _emd_unique(record: str, rule: str):
+    return gxe.ExpectCompoundColumnsToBeUnique(column_list=_EMD_KEYS[record], meta=_rule(rule))
 
+
+def _emd_linked(child: str, parent: str) -> Batch:
+    rule = f"{child}_linked_to_{parent}"
+    return (
+        f"{child}s_without_{parent}",
+        lambda f: _emd_orphans(f, child, parent),
+        [gxe.ExpectColumnValuesToBeNull(column="orphan_key", meta=_rule(rule))],
+    )
+
+
+_EMD_KEPT = "kept as delivered and flagged"
 SUITES["emd"] = [
     (
         "households",
         lambda f: _emd(f, "household"),
         [
-            gxe.ExpectCompoundColumnsToBeUnique(column_list=["survey", "ECH"], meta=_rule("household_key_unique")),
+            _emd_unique("household", "household_key_unique"),
             gxe.ExpectColumnValuesToBeBetween(
-                column="COE0", min_value=0, strict_min=True, meta=_rule("weight_positive")
+                column="household_weight", min_value=0, strict_min=True, meta=_rule("weight_positive")
             ),
         ],
     ),
@@ -375,72 +422,118 @@ SUITES["emd"] = [
         "persons",
         lambda f: _emd(f, "person"),
         [
-            gxe.ExpectCompoundColumnsToBeUnique(column_list=["survey", "ECH", "PER"], meta=_rule("person_key_unique")),
+            _emd_unique("person", "person_key_unique"),
+            gxe.ExpectColumnValuesToNotBeNull(column="person_weight", meta=_rule("person_weight_present")),
             gxe.ExpectColumnValuesToBeBetween(
-                column="COEP", min_value=0, strict_min=True, meta=_rule("weight_positive")
+                column="person_weight", min_value=0, strict_min=True, meta=_rule("weight_positive")
             ),
-            gxe.ExpectColumnValuesToBeBetween(column="P4", min_value=0, max_value=120, meta=_rule("age_in_range")),
+            gxe.ExpectColumnValuesToNotBeNull(column="age", meta=_rule("age_present")),
+            gxe.ExpectColumnValuesToBeBetween(column="age", min_value=0, max_value=120, meta=_rule("age_in_range")),
+        ],
+    ),
+    (
+        "interviewed_persons",  # their weight (COEQ) is what the trip indicators use
+        lambda f: (lambda p: p[(p["weight_scope"] == "interviewed") & p["interviewed"].fillna(False).astype(bool)])(
+            _emd(f, "person")
+        ),
+        [
+            gxe.ExpectColumnValuesToNotBeNull(column="interviewed_weight", meta=_rule("interviewed_weight_present")),
+            gxe.ExpectColumnValuesToBeBetween(
+                column="interviewed_weight", min_value=0, strict_min=True, meta=_rule("weight_positive")
+            ),
+        ],
+    ),
+    (
+        "persons_in_scope_per_survey",  # completeness: a survey whose trip indicators would rest on nobody
+        _emd_persons_in_scope,
+        [
+            gxe.ExpectColumnValuesToBeBetween(
+                column="n_persons", min_value=1, meta=_rule("survey_has_interviewed_persons")
+            ),
         ],
     ),
     (
         "trips",
         lambda f: _emd(f, "trip"),
         [
-            gxe.ExpectCompoundColumnsToBeUnique(
-                column_list=["survey", "ECH", "PER", "NDEP"], meta=_rule("trip_key_unique")
+            _emd_unique("trip", "trip_key_unique"),
+            *(
+                gxe.ExpectColumnValuesToBeBetween(
+                    column=column,
+                    min_value=0,
+                    max_value=30 * 60 - 1,
+                    severity="warning",
+                    meta=_rule("time_in_range", f"times outside 00:00–29:59 are {_EMD_KEPT}; the duration is used"),
+                )
+                for column in ("departure_min", "arrival_min")
             ),
-            gxe.ExpectColumnValuesToBeInSet(column="MODP", value_set=_EMD_MODES, meta=_rule("mode_in_dictionary")),
-            gxe.ExpectColumnValuesToBeInSet(column="D2A", value_set=_EMD_PURPOSES, meta=_rule("purpose_in_dictionary")),
-            gxe.ExpectColumnValuesToBeInSet(column="D5A", value_set=_EMD_PURPOSES, meta=_rule("purpose_in_dictionary")),
-            gxe.ExpectColumnValuesToBeBetween(column="D4", min_value=0, max_value=2959, meta=_rule("time_in_range")),
-            gxe.ExpectColumnValuesToBeBetween(column="D8", min_value=0, max_value=2959, meta=_rule("time_in_range")),
-            gxe.ExpectColumnValuesToBeBetween(column="D9", min_value=0, max_value=600, meta=_rule("duration_in_range")),
             gxe.ExpectColumnValuesToBeBetween(
-                column="DIST", min_value=0, max_value=500_000, meta=_rule("distance_in_range")
+                column="duration_min",
+                min_value=0,
+                severity="warning",
+                meta=_rule("duration_not_negative", f"{_EMD_KEPT}; left out of the mean duration"),
+            ),
+            gxe.ExpectColumnValuesToBeBetween(
+                column="distance_m",
+                min_value=0,
+                severity="warning",
+                meta=_rule("distance_not_negative", f"{_EMD_KEPT}; left out of the mean distance"),
             ),
         ],
     ),
+    ("legs", lambda f: _emd(f, "leg"), [_emd_unique("leg", "leg_key_unique")]),
+    _emd_linked("person", "household"),
+    _emd_linked("trip", "person"),
+    _emd_linked("leg", "trip"),
     (
-        "trips_without_person",
-        lambda f: _emd_orphans(f, "trip", "person", ["ECH", "PER"]),
+        "unknown_codes",
+        _emd_unknown_codes,
         [
-            gxe.ExpectColumnValuesToBeNull(column="orphan_key", meta=_rule("trip_linked_to_person")),
-        ],
-    ),
-    (
-        "persons_without_household",
-        lambda f: _emd_orphans(f, "person", "household", ["ECH"]),
-        [
-            gxe.ExpectColumnValuesToBeNull(column="orphan_key", meta=_rule("person_linked_to_household")),
+            gxe.ExpectColumnValuesToBeNull(
+                column="unknown_code",
+                severity="warning",
+                meta=_rule(
+                    "code_in_dictionary",
+                    "mode and purpose codes absent from sources/emd_codes.yml for the survey's standard are "
+                    "counted in the group 'autre' (values: survey, field, code, count)",
+                ),
+            ),
         ],
     ),
     (
         "outside_survey_area",
-        _emd_outside_area,
+        _emd_flagged("outside_perimeter"),
         [
-            gxe.ExpectTableRowCountToEqual(
-                value=0,
-                severity="warning",
-                meta=_rule(
-                    "trips_within_survey_area",
-                    "trips from or to the rest of the département / outside the surveyed perimeter (zone codes in "
-                    "sources/emd_codes.yml) are kept and counted here",
-                ),
+            _emd_warning(
+                "trips_within_survey_area",
+                "trips leaving the surveyed perimeter (TYPD 2/3, else zone codes of sources/emd_codes.yml or the "
+                f"manifest) are {_EMD_KEPT}: they count in shares and trips per person, not in mean duration/distance",
             ),
         ],
     ),
     (
+        "long_trips",
+        _emd_flagged("long_trip"),
+        [_emd_warning("trip_length_plausible", f"trips beyond the bounds of sources/emd_codes.yml are {_EMD_KEPT}")],
+    ),
+    (
         "swapped_times",
-        _emd_swapped_times,
+        lambda f: (lambda t: t[t["arrival_min"] < t["departure_min"]])(_emd(f, "trip")),
         [
-            gxe.ExpectTableRowCountToEqual(
-                value=0,
-                severity="warning",
-                meta=_rule(
-                    "arrival_after_departure",
-                    "arrival before departure (swapped times or a trip past midnight): the "
-                    "duration D9 is used, the times are kept as delivered",
-                ),
+            _emd_warning(
+                "arrival_after_departure",
+                "arrival before departure (swapped times or a trip past midnight): the delivered duration is "
+                "used, the times are kept as delivered",
+            ),
+        ],
+    ),
+    (
+        "trips_of_non_interviewed_persons",
+        _emd_trips_of_non_interviewed,
+        [
+            _emd_warning(
+                "trips_only_of_interviewed_persons",
+                "trips of persons not interviewed (PENQ ≠ 1) are kept but do not count in the indicators",
             ),
         ],
     ),

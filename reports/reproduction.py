@@ -266,12 +266,16 @@ def _emd_check(out: dict, fig: dict, rule: dict, precision: int, emd: pd.DataFra
     if emd.empty:
         out["explanation"] = (
             "missing input: household travel surveys (EMD Béthune and Lens 2005–2006, Douai and "
-            "Valenciennes 2012, Cerema standard microdata, not public): list their files under "
-            "`emd` in origins.yml and each survey is checked against the printed range"
+            "Valenciennes 2012, Cerema standard microdata, not public): list each survey's manifest and files "
+            "under `emd` in origins.yml (docs/emd-surveys.md) and each survey is checked against the printed range"
         )
         return out
     whole = emd[(emd.ventilation == "ensemble") & emd.indicateur.isin(rule["emd"])]
     values = whole.groupby("enquete")["valeur"].sum()
+    if values.empty:  # e.g. car occupancy needs the legs file, which a delivery may lack
+        surveys = ", ".join(sorted(emd.enquete.unique()))
+        out["explanation"] = f"missing input: no configured survey ({surveys}) gives {' + '.join(rule['emd'])}"
+        return out
     low = 0.0 if rule.get("upper_bound") else fig["value"]
     high = fig["value"] if rule.get("upper_bound") or pd.isna(fig["value_max"]) else fig["value_max"]
     inside = {s: low <= at_precision(v, precision) <= high for s, v in values.items()}

@@ -257,7 +257,8 @@ SOURCES: dict[str, SourceSpec] = {
             licence="delivery agreement of each survey",
             attribution="Cerema, enquêtes ménages déplacements (standard Cerema)",
             parser=emd.parse,
-            layout="<survey>_menages|personnes|deplacements.csv (;) or .txt + <survey>_layout.yml (see sources/emd.py)",
+            layout="per survey: a manifest (.yml) + record files (fixed width with layout tables, or ; CSV); "
+            "see docs/emd-surveys.md",
             empty=emd.empty,
         ),
         SourceSpec(

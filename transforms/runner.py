@@ -119,16 +119,10 @@ def load_config(con: duckdb.DuckDBPyConnection, sources: pd.DataFrame, config_pa
 
 
 def _emd_codes() -> pd.DataFrame:
-    """The survey code dictionary (sources/emd_codes.yml) as rows: kind (mode | purpose), code, group."""
-    codes = yaml.safe_load((SQL_DIR.parents[1] / "sources" / "emd_codes.yml").read_text(encoding="utf-8"))
-    return pd.DataFrame(
-        [
-            {"kind": kind[:-1], "code": int(code), "code_group": group}
-            for kind in ("modes", "purposes")
-            for group, values in codes[kind].items()
-            for code in values
-        ]
-    )
+    """The survey code dictionary (sources/emd_codes.yml) resolved per standard: standard, kind, code, group."""
+    from sources.emd.codes import code_table
+
+    return code_table()
 
 
 def run_model(con: duckdb.DuckDBPyConnection, model: Model, validated_dir: Path | None = None) -> int:

@@ -1,9 +1,12 @@
--- One row per surveyed person (EMD, Cerema standard): survey, household, residence sector, age, weight COEP.
--- Reads: source emd, cfg_emd.
-WITH f AS (SELECT * FROM read_parquet('{validated}/emd.parquet')),
-h AS (SELECT survey, "ECH", "ZONE" FROM f WHERE record = 'household')
-SELECT p.survey, p.survey_year::INTEGER AS survey_year, p.min_age::INTEGER AS survey_min_age, p."ECH" AS household,
-       p."PER" AS person, left(h."ZONE", (SELECT sector_length FROM cfg_emd)) AS sector, p."P2"::INTEGER AS sex,
-       p."P4"::INTEGER AS age, p."COEP" AS weight
-FROM f p LEFT JOIN h ON h.survey = p.survey AND h."ECH" = p."ECH"
-WHERE p.record = 'person'
+-- One row per surveyed person (EMD / EDGT / EMC²): survey, keys, sex, age, interviewed or not, both weights, and
+-- the weight its trips count with (trip_weight, NULL when the person is outside the trip indicators' scope).
+-- Reads: source emd, cfg_emd. Residence sector = the household's sampling sector (PTIR / STP).
+-- Weighting rule (the parser's weight_scope): where the survey has a weight of the interviewed persons (COEQ,
+-- or COEP beside COE1), only the persons interviewed about their trips (PENQ = 1) count, with that weight;
+-- else every person was interviewed and counts with COEP.
+SELECT survey, standard, survey_year::INTEGER AS survey_year, min_age AS survey_min_age, weighting, weight_scope,
+       coalesce(method, '') AS method, sector, household, person, sex::INTEGER AS sex, age::INTEGER AS age,
+       interviewed, person_weight, interviewed_weight,
+       CASE WHEN weight_scope = 'all' THEN person_weight WHEN interviewed THEN interviewed_weight END AS trip_weight
+FROM read_parquet('{validated}/emd.parquet')
+WHERE record = 'person'

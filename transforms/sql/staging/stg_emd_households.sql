@@ -1,0 +1,6 @@
+-- One row per surveyed household (EMD / EDGT / EMC²): key (survey, method, sampling sector, ECH), residence
+-- zone and household weight (COEM, COE0 in older files).
+-- Reads: source emd. The sample number ECH repeats across sampling sectors: the sector is part of the key.
+SELECT survey, coalesce(method, '') AS method, sector, household, residence_zone, household_weight
+FROM read_parquet('{validated}/emd.parquet')
+WHERE record = 'household'
