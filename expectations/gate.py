@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -83,12 +84,14 @@ def _not_configured(settings: Settings, spec: SourceSpec, started: float) -> Sou
         "reported as not computable"
     )
     previous = last_good(settings, spec.id)
-    if previous is None or previous["sha256"] != "not_configured":
-        table = pa.Table.from_pandas(spec.empty(), preserve_index=False)
+    table = pa.Table.from_pandas(spec.empty(), preserve_index=False)
+    # the marker carries the schema, so that a parser whose schema changed republishes its empty frame
+    marker = "not_configured:" + hashlib.sha256(str(table.schema).encode()).hexdigest()[:16]
+    if previous is None or previous["sha256"] != marker:
         _atomic_write_bytes(settings.validated_dir / f"{spec.id}.parquet", lambda p: pq.write_table(table, p))
         meta = {
             "source_id": spec.id,
-            "sha256": "not_configured",
+            "sha256": marker,
             "rows": 0,
             "files": [],
             "validated_at": datetime.now(UTC).isoformat(),

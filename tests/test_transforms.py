@@ -164,3 +164,47 @@ def test_shares_built_on_implausible_census_counts_are_flagged():
     }
     assert got["E"][0] == pytest.approx(100 / 950 * 100) and got["E"][1] == "implausible_input"
     assert got["F"] == (pytest.approx(20.0), None)
+
+
+def test_dependencies_come_from_the_sql_and_agree_with_the_headers():
+    # DuckDB's parser gives the tables each model reads; the prose `Reads:` of the header must say the same.
+    import re
+
+    from transforms.runner import CONFIG_TABLES, dependencies
+
+    known = set(MODELS) | set(CONFIG_TABLES)
+    for model in MODELS.values():
+        header = re.search(r"Reads:(.*?)(?:\.(?:\s|$)|$)", model.header, flags=re.S)
+        named = {w for w in re.findall(r"\b\w+\b", header.group(1)) if w in known} if header else set()
+        assert dependencies(model, known) == named, model.name
+        assert model.materialized in ("table", "view", "temp")
+
+
+def test_config_tables_are_the_ones_load_config_creates():
+    import pandas as pd
+
+    from transforms.runner import CONFIG_TABLES, load_config
+
+    con = duckdb.connect()
+    load_config(con, pd.DataFrame({"source_id": ["x"], "sha256": ["y"]}))
+    created = {r[0] for r in con.sql("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert created == set(CONFIG_TABLES)
+
+
+def test_a_cycle_or_an_unknown_table_stops_the_runner(tmp_path):
+    from graphlib import CycleError
+
+    for layer, name, sql in [
+        ("staging", "a", "-- One row per a.\nSELECT * FROM b"),
+        ("staging", "b", "-- One row per b.\nWITH x AS (SELECT 1) SELECT * FROM a, x"),
+        ("marts", "c", "-- One row per c.\nSELECT * FROM missing_table"),
+    ]:
+        (tmp_path / layer).mkdir(exist_ok=True)
+        (tmp_path / layer / f"{name}.sql").write_text(sql, encoding="utf-8")
+    models = discover(tmp_path)
+    assert models["b"].reads == {"a"}  # the CTE x is not a table
+    with pytest.raises(ValueError, match="c.sql.*missing_table"):
+        order(models)
+    (tmp_path / "marts" / "c.sql").unlink()
+    with pytest.raises(CycleError):
+        order(discover(tmp_path))

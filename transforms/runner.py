@@ -1,12 +1,14 @@
 """Run the SQL models in dependency order. One file = one table (or view) named after the file.
 
-A model's leading comment says what one row is and which models it reads (`Reads: a, b`); the runner orders
-models from those names and materialises each as a table, or a view when the header says `Materialized: view`.
-`{validated}` in a model is the folder of the validated source files (Parquet).
+A model's leading comment says what one row is and which models it reads (`Reads: a, b`, for the reader). The
+runner takes the dependencies from the SQL itself (DuckDB's parser: every table a query reads, CTE names aside)
+and the materialisation from the header key `Materialized: table | view | temp` (default table; temp = in memory
+during the build, not published). `{validated}` in a model is the folder of the validated source files (Parquet).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -26,7 +28,10 @@ CONFIG_TABLES = (
     "cfg_sources",
     "cfg_age_plausibility",
     "cfg_census_count_plausibility",
-)
+    "cfg_mortality",
+    "cfg_emd",
+    "cfg_emd_codes",
+)  # the tables load_config creates (a test checks the two agree)
 
 
 @dataclass(frozen=True)
@@ -38,18 +43,64 @@ class Model:
     sql: str
 
     @property
+    def materialized(self) -> str:
+        match = re.search(r"Materialized:\s*(\w+)", self.header)
+        kind = match.group(1) if match else "table"
+        if kind not in MATERIALIZATIONS:
+            raise ValueError(
+                f"model {self.name} ({self.path.name}): Materialized: {kind} is not one of {MATERIALIZATIONS}"
+            )
+        return kind
+
+    @property
     def is_view(self) -> bool:
-        return "Materialized: view" in self.header
+        return self.materialized == "view"
 
     @property
     def is_transient(self) -> bool:
         """Intermediate results kept in memory only (TEMP): their content is published in other tables."""
-        return "Transient" in self.header
+        return self.materialized == "temp"
+
+    @property
+    def reads(self) -> set[str]:
+        """Tables the SQL reads (not its CTEs), from DuckDB's parse tree; files read by table functions aside."""
+        return tables_read(self.sql, self.name)
+
+    @property
+    def sources(self) -> set[str]:
+        """Validated source files the SQL reads (`read_parquet('{validated}/<source>.parquet')`)."""
+        return set(re.findall(r"\{validated\}/(\w+)\.parquet", self.sql))
 
     @property
     def description(self) -> str:
         """First sentence of the header: what one row is."""
         return self.header.split("Reads:")[0].replace("\n", " ").strip()
+
+
+MATERIALIZATIONS = ("table", "view", "temp")
+
+
+def tables_read(sql: str, name: str = "query") -> set[str]:
+    """Every base table a SELECT reads, minus the names of its own CTEs (at any depth)."""
+    parsed = json.loads(duckdb.sql("SELECT json_serialize_sql(?)", params=[sql]).fetchall()[0][0])
+    if parsed.get("error"):
+        raise ValueError(f"model {name}: {parsed.get('error_message')}")
+    tables, ctes = set(), set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "BASE_TABLE" and node.get("table_name"):
+                tables.add(node["table_name"])
+            for entry in (node.get("cte_map") or {}).get("map", []):
+                ctes.add(entry["key"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(parsed["statements"])
+    return tables - ctes
 
 
 def discover(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
@@ -66,11 +117,12 @@ def discover(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
 
 
 def dependencies(model: Model, known: set[str]) -> set[str]:
-    """Models named in the header's `Reads:` sentence (up to its full stop)."""
-    match = re.search(r"Reads:(.*?)(?:\.(?:\s|$)|$)", model.header, flags=re.S)
-    if match is None:
-        raise ValueError(f"model {model.name} ({model.path.name}) has no `Reads:` line in its header")
-    return {w for w in re.findall(r"\b\w+\b", match.group(1)) if w in known and w != model.name}
+    """Models and configuration tables the model's SQL reads; any other table is an error (a typo, a missing
+    model), named with the model's file."""
+    reads = model.reads - {model.name}
+    if unknown := reads - known:
+        raise ValueError(f"model {model.name} ({model.path.name}) reads unknown table(s) {sorted(unknown)}")
+    return reads
 
 
 def order(models: dict[str, Model]) -> list[Model]:
@@ -149,7 +201,7 @@ def run(con: duckdb.DuckDBPyConnection, validated_dir: Path, log=print) -> list[
         record = {
             "model": model.name,
             "layer": model.layer,
-            "kind": "view" if model.is_view else "table",
+            "kind": model.materialized,
             "rows": rows,
             "seconds": round(time.perf_counter() - started, 3),
         }

@@ -1,5 +1,5 @@
 -- One row per population indicator × level × territory × geo_year × period (population, variation, rates).
--- Transient (in memory during the build, not published).
+-- Materialized: temp (in memory during the build, not published).
 -- Reads: int_population_territory, int_population_variation, cfg_sources.
 WITH src AS (SELECT sha256 FROM cfg_sources WHERE source_id = 'insee_population'),
 pop AS (

@@ -1,5 +1,5 @@
 -- One row per level × territory × geo_year × census: population under 20 and aged 60 and over.
--- Transient (in memory during the build, not published).
+-- Materialized: temp (in memory during the build, not published).
 -- Reads: stg_rp_age_bands, int_commune_territory.
 -- Commune rows are summed to every level of the same geography; rows given at a supra-communal level are kept.
 -- A group is computed only where the bands tile it exactly (0–19: closed bands covering 20 years from 0;

@@ -1,6 +1,6 @@
 -- One row per surveyed person (EMD / EDGT / EMC²): survey, keys, sex, age, interviewed or not, both weights, and
 -- the weight its trips count with (trip_weight, NULL when the person is outside the trip indicators' scope).
--- Reads: source emd, cfg_emd. Residence sector = the household's sampling sector (PTIR / STP).
+-- Reads: source emd. Residence sector = the household's sampling sector (PTIR / STP).
 -- Weighting rule (the parser's weight_scope): where the survey has a weight of the interviewed persons (COEQ,
 -- or COEP beside COE1), only the persons interviewed about their trips (PENQ = 1) count, with that weight;
 -- else every person was interviewed and counts with COEP.
