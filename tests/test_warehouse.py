@@ -143,3 +143,20 @@ def test_cross_source_differences_are_listed(warehouse):
         "AND left(codgeo, 2) IN ('59', '62') AND NOT equal"
     ).fetchall()[0][0]
     assert diff == 0
+
+
+def test_a_column_name_can_mean_different_things_in_two_tables(warehouse):
+    # `periode` is a census interval in mart_evolution_population, a year or interval of headcounts in
+    # mart_emploi (the model's header documents its own meaning); every published column is documented.
+    described = dict(warehouse.execute(
+        "SELECT table_name, description FROM data_dictionary WHERE column_name = 'periode' "
+        "AND table_name IN ('mart_emploi', 'mart_evolution_population')"
+    ).fetchall())
+    assert described["mart_emploi"] != described["mart_evolution_population"]
+    assert "effectif" in described["mart_emploi"]
+    undocumented = warehouse.execute(
+        """SELECT c.table_name, c.column_name FROM information_schema.columns c
+           ANTI JOIN data_dictionary d ON d.table_name = c.table_name AND d.column_name = c.column_name
+           WHERE c.table_catalog = current_database()"""
+    ).fetchall()
+    assert undocumented == []

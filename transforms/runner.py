@@ -62,6 +62,12 @@ class Model:
         return self.materialized == "temp"
 
     @property
+    def columns(self) -> dict[str, str]:
+        """Column descriptions the header gives (`Column <name>: <text>`): they override warehouse/columns.yml for
+        this table, where a name means something else than elsewhere."""
+        return dict(re.findall(r"^Column (\w+): (.+)$", self.header, flags=re.M))
+
+    @property
     def reads(self) -> set[str]:
         """Tables the SQL reads (not its CTEs), from DuckDB's parse tree; files read by table functions aside."""
         return tables_read(self.sql, self.name)
@@ -74,7 +80,7 @@ class Model:
     @property
     def description(self) -> str:
         """First sentence of the header: what one row is."""
-        return self.header.split("Reads:")[0].replace("\n", " ").strip()
+        return self.header.split("Reads:")[0].split("\nColumn ")[0].replace("\n", " ").strip()
 
 
 MATERIALIZATIONS = ("table", "view", "temp")

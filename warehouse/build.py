@@ -189,14 +189,14 @@ def document(con: duckdb.DuckDBPyConnection, models: dict[str, runner.Model]) ->
             "SELECT column_name, data_type FROM information_schema.columns "
             f"WHERE table_name = '{table}' AND table_catalog = current_database() ORDER BY ordinal_position"
         ).fetchall():
-            if column not in columns:
+            own = models[table].columns if table in models else {}
+            text = own.get(column) or columns.get(column)
+            if text is None:
                 missing.append(f"column {table}.{column}")
                 continue
-            con.execute(f'COMMENT ON COLUMN {table}."{column}" IS {_literal(columns[column])}')
-            con.execute(
-                "INSERT INTO data_dictionary VALUES (?, ?, ?, ?, ?)",
-                [table, column, dtype, columns[column], kind.lower()],
-            )
+            con.execute(f'COMMENT ON COLUMN {table}."{column}" IS {_literal(text)}')
+            row = [table, column, dtype, text, kind.lower()]
+            con.execute("INSERT INTO data_dictionary VALUES (?, ?, ?, ?, ?)", row)
     if missing:
         raise AuditError(f"undocumented objects (add them to warehouse/columns.yml or the model header): {missing}")
 

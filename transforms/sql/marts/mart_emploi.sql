@@ -1,5 +1,6 @@
 -- One row per territory × geo_year × period: private salaried headcount and its variations (analysts' view).
 -- Reads: indicator_values, territories. Materialized: view
+-- Column periode: Année de l'effectif ('2012') ou intervalle de la variation ('2008-2012')
 SELECT v.level AS niveau, v.code, t.label AS libelle, v.geo_year AS millesime_geo, v.period AS periode,
        any_value(v.value) FILTER (v.indicator_id = 'effectif_salarie_prive') AS effectif_salarie_prive,
        any_value(v.value) FILTER (v.indicator_id = 'variation_effectif_salarie_prive') AS variation_brute,

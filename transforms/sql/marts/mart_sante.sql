@@ -2,6 +2,7 @@
 -- its significance against 100, directly standardised rate with its 95 % interval, flags (analysts' table;
 -- empty until death and population counts by age and sex are configured).
 -- Reads: int_mortality, territories.
+-- Column periode: Années de décès cumulées pour l'indice (ex. '2006-2010')
 SELECT m.level AS niveau, m.code, t.label AS libelle, m.geo_year AS millesime_geo, m.period AS periode,
        m.observed AS deces_observes, m.expected AS deces_attendus, m.icm, m.icm_ci95_low AS icm_ic95_bas,
        m.icm_ci95_high AS icm_ic95_haut, m.icm_ci998_low AS icm_ic998_bas, m.icm_ci998_high AS icm_ic998_haut,
