@@ -22,6 +22,9 @@ from warehouse.db import connect
 COLUMNS_PATH = Path(__file__).parent / "columns.yml"
 INDICATORS_PATH = runner.SQL_DIR.parent / "indicators.yml"
 FLAGS_PATH = runner.SQL_DIR.parent / "flags.yml"
+# The published file is written in DuckDB 1.4's storage format: DBeaver, R and most packaged CLIs ship the 1.4 LTS
+# line, which refuses the default format of DuckDB 2 ("version number 999").
+STORAGE_VERSION = "v1.4.0"
 LEVELS = (
     "commune",
     "epci",
@@ -218,7 +221,7 @@ def build(
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
     tmp.parent.mkdir(parents=True, exist_ok=True)
-    con = connect(tmp)
+    con = connect(tmp, storage_version=STORAGE_VERSION)
     try:
         runner.load_config(con, sources)
         records = runner.run(con, validated_dir, log=log)
