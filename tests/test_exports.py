@@ -1,0 +1,89 @@
+"""Annual snapshots: rounding at each indicator's precision, byte-identical rebuilds, year range, metadata, README."""
+
+import json
+import re
+from decimal import Decimal
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from reports.export import MARTS, YearOutOfRange, available_years, export
+from sources.registry import SOURCES
+from sources.settings import PROJECT_ROOT, get_settings
+
+
+def _decimals(value: float) -> int:
+    return max(0, -Decimal(repr(value)).normalize().as_tuple().exponent)
+
+
+@pytest.fixture(scope="module")
+def snapshot(warehouse, tmp_path_factory):
+    return export(warehouse, 2013, tmp_path_factory.mktemp("exports"))
+
+
+def test_values_are_rounded_to_their_indicator_precision(snapshot, warehouse):
+    # Precisions come from the catalogue (indicators.yml), not from the export code: population 0, rates 2, shares 1.
+    precision = dict(warehouse.sql("SELECT id, CAST(precision AS INTEGER) FROM indicator_catalogue").fetchall())
+    population = pq.read_table(snapshot / "mart_population.parquet")
+    assert str(population.schema.field("population").type) == "int64"  # a count is an integer
+    evolution = pq.read_table(snapshot / "mart_evolution_population.parquet").to_pandas()
+    for column, indicator in (
+        ("taux_annuel_compose_pct", "taux_variation_annuel_moyen_compose"),
+        ("taux_annuel_lineaire_pct", "taux_variation_annuel_moyen_lineaire"),
+    ):
+        assert evolution[column].dropna().map(_decimals).max() <= precision[indicator]
+    jeunesse = pq.read_table(snapshot / "mart_jeunesse.parquet").to_pandas()
+    assert jeunesse.indice_jeunesse.map(_decimals).max() <= precision["indice_jeunesse"]
+    csv = (snapshot / "mart_population.csv").read_text(encoding="utf-8-sig")
+    assert not re.search(r";\d+,\d{5,}", csv), "no float noise in the CSV"
+
+
+def test_year_outside_the_data_writes_nothing(warehouse, tmp_path):
+    years = available_years(warehouse)
+    for year in (years.start - 1, 1850, years.stop):
+        with pytest.raises(YearOutOfRange, match=f"{years.start}–{years.stop - 1}"):
+            export(warehouse, year, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    result = CliRunner().invoke(app, ["export", "--year", "1850", "--out", str(tmp_path / "cli")])
+    assert result.exit_code == 4 and not (tmp_path / "cli").exists()
+
+
+def test_metadata_lists_every_producer_licence_and_attribution(snapshot):
+    metadata = json.loads((snapshot / "metadata.json").read_text(encoding="utf-8"))
+    listed = {s["source_id"]: s for s in metadata["sources"]}
+    assert set(listed) == set(SOURCES)
+    for source_id, spec in SOURCES.items():
+        assert listed[source_id]["licence"] == spec.licence
+        assert listed[source_id]["attribution"] == spec.attribution
+        assert listed[source_id]["producer"] == spec.producer
+    assert "ODbL" in metadata["licence"]
+
+
+def test_readme_lists_the_exported_tables():
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Annual snapshots", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"`((?:mart_|reproduction)\w*)`", section))
+    assert listed == set(MARTS)
+
+
+def test_two_builds_of_the_same_inputs_give_byte_identical_snapshots(private_home, tmp_path):
+    # One forced rebuild of the same bundled inputs: float sums may differ at 1e-14, published bytes may not.
+    from flows.nightly import run_refresh
+    from warehouse.db import connect_readonly
+
+    def snapshot_of(name: str) -> dict[str, bytes]:
+        con = connect_readonly(get_settings().warehouse_path)
+        try:
+            folder = export(con, 2013, tmp_path / name, plain_csv=True)
+        finally:
+            con.close()
+        return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+    first = snapshot_of("first")
+    summary = run_refresh(force=True)
+    assert summary["built"], summary
+    second = snapshot_of("second")
+    assert first.keys() == second.keys()
+    assert [name for name in first if first[name] != second[name]] == []
