@@ -10,7 +10,7 @@ export PREFECT_LOGGING_LEVEL := WARNING
 export GX_ANALYTICS_ENABLED := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test report lint bench clean
+.PHONY: run test report browser lint bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -22,6 +22,14 @@ run: $(STAMP)
 
 report: $(STAMP)
 	$(VENV)/bin/observatoire report
+	$(VENV)/bin/observatoire portrait --grouping bassin_minier
+
+# Headless Chromium + chromedriver (Debian packages) for the browser test; skipped when already there or no apt.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && exit 0; \
+	if command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	else echo "no apt-get: install Chromium and chromedriver by hand for tests/test_browser.py" >&2; fi
 
 test: $(STAMP)
 	$(PY) -m pytest

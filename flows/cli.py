@@ -295,3 +295,16 @@ def serve(
     from flows.schedule import schedule
 
     nightly_refresh.serve(name="nightly", schedule=schedule(cron, timezone))
+
+
+@app.command()
+def portrait(
+    level: str = typer.Option(None, "--level", help="epci, ze2020, commune, arrondissement, departement, region."),
+    code: str = typer.Option(None, "--code", help="Territory code on the latest geography."),
+    grouping: str = typer.Option(None, "--grouping", help="A grouping (e.g. bassin_minier): it and its EPCI/ZE."),
+    out: str = typer.Option("reports/out/portraits", "--out", help="Folder for the pages and index.html."),
+) -> None:
+    """Territory portraits (HTML + Markdown) on the latest geography, with an index page."""
+    from reports.portraits import run_cli
+
+    raise typer.Exit(run_cli(level, code, grouping, out, console.print))

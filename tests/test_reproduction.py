@@ -5,7 +5,6 @@ import pytest
 import yaml
 
 from flows.nightly import run_refresh
-from reports.report import write_report
 from sources.settings import get_settings
 
 
@@ -94,17 +93,6 @@ def test_components_must_add_up_to_the_total(warehouse):
         ).fetchall()
     )
     assert {t for t, s in statuses.items() if s == "inconsistent_input"} == broken
-
-
-def test_report_is_written_self_contained(built_home, tmp_path):
-    paths = write_report(get_settings().warehouse_path, tmp_path)
-    text = paths["html"].read_text(encoding="utf-8")
-    assert "http://" not in text and "https://" not in text, "no CDN or remote asset"
-    assert text.count("data:image/png;base64,") >= 9
-    md = paths["md"].read_text(encoding="utf-8")
-    for table_id in ("t1", "t2", "t3"):
-        assert f"## {table_id} " in md
-    assert "linear convention reproduces" in md
 
 
 def test_configured_series_historiques_flow_into_the_demography_mart(private_home, tmp_path, monkeypatch):

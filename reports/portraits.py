@@ -1,0 +1,306 @@
+"""Territory portraits: one HTML page per territory, on the latest geography, and an index page.
+
+A portrait shows the territory's long population series on its current geography, its average annual variation
+rates in both conventions, the indicators the warehouse holds for it, and a comparison with the département and
+région that hold most of its population and France métropolitaine. Every figure is read from the warehouse.
+`observatoire portrait` and `make report` call `write_portraits`.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from reports.render import Block, figure, fr, line_chart, short_label, slug, to_html, to_markdown
+from reports.today import GROUPING, MAJORITY, latest_census, latest_geo, members, scalar, unemployment
+from warehouse.db import connect_readonly
+
+LEVELS = ("commune", "epci", "ze2020", "arrondissement", "departement", "region", "grouping")
+LEVEL_NAMES = {
+    "commune": "commune",
+    "epci": "EPCI",
+    "ze2020": "zone d'emploi 2020",
+    "arrondissement": "arrondissement",
+    "departement": "département",
+    "region": "région",
+    "grouping": "regroupement",
+    "france_metro": "France métropolitaine",
+}
+
+
+INDEX_LINK = "← Index des portraits"
+
+
+class UnknownTerritory(ValueError):
+    """The level or code does not exist on the latest geography (the message lists what does)."""
+
+
+def _containers(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: int, census: str) -> pd.DataFrame:
+    """The département and région holding most of the territory's population, then France métropolitaine."""
+    if level == "grouping":
+        where = "list_contains(c.groupings, ?)"
+    elif level == "commune":
+        where = "c.codgeo = ?"
+    else:
+        where = f"c.{level} = ?"
+    rows = []
+    for container in ("departement", "region"):
+        if container == level:
+            continue
+        found = con.execute(
+            f"""SELECT c.{container} AS code FROM geo_commune c
+                JOIN indicator_values v ON v.indicator_id = 'population' AND v.level = 'commune'
+                     AND v.code = c.codgeo AND v.geo_year = c.geo_year AND v.period = ?
+                WHERE c.geo_year = ? AND {where} GROUP BY ALL ORDER BY sum(v.value) DESC LIMIT 1""",
+            [census, geo_year, code],
+        ).fetchall()
+        if found:
+            rows.append((container, found[0][0]))
+    rows.append(("france_metro", "FM"))
+    frame = pd.DataFrame(rows, columns=["level", "code"])
+    labels = con.execute("SELECT level, code, label FROM territories WHERE geo_year = ?", [geo_year]).df()
+    return frame.merge(labels, on=["level", "code"], how="left")
+
+
+def _series(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: int) -> pd.Series:
+    return con.execute(
+        "SELECT recensement, population FROM mart_population WHERE niveau = ? AND code = ? AND millesime_geo = ? "
+        "ORDER BY recensement",
+        [level, code, geo_year],
+    ).df().set_index("recensement")["population"]
+
+
+def _rates(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: int, census: str) -> pd.DataFrame:
+    """Intercensal periods (1968–1999), the rolling five-year periods, and 1999 → latest census."""
+    return con.execute(
+        """SELECT periode, population_debut, population_fin, variation, taux_annuel_compose_pct,
+                  taux_annuel_lineaire_pct
+           FROM mart_evolution_population
+           WHERE niveau = ? AND code = ? AND millesime_geo = ?
+             AND (left(periode, 4) <> '1999' OR right(periode, 4) = ?)
+           ORDER BY right(periode, 4), left(periode, 4)""",
+        [level, code, geo_year, census],
+    ).df()
+
+
+def _indicators(con: duckdb.DuckDBPyConnection, level: str, code: str) -> pd.DataFrame:
+    return con.execute(
+        """SELECT c.label AS indicateur, c.unit AS unité, min(v.period) AS "première période",
+                  max(v.period) AS "dernière période", max(v.geo_year) AS "dernière géographie",
+                  count(*) AS valeurs, string_agg(DISTINCT v.source_id, ', ') AS source
+           FROM indicator_values v JOIN indicator_catalogue c ON c.id = v.indicator_id
+           WHERE v.level = ? AND v.code = ? GROUP BY ALL ORDER BY indicateur""",
+        [level, code],
+    ).df()
+
+
+def portrait_blocks(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: int, census: str
+                    ) -> tuple[str, list[Block]]:
+    label = scalar(con, "SELECT label FROM territories WHERE level = ? AND code = ? AND geo_year = ?",
+                   [level, code, geo_year])
+    name = short_label(label)
+    series = _series(con, level, code, geo_year)
+    rates = _rates(con, level, code, geo_year, census)
+    containers = _containers(con, level, code, geo_year, census)
+    src = f"Insee, recensements {series.index[0]}–{census}, COG {geo_year}"
+    blocks = [
+        Block("h1", f"{name} — portrait de territoire"),
+        Block("p", f"{LEVEL_NAMES.get(level, level)} {code}, géographie au 1er janvier {geo_year} ; "
+                   f"nom officiel : {label}. Tous les recensements depuis {series.index[0]} sont ramenés sur ce "
+                   "périmètre par les tables de passage communales."),
+        Block("list", [INDEX_LINK]),
+        Block("toc"),
+        Block("h2", "Chiffres clés", "chiffres-cles"),
+    ]
+    last = rates[rates.periode.str.endswith(census)]
+    key = [f"Population au recensement {census} : {fr(series.get(census))} habitants."]
+    for r in last.sort_values("periode").itertuples():
+        key.append(
+            f"{r.periode.replace('-', '–')} : {fr(r.variation, 0, sign=True)} habitants ; taux annuel moyen "
+            f"{fr(r.taux_annuel_compose_pct, 2, sign=True)} % (composé), {fr(r.taux_annuel_lineaire_pct, 2, sign=True)}"
+            " % (linéaire)."
+        )
+    blocks.append(Block("list", key))
+    blocks += [
+        Block("h2", f"Population depuis {series.index[0]}", "population"),
+        figure(line_chart({name: series}, f"{name} : population {series.index[0]}–{census}", "habitants"),
+               f"{slug(code)}_population", "Population", "habitants", src, f"Géographie {geo_year}"),
+        Block("h2", "Taux de variation annuels moyens", "taux"),
+        Block("p", "Deux conventions : composée ((P1/P0)^(1/n) − 1, celle de l'Insee) et linéaire "
+                   "((P1 − P0)/P0/n)."),
+        Block("table", pd.DataFrame({
+            "période": rates.periode.str.replace("-", "–"),
+            "population début": rates.population_debut.map(fr),
+            "population fin": rates.population_fin.map(fr),
+            "variation": rates.variation.map(lambda v: fr(v, 0, sign=True)),
+            "taux composé (%)": rates.taux_annuel_compose_pct.map(lambda v: fr(v, 2, sign=True)),
+            "taux linéaire (%)": rates.taux_annuel_lineaire_pct.map(lambda v: fr(v, 2, sign=True)),
+        })),
+    ]
+    # comparison with the département, région, France
+    compared = pd.concat([pd.DataFrame({"level": [level], "code": [code], "label": [label]}), containers])
+    compared["label"] = compared.label.map(short_label)
+    index_series, rows = {}, []
+    for r in compared.itertuples():
+        s = _series(con, r.level, r.code, geo_year)
+        if len(s):
+            index_series[r.label] = 100 * s / s.iloc[0]
+        rr = _rates(con, r.level, r.code, geo_year, census)
+        rr = rr[rr.periode.str.endswith(census)].set_index("periode")
+        rows.append({"territoire": r.label, f"population {census}": fr(s.get(census)),
+                     **{f"taux {p.replace('-', '–')} composé (%)": fr(rr.at[p, "taux_annuel_compose_pct"], 2, sign=True)
+                        for p in rr.index},
+                     **{f"taux {p.replace('-', '–')} linéaire (%)": fr(rr.at[p, "taux_annuel_lineaire_pct"], 2,
+                                                                        sign=True) for p in rr.index}})
+    blocks += [
+        Block("h2", "Comparaison avec le département, la région et la France", "comparaison"),
+        Block("table", pd.DataFrame(rows).fillna("")),
+        figure(line_chart(index_series, f"Population, indice base 100 en {series.index[0]}",
+                          f"indice (100 = {series.index[0]})"),
+               f"{slug(code)}_indice", "Population comparée", f"indice base 100 en {series.index[0]}", src,
+               f"Géographie {geo_year} ; département et région : ceux qui portent la plus grande part de la "
+               "population du territoire"),
+    ]
+    blocks += _unemployment_blocks(con, level, code, geo_year, census)
+    blocks += [
+        Block("h2", "Indicateurs disponibles pour ce territoire", "indicateurs"),
+        Block("p", "Toutes géographies confondues, pour ce niveau et ce code (un code d'EPCI peut désigner un "
+                   "périmètre différent selon l'année)."),
+        Block("table", _indicators(con, level, code)),
+    ]
+    return name, blocks
+
+
+def _unemployment_blocks(con, level: str, code: str, geo_year: int, census: str) -> list[Block]:
+    """Zones d'emploi: their own series; other territories: the zone that holds most of their population."""
+    if level == "ze2020":
+        zone = code
+    elif level in ("epci", "commune", "arrondissement", "grouping"):
+        where = {"grouping": "list_contains(c.groupings, ?)", "commune": "c.codgeo = ?"}.get(level, f"c.{level} = ?")
+        found = con.execute(
+            f"""SELECT c.ze2020 FROM geo_commune c
+                JOIN indicator_values v ON v.indicator_id = 'population' AND v.level = 'commune'
+                     AND v.code = c.codgeo AND v.geo_year = c.geo_year AND v.period = ?
+                WHERE c.geo_year = ? AND {where} GROUP BY ALL ORDER BY sum(v.value) DESC LIMIT 1""",
+            [census, geo_year, code]).fetchall()
+        zone = found[0][0] if found else None
+    else:
+        return []
+    if zone is None:
+        return []
+    edition, quarter, series = unemployment(con, [zone])
+    if series.empty:
+        return []
+    zone_label = series.columns[0]
+    s = series[zone_label]
+    text = (f"Taux de chômage localisé de la zone d'emploi {zone_label} au {quarter} : {fr(s.get(quarter), 1)} % "
+            f"(Insee, édition {edition}).")
+    if level != "ze2020":
+        text += (" L'Insee ne publie pas ce taux pour ce territoire : c'est celui de la zone d'emploi 2020 qui "
+                 "porte la plus grande part de sa population.")
+    return [
+        Block("h2", "Chômage", "chomage"),
+        Block("p", text),
+        figure(line_chart({zone_label: s}, f"Taux de chômage, zone d'emploi {zone_label}, {s.index[0]}–{quarter}",
+                          "% de la population active", x_is_text=True),
+               f"chomage_{slug(zone)}_{slug(code)}", "Taux de chômage", "% de la population active",
+               f"Insee, taux de chômage localisés, édition {edition}", f"Zone d'emploi 2020 {zone_label}"),
+    ]
+
+
+def _targets(con, geo_year: int, census: str, level: str | None, code: str | None,
+             grouping: str | None) -> list[tuple[str, str]]:
+    if grouping:
+        known = [r[0] for r in con.execute("SELECT grouping_code FROM cfg_groupings ORDER BY 1").fetchall()]
+        if grouping not in known:
+            raise UnknownTerritory(f"unknown grouping {grouping!r}; choose among {', '.join(known)}")
+        if grouping != GROUPING:
+            return [("grouping", grouping)]
+        out = [("grouping", grouping)]
+        for lv in ("epci", "ze2020"):
+            m = members(con, lv, geo_year, census)
+            out += [(lv, c) for c in m[m.share_inside >= MAJORITY].code]
+        return out
+    if level not in LEVELS:
+        raise UnknownTerritory(f"unknown level {level!r}; choose among {', '.join(LEVELS)}")
+    if not scalar(con, "SELECT count(*) FROM territories WHERE level = ? AND code = ? AND geo_year = ?",
+                  [level, code, geo_year]):
+        raise UnknownTerritory(f"no {level} with code {code!r} in the {geo_year} geography; find codes with "
+                               f"`observatoire territories --level {level} --geo-year {geo_year} --search …`")
+    return [(level, code)]
+
+
+def write_portraits(warehouse_path: Path, out_dir: Path, level: str | None = None, code: str | None = None,
+                    grouping: str | None = None) -> list[Path]:
+    """Portraits of one territory (level + code) or of a grouping and its EPCI and zones d'emploi, plus index.html."""
+    con = connect_readonly(warehouse_path)
+    try:
+        geo_year = latest_geo(con)
+        census = latest_census(con, geo_year)
+        targets = _targets(con, geo_year, census, level, code, grouping)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "img").mkdir(exist_ok=True)
+        written, index = [], []
+        for lv, cd in targets:
+            name, blocks = portrait_blocks(con, lv, cd, geo_year, census)
+            stem = f"{lv}-{slug(cd)}"
+            for b in blocks:
+                if b.kind == "figure":
+                    (out_dir / "img" / f"{b.name}.png").write_bytes(b.content)
+            (out_dir / f"{stem}.md").write_text(to_markdown(blocks, "img"), encoding="utf-8")
+            path = out_dir / f"{stem}.html"
+            path.write_text(to_html(blocks, f"{name} — portrait", links={INDEX_LINK: "index.html"}), encoding="utf-8")
+            written.append(path)
+            population = scalar(con, "SELECT population FROM mart_population WHERE niveau = ? AND code = ? "
+                                     "AND millesime_geo = ? AND recensement = ?", [lv, cd, geo_year, census])
+            index.append((LEVEL_NAMES.get(lv, lv), name, path.name, population))
+        written.append(_write_index(out_dir, index, geo_year, census))
+        return written
+    finally:
+        con.close()
+
+
+def _write_index(out_dir: Path, entries: list[tuple[str, str, str, float]], geo_year: int, census: str) -> Path:
+    blocks = [
+        Block("h1", "Portraits de territoire"),
+        Block("p", f"Géographie au 1er janvier {geo_year}, recensement {census}. Un portrait par territoire : série "
+                   "longue de population, taux de variation, indicateurs disponibles, comparaison avec le "
+                   "département, la région et la France métropolitaine."),
+    ]
+    links = {}
+    for level_name in dict.fromkeys(e[0] for e in entries):
+        items = []
+        for _, name, file, population in (e for e in entries if e[0] == level_name):
+            item = f"{name} — {fr(population)} habitants en {census}"
+            links[item] = file
+            items.append(item)
+        blocks += [Block("h2", level_name.capitalize(), slug(level_name)), Block("list", items)]
+    path = out_dir / "index.html"
+    path.write_text(to_html(blocks, "Portraits de territoire", links=links), encoding="utf-8")
+    (out_dir / "index.md").write_text(
+        "\n".join([f"# Portraits de territoire (géographie {geo_year})", ""]
+                  + [f"- [{html.escape(n)}]({f})" for _, n, f, _ in entries]) + "\n", encoding="utf-8")
+    return path
+
+
+def run_cli(level: str | None, code: str | None, grouping: str | None, out: str, echo=print) -> int:
+    """`observatoire portrait`: exit code 0 written, 1 no warehouse, 4 bad option value (the message says why)."""
+    from sources.settings import PROJECT_ROOT, get_settings
+
+    if not grouping and not (level and code):
+        echo("give --grouping, or --level and --code")
+        return 4
+    target = Path(out) if Path(out).is_absolute() else PROJECT_ROOT / out
+    try:
+        paths = write_portraits(get_settings().warehouse_path, target, level, code, grouping)
+    except FileNotFoundError as exc:
+        echo(str(exc))
+        return 1
+    except UnknownTerritory as exc:
+        echo(str(exc))
+        return 4
+    echo(f"{len(paths) - 1} portrait(s); index: {paths[-1]}")
+    return 0

@@ -1,0 +1,389 @@
+"""« Le diagnostic sur les données d'aujourd'hui »: the diagnostic's tables on the latest geography and data.
+
+Everything is a query on the published warehouse: the latest geography vintage, the latest census period, the
+latest unemployment edition and quarter are read, never written here, so a new delivery of a source changes this
+section at the next nightly build without a code change. A territory « of the Bassin minier » is an EPCI or zone
+d'emploi with at least half of its population (latest census) in the communes of the grouping.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from reports.render import Block, bar_chart, figure, fr, line_chart, short_label, slug
+
+GROUPING = "bassin_minier"
+MAJORITY = 0.5  # share of a territory's population inside the grouping that makes it « of the Bassin minier »
+POPULATION_SOURCE = "Insee, recensements 1968–{census} (populations légales), COG {geo}"
+THEMES = {  # theme → (marts, sources whose delivery computes it, diagnostic tables)
+    "Population et migrations": (["mart_population", "mart_demographie"], ["insee_population", "insee_rp_historique"],
+                                 ["t2", "t3"]),
+    "Jeunesse": (["mart_jeunesse"], ["insee_rp_age"], ["t1"]),
+    "Emploi et chômage": (["mart_chomage", "mart_emploi"], ["insee_chomage", "urssaf_effectifs"], ["t4"]),
+    "Formation": (["mart_formation"], ["insee_rp_diplomes"], ["t5"]),
+    "Navettes domicile-travail": (["mart_navettes"], ["insee_rp_actifs"], ["t6"]),
+    "Santé": (["mart_sante", "mart_sante_ors"], ["deces_age_sexe", "population_age_sexe", "ors_indicateurs"],
+              ["t7", "t9"]),
+    "Mobilité": (["mart_mobilite"], ["emd"], []),
+}
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
+def latest_geo(con: duckdb.DuckDBPyConnection) -> int:
+    return int(scalar(con, "SELECT max(geo_year) FROM territories WHERE level = 'epci'"))
+
+
+def latest_census(con: duckdb.DuckDBPyConnection, geo_year: int) -> str:
+    return scalar(
+        con,
+        "SELECT max(period) FROM indicator_values WHERE indicator_id = 'population' AND level = 'grouping' "
+        "AND code = ? AND geo_year = ?",
+        [GROUPING, geo_year],
+    )
+
+
+def members(con: duckdb.DuckDBPyConnection, level: str, geo_year: int, census: str) -> pd.DataFrame:
+    """EPCI or zones d'emploi holding communes of the grouping: code, label, share of their population inside."""
+    return con.execute(
+        f"""
+        WITH communes AS (
+            SELECT c.{level} AS code, list_contains(c.groupings, ?) AS inside, v.value AS population
+            FROM geo_commune c
+            JOIN indicator_values v ON v.indicator_id = 'population' AND v.level = 'commune'
+                 AND v.code = c.codgeo AND v.geo_year = c.geo_year AND v.period = ?
+            WHERE c.geo_year = ?)
+        SELECT communes.code, t.label, sum(population) FILTER (inside) / sum(population) AS share_inside
+        FROM communes JOIN territories t ON t.level = ? AND t.code = communes.code AND t.geo_year = ?
+        GROUP BY ALL HAVING sum(population) FILTER (inside) > 0
+        ORDER BY share_inside DESC, code""",
+        [GROUPING, census, geo_year, level, geo_year],
+    ).df()
+
+
+def comparators(con: duckdb.DuckDBPyConnection, geo_year: int) -> pd.DataFrame:
+    """The départements and région that hold the grouping, and France métropolitaine."""
+    return con.execute(
+        """
+        WITH d AS (SELECT DISTINCT departement AS code, 'departement' AS level FROM geo_commune
+                   WHERE geo_year = ? AND list_contains(groupings, ?)
+                   UNION SELECT DISTINCT region, 'region' FROM geo_commune
+                   WHERE geo_year = ? AND list_contains(groupings, ?)
+                   UNION SELECT 'FM', 'france_metro')
+        SELECT level, code, label FROM d JOIN territories t USING (level, code)
+        WHERE t.geo_year = ? ORDER BY CASE level WHEN 'departement' THEN 1 WHEN 'region' THEN 2 ELSE 3 END, code""",
+        [geo_year, GROUPING, geo_year, GROUPING, geo_year],
+    ).df()
+
+
+def territory_set(con: duckdb.DuckDBPyConnection, geo_year: int, census: str) -> pd.DataFrame:
+    """The rows of the « today » tables: the grouping, its EPCI and zones d'emploi, then the comparisons."""
+    parts = [pd.DataFrame({"level": ["grouping"], "code": [GROUPING], "groupe": ["Bassin minier"]})]
+    for level, name in (("epci", f"EPCI {geo_year}"), ("ze2020", "Zones d'emploi 2020")):
+        m = members(con, level, geo_year, census)
+        m = m[m.share_inside >= MAJORITY]
+        parts.append(pd.DataFrame({"level": level, "code": m.code, "groupe": name}))
+    comp = comparators(con, geo_year)
+    parts.append(pd.DataFrame({"level": comp.level, "code": comp.code, "groupe": "Comparaison"}))
+    out = pd.concat(parts, ignore_index=True)
+    labels = con.execute("SELECT level, code, label FROM territories WHERE geo_year = ?", [geo_year]).df()
+    out = out.merge(labels, on=["level", "code"], how="left")
+    prefix = out.level.map({"ze2020": "ZE ", "departement": "Dép. ", "region": "Région "}).fillna("")
+    out["label"] = prefix + out.label.map(short_label)
+    return out
+
+
+def variation_periods(con: duckdb.DuckDBPyConnection, census: str) -> tuple[str, str]:
+    """The long period from 1999 (the diagnostic's start) and the latest five-year period, both ending at census."""
+    rows = con.execute(
+        "SELECT from_census FROM cfg_variation_periods WHERE to_census = ? ORDER BY from_census", [int(census)]
+    ).fetchall()
+    starts = [r[0] for r in rows]
+    long_start = 1999 if 1999 in starts else starts[0]
+    return f"{long_start}-{census}", f"{max(starts)}-{census}"
+
+
+def population_table(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, geo_year: int, census: str) -> pd.DataFrame:
+    long, short = variation_periods(con, census)
+    con.register("_rows", rows[["level", "code"]])
+    try:
+        frame = con.execute(
+            """
+            SELECT r.level, r.code,
+                   any_value(e.population_fin) FILTER (e.periode = ?) AS pop_fin,
+                   any_value(e.population_debut) FILTER (e.periode = ?) AS pop_debut,
+                   any_value(e.variation) FILTER (e.periode = ?) AS variation,
+                   any_value(e.taux_annuel_compose_pct) FILTER (e.periode = ?) AS long_compose,
+                   any_value(e.taux_annuel_lineaire_pct) FILTER (e.periode = ?) AS long_lineaire,
+                   any_value(e.taux_annuel_compose_pct) FILTER (e.periode = ?) AS court_compose,
+                   any_value(e.taux_annuel_lineaire_pct) FILTER (e.periode = ?) AS court_lineaire
+            FROM _rows r LEFT JOIN mart_evolution_population e
+                 ON e.niveau = r.level AND e.code = r.code AND e.millesime_geo = ?
+            GROUP BY ALL""",
+            [long, long, long, long, long, short, short, geo_year],
+        ).df()
+    finally:
+        con.unregister("_rows")
+    frame = rows.merge(frame, on=["level", "code"], how="left")
+    y0, y1 = long.split("-")
+    s0 = short.split("-")[0]
+    return pd.DataFrame(
+        {
+            "groupe": frame.groupe,
+            "territoire": frame.label,
+            f"population {y1}": frame.pop_fin.map(fr),
+            f"population {y0}": frame.pop_debut.map(fr),
+            f"variation {y0}–{y1}": frame.variation.map(lambda v: fr(v, 0, sign=True)),
+            f"taux annuel {y0}–{y1} composé (%)": frame.long_compose.map(lambda v: fr(v, 2, sign=True)),
+            f"taux annuel {y0}–{y1} linéaire (%)": frame.long_lineaire.map(lambda v: fr(v, 2, sign=True)),
+            f"taux annuel {s0}–{y1} composé (%)": frame.court_compose.map(lambda v: fr(v, 2, sign=True)),
+            f"taux annuel {s0}–{y1} linéaire (%)": frame.court_lineaire.map(lambda v: fr(v, 2, sign=True)),
+        }
+    ), frame
+
+
+def population_index(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, geo_year: int) -> dict[str, pd.Series]:
+    """Population of each territory at every census, as an index (first census = 100): magnitudes differ."""
+    series = {}
+    for r in rows.itertuples():
+        s = con.execute(
+            "SELECT recensement, population FROM mart_population WHERE niveau = ? AND code = ? "
+            "AND millesime_geo = ? ORDER BY recensement",
+            [r.level, r.code, geo_year],
+        ).df().set_index("recensement")["population"]
+        if len(s):
+            series[r.label] = 100 * s / s.iloc[0]
+    return series
+
+
+def unemployment(con: duckdb.DuckDBPyConnection, codes: list[str]) -> tuple[str, str, pd.DataFrame]:
+    """Latest ZE2020 edition and quarter, and the series of the given zones (quarter × zone)."""
+    edition = scalar(con, "SELECT max(edition) FROM mart_chomage WHERE zonage = 'ze2020'")
+    quarter = scalar(con, "SELECT max(trimestre) FROM mart_chomage WHERE zonage = 'ze2020' AND edition = ?", [edition])
+    series = con.execute(
+        "SELECT libelle, trimestre, taux_chomage_pct FROM mart_chomage WHERE zonage = 'ze2020' AND edition = ? "
+        f"AND code IN ({', '.join('?' for _ in codes) or 'NULL'}) ORDER BY trimestre",
+        [edition, *codes],
+    ).df()
+    return edition, quarter, series.pivot(index="trimestre", columns="libelle", values="taux_chomage_pct")
+
+
+def source_status(con: duckdb.DuckDBPyConnection, source_ids: list[str]) -> list[str]:
+    """What each source of a theme holds in this build: a delivery, the diagnostic's own figures, or nothing."""
+    rows = dict(con.execute("SELECT source_id, coalesce(files, '') FROM cfg_sources").fetchall())
+    out = []
+    for source_id in source_ids:
+        files = [f for f in rows.get(source_id, "").split(", ") if f]
+        extracts = [f for f in files if "diagnostic" in f]  # extracts of the document are named so
+        delivered = [f for f in files if f not in extracts]
+        if not files:
+            out.append(f"{source_id} : aucun fichier livré (à déclarer dans origins.yml)")
+        elif not delivered:
+            out.append(f"{source_id} : seulement les chiffres imprimés dans le diagnostic de 2013 "
+                       f"({', '.join(extracts)})")
+        else:
+            out.append(f"{source_id} : livré ({', '.join(delivered)})"
+                       + (f" et extrait du diagnostic ({', '.join(extracts)})" if extracts else ""))
+    return out
+
+
+def mart_latest(con: duckdb.DuckDBPyConnection, mart: str) -> tuple[int, int | None]:
+    """Rows of a mart and its latest geography vintage (None when empty or without a vintage column)."""
+    columns = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [mart]).fetchall()}
+    latest = "max(millesime_geo)" if "millesime_geo" in columns else "NULL"
+    n, year = con.execute(f"SELECT count(*), {latest} FROM {mart}").fetchall()[0]
+    return int(n), year
+
+
+def perimeter(con: duckdb.DuckDBPyConnection, geo_year: int, census: str, rows: pd.DataFrame) -> list[Block]:
+    """What changed between the 2013 edition's geography and today's, in numbers read from the warehouse."""
+    edition_geo = int(scalar(con, "SELECT max(geo_year) FROM diagnostic_crosswalk WHERE level = 'epci'"))
+    communes = dict(con.execute(
+        "SELECT geo_year, count(*) FROM geo_commune WHERE list_contains(groupings, ?) AND geo_year IN (?, ?) "
+        "GROUP BY ALL", [GROUPING, edition_geo, geo_year]).fetchall())
+    edition_census = str(edition_geo - 2)
+    pops = dict(con.execute(
+        "SELECT geo_year, value FROM indicator_values WHERE indicator_id = 'population' AND level = 'grouping' "
+        "AND code = ? AND period = ? AND geo_year IN (?, ?)", [GROUPING, edition_census, edition_geo, geo_year]
+    ).fetchall())
+    grouping_members = ", ".join(r[0] for r in con.execute(
+        "SELECT t.level || ' ' || t.label FROM cfg_grouping_members m JOIN territories t "
+        "ON t.level = m.member_level AND t.code = m.member_code AND t.geo_year = ? "
+        "WHERE m.grouping_code = ? ORDER BY t.label", [geo_year, GROUPING]).fetchall())
+    n_epci_2013 = scalar(con, "SELECT count(DISTINCT code) FROM diagnostic_crosswalk WHERE level = 'epci'")
+    n_ze_2013 = scalar(con, "SELECT count(*) FROM cfg_grouping_members WHERE member_level = 'ze2010'")
+    n_epci = int((rows.level == "epci").sum())
+    n_ze = int((rows.level == "ze2020").sum())
+    partial = pd.concat([members(con, lv, geo_year, census).assign(level=lv) for lv in ("epci", "ze2020")])
+    partial = partial[partial.share_inside < MAJORITY]
+    text = [
+        f"Édition 2013 : géographie au 1er janvier {edition_geo}, recensement {edition_census}, "
+        f"{n_epci_2013} EPCI et {n_ze_2013} zones d'emploi 2010 cités. Aujourd'hui : géographie au 1er janvier "
+        f"{geo_year}, recensement {census}, {n_epci} EPCI et {n_ze} zones d'emploi 2020 ayant au moins "
+        f"{int(MAJORITY * 100)} % de leur population dans le Bassin minier.",
+        f"Le Bassin minier ({grouping_members}) compte "
+        f"{fr(communes.get(edition_geo))} communes en {edition_geo} et {fr(communes.get(geo_year))} en "
+        f"{geo_year}. Sa population du recensement {edition_census} vaut "
+        f"{fr(pops.get(edition_geo))} habitants sur le périmètre {edition_geo} et {fr(pops.get(geo_year))} sur "
+        f"le périmètre {geo_year} : l'écart mesure le seul effet du changement de périmètre.",
+    ]
+    if len(partial):
+        text.append(
+            "Territoires touchant le Bassin minier pour moins de la moitié de leur population (hors tableaux) : "
+            + " ; ".join(f"{r.label} ({fr(100 * r.share_inside, 1)} %)" for r in partial.itertuples())
+            + "."
+        )
+    return [Block("note", t) for t in text]
+
+
+def today_blocks(con: duckdb.DuckDBPyConnection) -> list[Block]:
+    geo_year = latest_geo(con)
+    census = latest_census(con, geo_year)
+    rows = territory_set(con, geo_year, census)
+    long, short = variation_periods(con, census)
+    title = "Le diagnostic sur les données d'aujourd'hui"
+    blocks = [
+        Block("h2", f"1. {title}", slug(title)),
+        Block(
+            "p",
+            f"Les tableaux du diagnostic que les données livrées permettent de calculer, sur la géographie la plus "
+            f"récente (COG {geo_year}) et les dernières données (recensement {census}, dernier trimestre de "
+            "chômage publié), à côté de l'édition 2013. Cette section est recalculée à chaque rafraîchissement "
+            "nocturne : une nouvelle livraison d'une source la met à jour sans changement de code.",
+        ),
+        Block("h3", "Périmètres : 2013 et aujourd'hui", "perimetres"),
+        *perimeter(con, geo_year, census, rows),
+    ]
+    # --- population
+    table, frame = population_table(con, rows, geo_year, census)
+    src = POPULATION_SOURCE.format(census=census, geo=geo_year)
+    blocks += [
+        Block("h3", "1.1 Population et migrations", "today-population"),
+        Block(
+            "p",
+            f"Population municipale au recensement {census} et taux de variation annuels moyens dans les deux "
+            "conventions : composée ((P1/P0)^(1/n) − 1, celle de l'Insee) et linéaire ((P1 − P0)/P0/n). "
+            f"Tous les territoires sur la géographie {geo_year} ; les recensements anciens y sont ramenés par les "
+            "tables de passage communales.",
+        ),
+        Block("table", table),
+    ]
+    y0, y1 = short.split("-")
+    labels = frame.label.tolist()
+    blocks.append(
+        figure(
+            bar_chart(labels, frame.court_compose.tolist(),
+                      f"Taux de variation annuel moyen de la population, {y0}–{y1}", "% par an (convention composée)",
+                      decimals=2, highlight=set(frame[frame.groupe.isin(["Bassin minier", "Comparaison"])].label)),
+            "today_taux_variation", f"Taux de variation annuel moyen {y0}–{y1}", "% par an, convention composée",
+            src, f"Géographie {geo_year} ; en rouge le Bassin minier et les territoires de comparaison",
+        )
+    )
+    index_rows = rows[rows.groupe.isin(["Bassin minier", "Comparaison"])]
+    first = scalar(con, "SELECT min(recensement) FROM mart_population WHERE millesime_geo = ?", [geo_year])
+    blocks.append(
+        figure(
+            line_chart(population_index(con, index_rows, geo_year),
+                       f"Population depuis {first}, indice base 100 en {first}", f"indice (100 = {first})"),
+            "today_population_indice", "Évolution de la population", f"indice base 100 au recensement {first}",
+            src, f"Géographie {geo_year}, recensements {first}–{census}",
+        )
+    )
+    # --- youth and the themes that need deliveries
+    blocks += _theme_availability(con, "Jeunesse", "1.2", geo_year)
+    # --- unemployment
+    ze = rows[rows.level == "ze2020"]
+    edition, quarter, series = unemployment(con, ze.code.tolist())
+    blocks += [Block("h3", "1.3 Emploi et chômage", "today-emploi")]
+    if quarter is None or series.empty:
+        blocks.append(Block("note", "Aucun taux de chômage localisé sur les zones d'emploi 2020 dans l'entrepôt."))
+    else:
+        published = con.execute(
+            """SELECT p.territory, r.published_value FROM reproduction r JOIN published_figures p USING (figure_id)
+               WHERE p.table_id = 'prose' AND p.indicator = 'taux de chômage' AND p.level = 'ze2010'
+               ORDER BY r.published_value DESC"""
+        ).df()
+        a_year_before = f"{int(quarter[:4]) - 1}{quarter[4:]}"
+        latest = pd.DataFrame(
+            {
+                "zone d'emploi 2020": series.columns,
+                f"taux {quarter} (%)": [fr(series.at[quarter, c], 1) for c in series.columns],
+                f"taux {a_year_before} (%)": [
+                    fr(series.at[a_year_before, c], 1) if a_year_before in series.index else "" for c in series.columns
+                ],
+                "taux 2013-T1 (%) (série révisée)": [
+                    fr(series.at["2013-T1", c], 1) if "2013-T1" in series.index else "" for c in series.columns
+                ],
+                f"plus bas depuis {series.index[0]} (%)": [fr(series[c].min(), 1) for c in series.columns],
+                f"plus haut depuis {series.index[0]} (%)": [fr(series[c].max(), 1) for c in series.columns],
+            }
+        )
+        latest = latest.iloc[series.loc[quarter].reset_index(drop=True).sort_values(ascending=False).index]
+        others = scalar(
+            con, "SELECT count(*) FROM mart_chomage WHERE edition = ? AND niveau IN ('departement', 'region', "
+            "'france_metro')", [edition])
+        blocks += [
+            Block(
+                "p",
+                f"Taux de chômage localisés de l'Insee (édition {edition}, données corrigées des variations "
+                f"saisonnières) des zones d'emploi 2020 du Bassin minier, au {quarter} et depuis {series.index[0]}. "
+                "L'Insee ne publie pas ce taux par EPCI, et un taux ne se moyenne pas sans les effectifs de "
+                "chômeurs : aucun taux n'est calculé pour le Bassin minier entier.",
+            ),
+            Block("table", latest),
+            Block(
+                "p",
+                "Édition 2013 (zones d'emploi 2010, 1er trimestre 2013, tel qu'imprimé) : "
+                + " ; ".join(f"{r.territory} {fr(r.published_value, 1)} %" for r in published.itertuples())
+                + ". Les zonages 2010 et 2020 diffèrent : les valeurs ne se comparent pas zone à zone.",
+            ),
+            figure(
+                line_chart({c: series[c] for c in series.columns},
+                           f"Taux de chômage des zones d'emploi du Bassin minier, {series.index[0]}–{quarter}",
+                           "% de la population active", x_is_text=True),
+                "today_chomage_serie", "Taux de chômage trimestriel", "% de la population active",
+                f"Insee, taux de chômage localisés, édition {edition}",
+                f"Zones d'emploi 2020, {series.index[0]}–{quarter}",
+            ),
+        ]
+        if not others:
+            blocks.append(Block("p", f"L'édition {edition} livrée ne contient que les zones d'emploi : pas de taux "
+                                     "départemental, régional ou national pour comparaison."))
+    blocks += _theme_availability(con, "Emploi et chômage", None, geo_year, marts_only=["mart_emploi"],
+                                  sources_only=["urssaf_effectifs"], label="Emploi salarié privé (Urssaf)")
+    for number, theme in zip(("1.4", "1.5", "1.6", "1.7"), ("Formation", "Navettes domicile-travail", "Santé",
+                                                             "Mobilité"), strict=True):
+        blocks += _theme_availability(con, theme, number, geo_year)
+    return blocks
+
+
+def _theme_availability(con: duckdb.DuckDBPyConnection, theme: str, number: str | None, geo_year: int,
+                        marts_only: list[str] | None = None, sources_only: list[str] | None = None,
+                        label: str | None = None) -> list[Block]:
+    """For a theme: whether its marts hold data on today's geography, and what each of its sources delivered."""
+    marts, sources, _ = THEMES[theme]
+    sources = sources_only or sources
+    label = label or theme
+    blocks = [Block("h3", f"{number} {theme}", slug(f"today {theme}"))] if number else []
+    lines = []
+    for mart in marts_only or marts:
+        n, latest = mart_latest(con, mart)
+        if n == 0:
+            lines.append(f"{mart} : vide")
+        elif latest is not None and latest >= geo_year:
+            lines.append(f"{mart} : {fr(n)} lignes, géographie {latest}")
+        else:
+            lines.append(f"{mart} : {fr(n)} lignes, géographie {latest} au plus (pas encore sur la géographie "
+                         f"{geo_year})")
+    computable = any(f"géographie {geo_year}" in line for line in lines)
+    blocks.append(Block("p", f"{label} : " + (
+        "calculé sur la géographie d'aujourd'hui." if computable else
+        "pas calculable sur les données d'aujourd'hui avec les données livrées (le tableau de l'édition 2013 "
+        "est en partie 2). Ce qu'il faudrait livrer :")))
+    blocks.append(Block("list", [*lines, *source_status(con, sources)]))
+    return blocks

@@ -1,0 +1,118 @@
+"""The publication: the French report (today's data, the 2013 edition, the annex) and the territory portraits."""
+
+import re
+import subprocess
+import sys
+import venv
+
+import pytest
+
+from reports.portraits import UnknownTerritory, write_portraits
+from reports.report import write_report
+from reports.today import GROUPING, MAJORITY, latest_census, latest_geo
+from sources.settings import get_settings
+
+
+@pytest.fixture(scope="module")
+def report(built_home, tmp_path_factory):
+    paths = write_report(get_settings().warehouse_path, tmp_path_factory.mktemp("report"))
+    return paths["html"].read_text(encoding="utf-8"), paths["md"].read_text(encoding="utf-8")
+
+
+def _bassin_minier_members(con, level: str) -> list[str]:
+    # Independent of reports.today: majority of the latest census population inside the grouping, by hand in SQL.
+    geo = con.sql("SELECT max(geo_year) FROM geo_commune").fetchall()[0][0]
+    return [r[0] for r in con.execute(
+        f"""SELECT t.label FROM geo_commune c
+            JOIN indicator_values v ON v.indicator_id = 'population' AND v.level = 'commune' AND v.code = c.codgeo
+                 AND v.geo_year = c.geo_year AND v.period = CAST(c.geo_year - 2 AS VARCHAR)
+            JOIN territories t ON t.level = ? AND t.code = c.{level} AND t.geo_year = c.geo_year
+            WHERE c.geo_year = ? GROUP BY t.label
+            HAVING sum(v.value) FILTER (list_contains(c.groupings, 'bassin_minier')) >= ? * sum(v.value)""",
+        [level, geo, MAJORITY]).fetchall()]
+
+
+def test_report_is_a_self_contained_french_publication(report):
+    html, md = report
+    assert "http://" not in html and "https://" not in html, "no CDN or remote asset"
+    assert '<nav class="toc">' in html and "**Sommaire**" in md
+    assert html.count("data:image/png;base64,") >= 5
+    for section in ("Le diagnostic sur les données d'aujourd'hui", "L'édition 2013 recalculée", "Annexe"):
+        assert section in html
+    for theme in ("Population et migrations", "Jeunesse", "Emploi et chômage", "Formation", "Navettes", "Santé",
+                  "Mobilité"):
+        assert theme in html
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", html)
+    assert captions and all("Unité" in c and "Source" in c for c in captions)
+
+
+def test_today_section_covers_the_grouping_and_each_epci_and_zone(report, warehouse):
+    html, _ = report
+    today = html.split("L'édition 2013 recalculée")[0]
+    geo = latest_geo(warehouse)
+    census = latest_census(warehouse, geo)
+    assert f"COG {geo}" in today and f"recensement {census}" in today
+    assert "composé" in today and "linéaire" in today
+    epci = _bassin_minier_members(warehouse, "epci")
+    zones = _bassin_minier_members(warehouse, "ze2020")
+    assert len(epci) >= 5 and len(zones) >= 3
+    short = {"Communauté d'agglomération": "CA", "Communauté de communes": "CC"}
+    for label in epci:
+        for long, abbr in short.items():
+            label = label.replace(long, abbr)
+        assert label.replace("'", "&#x27;") in today, label
+    quarter = warehouse.sql("SELECT max(trimestre) FROM mart_chomage WHERE zonage = 'ze2020'").fetchall()[0][0]
+    assert f"taux {quarter} (%)" in today
+    rates = warehouse.execute(
+        "SELECT libelle, taux_chomage_pct FROM mart_chomage WHERE zonage = 'ze2020' AND trimestre = ?", [quarter]
+    ).df().set_index("libelle")
+    for zone in zones:
+        assert f"{rates.at[zone, 'taux_chomage_pct']:.1f}".replace(".", ",") in today
+    assert GROUPING and "Bassin minier" in today
+
+
+def test_annex_lists_explained_figures_and_counts_the_rest(report, warehouse):
+    html, _ = report
+    annex = html.split("3. Annexe")[-1]
+    explained = [r[0] for r in warehouse.sql(
+        "SELECT figure_id FROM reproduction WHERE status IN ('differs', 'inconsistent_input')").fetchall()]
+    assert explained and all(f">{f}<" in annex for f in explained)
+    not_computable = [r[0] for r in warehouse.sql(
+        "SELECT figure_id FROM reproduction WHERE status = 'not_computable'").fetchall()]
+    assert not any(f">{f}<" in html for f in not_computable), "not_computable figures are counted, not listed"
+    assert "par donnée manquante" in annex
+
+
+def test_portraits_of_the_bassin_minier_and_bad_values(built_home, warehouse, tmp_path):
+    paths = write_portraits(get_settings().warehouse_path, tmp_path, grouping="bassin_minier")
+    expected = 1 + len(_bassin_minier_members(warehouse, "epci")) + len(_bassin_minier_members(warehouse, "ze2020"))
+    assert len(paths) == expected + 1 and paths[-1].name == "index.html"
+    index = paths[-1].read_text(encoding="utf-8")
+    assert all(f'href="{p.name}"' in index for p in paths[:-1])
+    page = paths[1].read_text(encoding="utf-8")
+    for part in ("Population depuis", "composé", "linéaire", "Comparaison avec le département", "France métropolitaine",
+                 "Indicateurs disponibles"):
+        assert part in page
+    with pytest.raises(UnknownTerritory, match="choose among"):
+        write_portraits(get_settings().warehouse_path, tmp_path / "x", level="epic", code="1")
+    with pytest.raises(UnknownTerritory, match="no epci with code"):
+        write_portraits(get_settings().warehouse_path, tmp_path / "x", level="epci", code="000")
+
+
+def test_published_warehouse_opens_in_duckdb_1_4(built_home, tmp_path):
+    # DuckDB 1.4 (LTS: DBeaver, R, packaged CLIs) in its own venv, from PyPI; skipped only when PyPI is unreachable.
+    env = tmp_path / "duckdb14"
+    venv.create(env, with_pip=True)
+    python = env / "bin" / "python"
+    install = subprocess.run([python, "-m", "pip", "install", "-q", "duckdb==1.4.4"], capture_output=True, text=True,
+                             timeout=300)
+    if install.returncode:
+        pytest.skip(f"duckdb 1.4.4 not installable here: {install.stderr[-300:]}")
+    script = ("import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
+              "print(con.sql(\"SELECT count(*) FROM indicator_values WHERE indicator_id = 'population'\")"
+              ".fetchall()[0][0])")
+    out = subprocess.run([python, "-c", script, str(get_settings().warehouse_path)], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) > 1_000_000
+    assert sys.version_info >= (3, 11)
