@@ -68,7 +68,7 @@ def fr(value, decimals: int = 0, sign: bool = False) -> str:
         return value
     decimals = 0 if decimals is None or pd.isna(decimals) else max(int(decimals), 0)
     if round(value, decimals) == 0:
-        value = 0.0  # no « −0,00 »: a value that rounds to zero has no sign
+        value, sign = 0.0, False  # no « −0,00 » or « +0,00 »: a value that rounds to zero has no sign
     text = f"{value:{'+' if sign else ''},.{decimals}f}"
     return text.replace(",", "\u202f").replace(".", ",").replace("-", "−")
 
@@ -79,6 +79,21 @@ def short_label(label: str) -> str:
                         ("Communauté urbaine", "CU"), ("Métropole européenne", "Métropole européenne")):
         label = label.replace(long, short)
     return label
+
+
+def pretty_indicator(name: str) -> str:
+    """A printed indicator id as words: underscores to spaces, unit suffixes as symbols, year spans with a dash."""
+    words = name.replace("_", " ").split()
+    out, i = [], 0
+    while i < len(words):
+        w = words[i]
+        if i + 1 < len(words) and w.isdigit() and words[i + 1].isdigit() and len(w) == len(words[i + 1]) == 4:
+            out.append(f"{w}–{words[i + 1]}")
+            i += 2
+            continue
+        out.append({"pct": "(%)", "pts": "(points)"}.get(w, w))
+        i += 1
+    return " ".join(out).replace("pour mille", "(‰)")
 
 
 def wrap(label: str, width: int = 34) -> str:
@@ -106,7 +121,7 @@ def bar_chart(labels: list[str], values: list[float], title: str, xlabel: str, d
               highlight: set[str] | None = None) -> bytes:
     """Horizontal bars sorted by value (largest on top), value printed at the end of each bar."""
     frame = pd.DataFrame({"label": labels, "value": values}).dropna().sort_values("value", ascending=True)
-    height = 0.42 * len(frame) + 1.3
+    height = min(0.34 * len(frame) + 1.3, 8.2)  # at most one screen
     fig, ax = plt.subplots(figsize=(CHART_WIDTH_IN, height))
     colors = [PALETTE[1] if highlight and lab in highlight else PALETTE[0] for lab in frame["label"]]
     ax.barh([wrap(lab, 40) for lab in frame["label"]], frame["value"], color=colors)

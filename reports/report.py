@@ -14,7 +14,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from reports.render import Block, bar_chart, figure, fr, slug, status_chart, status_label, to_html, to_markdown
+from reports.render import (
+    Block,
+    bar_chart,
+    figure,
+    fr,
+    pretty_indicator,
+    slug,
+    status_chart,
+    status_label,
+    to_html,
+    to_markdown,
+)
 from reports.today import THEMES, today_blocks
 from sources.registry import SOURCES
 from warehouse.db import connect_readonly
@@ -61,7 +72,7 @@ def _figures_table(part: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "territoire": part["territory"],
-            "indicateur": part["indicator"].str.replace("_", " "),
+            "indicateur": part["indicator"].map(pretty_indicator),
             "période": part["period"],
             "publié (2013)": [fr(v, _dec(p)) for v, p in zip(part.published_value, part.precision, strict=True)],
             "recalculé": [fr(v, _more(p)) for v, p in zip(part.computed_value, part.precision, strict=True)],
@@ -77,7 +88,7 @@ def _gap_chart(part: pd.DataFrame, table_id: str) -> Block | None:
     if len(both) < 2:
         return None
     gap = (both.computed_value - both.published_value) / 10.0 ** (-both.precision.astype(float))
-    labels = [f"{t} · {i.replace('_', ' ')}" for t, i in zip(both.territory, both.indicator, strict=True)]
+    labels = [f"{t} · {pretty_indicator(i)}" for t, i in zip(both.territory, both.indicator, strict=True)]
     return figure(
         bar_chart(labels, gap.round(1).tolist(), f"{TABLES[table_id].split(' — ')[0]} : écart recalculé − publié",
                   "écart en unités du dernier chiffre imprimé (0 = identique ; ±0,5 = arrondi)", decimals=1),
@@ -135,7 +146,10 @@ def _reason(frame: pd.DataFrame) -> pd.Series:
     for column in REASON_COLUMNS:
         if column in frame.columns and frame[column].notna().any():
             return frame[column].fillna("").astype(str)
-    return frame["explanation"].fillna("").str.partition(";")[0].str.partition(". ")[0]
+    text = frame["explanation"].fillna("")
+    for abbreviation in ("e.g. ", "et al. ", "i.e. "):  # an abbreviation's dot does not end the clause
+        text = text.str.replace(abbreviation, abbreviation.replace(" ", "\u00a0"), regex=False)
+    return text.str.partition(";")[0].str.partition(". ")[0].str.rstrip(".").str.replace("\u00a0", " ", regex=False)
 
 
 def _conventions(repro: pd.DataFrame) -> pd.DataFrame:
@@ -219,7 +233,7 @@ def _provenance(sources: pd.DataFrame) -> pd.DataFrame:
                 "licence": spec.licence if spec else "",
                 "attribution": spec.attribution if spec else "",
                 "fichiers": r.files or "(aucun livré)",
-                "sha256": str(r.sha256)[:12] if r.sha256 else "",
+                "sha256": f"{str(r.sha256)[:12]}…" if r.files else "",
             }
         )
     return pd.DataFrame(rows)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from reports.render import Block, bar_chart, figure, fr, line_chart, short_label, slug
+from reports.render import Block, bar_chart, figure, fr, line_chart, pretty_indicator, short_label, slug
 
 GROUPING = "bassin_minier"
 MAJORITY = 0.5  # share of a territory's population inside the grouping that makes it « of the Bassin minier »
@@ -80,9 +80,25 @@ def comparators(con: duckdb.DuckDBPyConnection, geo_year: int) -> pd.DataFrame:
     ).df()
 
 
+def printed_table(con: duckdb.DuckDBPyConnection, table_id: str) -> pd.DataFrame:
+    """A table of the 2013 edition as printed: one row per territory, one column per printed indicator."""
+    printed = con.execute(
+        "SELECT territory, indicator, value, precision, figure_id FROM published_figures WHERE table_id = ? "
+        "AND value IS NOT NULL ORDER BY figure_id", [table_id]).df()
+    printed["text"] = [fr(v, p) for v, p in zip(printed.value, printed.precision, strict=True)]
+    wide = printed.pivot(index="territory", columns="indicator", values="text").fillna("")
+    wide.columns = [pretty_indicator(c) for c in wide.columns]
+    return wide.reset_index().rename(columns={"territory": "territoire (2013)"})
+
+
 def territory_set(con: duckdb.DuckDBPyConnection, geo_year: int, census: str) -> pd.DataFrame:
     """The rows of the « today » tables: the grouping, its EPCI and zones d'emploi, then the comparisons."""
     parts = [pd.DataFrame({"level": ["grouping"], "code": [GROUPING], "groupe": ["Bassin minier"]})]
+    arrondissements = con.execute(
+        "SELECT member_code FROM cfg_grouping_members WHERE grouping_code = ? AND member_level = 'arrondissement' "
+        "ORDER BY member_code", [GROUPING]).fetchall()
+    parts.append(pd.DataFrame({"level": "arrondissement", "code": [r[0] for r in arrondissements],
+                               "groupe": "Arrondissements"}))
     for level, name in (("epci", f"EPCI {geo_year}"), ("ze2020", "Zones d'emploi 2020")):
         m = members(con, level, geo_year, census)
         m = m[m.share_inside >= MAJORITY]
@@ -92,7 +108,8 @@ def territory_set(con: duckdb.DuckDBPyConnection, geo_year: int, census: str) ->
     out = pd.concat(parts, ignore_index=True)
     labels = con.execute("SELECT level, code, label FROM territories WHERE geo_year = ?", [geo_year]).df()
     out = out.merge(labels, on=["level", "code"], how="left")
-    prefix = out.level.map({"ze2020": "ZE ", "departement": "Dép. ", "region": "Région "}).fillna("")
+    prefix = out.level.map({"ze2020": "ZE ", "departement": "Dép. ", "region": "Région ",
+                            "arrondissement": "Arr. "}).fillna("")
     out["label"] = prefix + out.label.map(short_label)
     return out
 
@@ -272,16 +289,21 @@ def today_blocks(con: duckdb.DuckDBPyConnection) -> list[Block]:
             "tables de passage communales.",
         ),
         Block("table", table),
+        Block("p", "Édition 2013, tel qu'imprimé (géographie 2011, recensements 1990–2009 ; tableaux 2 et 3) : les "
+                   "arrondissements ont gardé leur code, les EPCI de 2011 ont fusionné depuis (voir Périmètres)."),
+        Block("table", printed_table(con, "t2")),
+        Block("table", printed_table(con, "t3")),
     ]
     y0, y1 = short.split("-")
-    labels = frame.label.tolist()
+    charted = frame[frame.level.isin(["grouping", "epci", "departement", "region", "france_metro"])]
     blocks.append(
         figure(
-            bar_chart(labels, frame.court_compose.tolist(),
+            bar_chart(charted.label.tolist(), charted.court_compose.tolist(),
                       f"Taux de variation annuel moyen de la population, {y0}–{y1}", "% par an (convention composée)",
                       decimals=2, highlight=set(frame[frame.groupe.isin(["Bassin minier", "Comparaison"])].label)),
             "today_taux_variation", f"Taux de variation annuel moyen {y0}–{y1}", "% par an, convention composée",
-            src, f"Géographie {geo_year} ; en rouge le Bassin minier et les territoires de comparaison",
+            src, f"EPCI du Bassin minier (bleu), le Bassin minier et les territoires de comparaison (rouge), "
+                 f"géographie {geo_year} ; zones d'emploi et arrondissements dans le tableau",
         )
     )
     index_rows = rows[rows.groupe.isin(["Bassin minier", "Comparaison"])]
