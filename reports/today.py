@@ -392,17 +392,19 @@ def _theme_availability(con: duckdb.DuckDBPyConnection, theme: str, number: str 
     sources = sources_only or sources
     label = label or theme
     blocks = [Block("h3", f"{number} {theme}", slug(f"today {theme}"))] if number else []
-    lines = []
+    lines, computable = [], False
     for mart in marts_only or marts:
         n, latest = mart_latest(con, mart)
         if n == 0:
             lines.append(f"{mart} : vide")
-        elif latest is not None and latest >= geo_year:
+        elif latest is None:
+            lines.append(f"{mart} : {fr(n)} lignes, sans géographie (chiffres de l'édition 2013)")
+        elif latest >= geo_year:
+            computable = True
             lines.append(f"{mart} : {fr(n)} lignes, géographie {latest}")
         else:
             lines.append(f"{mart} : {fr(n)} lignes, géographie {latest} au plus (pas encore sur la géographie "
                          f"{geo_year})")
-    computable = any(f"géographie {geo_year}" in line for line in lines)
     blocks.append(Block("p", f"{label} : " + (
         "calculé sur la géographie d'aujourd'hui." if computable else
         "pas calculable sur les données d'aujourd'hui avec les données livrées (le tableau de l'édition 2013 "
