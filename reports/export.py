@@ -91,6 +91,7 @@ COLUMN_PRECISION: dict[str, str | int] = {
 # reproduction: the published value at its printed precision, computed values with two more decimals (so that a
 # difference below the printed precision stays visible)
 REPRODUCTION_EXTRA_DECIMALS = 2
+REPRODUCTION_VALUES = ("computed_value", "computed_other_convention", "difference")
 NUMBER_TYPES = ("DOUBLE", "FLOAT", "REAL")
 
 
@@ -140,6 +141,8 @@ def _select_list(con: duckdb.DuckDBPyConnection, mart: str, decimals: dict[str, 
             out.append(quoted)
         elif mart == "reproduction" and name == "published_value":
             out.append(f"round({quoted}, CAST(precision AS INTEGER)) AS {quoted}")
+        elif mart == "reproduction" and name not in ("precision", *REPRODUCTION_VALUES):
+            out.append(f"round({quoted}, 6) AS {quoted}")  # evidence: shares, ratios
         elif mart == "reproduction" and name != "precision":
             out.append(f"round({quoted}, CAST(precision AS INTEGER) + {REPRODUCTION_EXTRA_DECIMALS}) AS {quoted}")
         elif mart == "reproduction":

@@ -42,10 +42,11 @@ TABLES = {
     "t9": "Tableau 9 — Démences des 65 ans et plus, estimations 2000–2030",
     "prose": "Chiffres cités dans le texte",
 }
+MAX_BARS = 30  # a gap chart stays readable on one screen
 SETTLED = ("reproduced", "consistent")  # statuses that need no explanation in the body
 EXPLAINED = ("differs", "inconsistent_input")  # listed in full in the annex
 COUNTED = ("not_computable",)  # counted by missing input in the annex
-REASON_COLUMNS = ("missing_input", "missing_dataset", "rule")  # structured reason, when the reproduction has one
+REASON_PREFIX = "missing_"  # structured columns naming the missing dataset (producer, product, variables, …)
 
 
 def _reproduction(con) -> pd.DataFrame:
@@ -85,9 +86,11 @@ def _figures_table(part: pd.DataFrame) -> pd.DataFrame:
 def _gap_chart(part: pd.DataFrame, table_id: str) -> Block | None:
     """Gap between recomputed and printed, in units of the last printed digit: magnitudes no longer matter."""
     both = part.dropna(subset=["computed_value", "published_value"])
-    if len(both) < 2:
-        return None
     gap = (both.computed_value - both.published_value) / 10.0 ** (-both.precision.astype(float))
+    if len(both) > MAX_BARS:  # one screen: only the figures that move
+        both, gap = both[gap.abs() >= 0.05], gap[gap.abs() >= 0.05]
+    if len(both) < 2 or len(both) > MAX_BARS:
+        return None
     labels = [f"{t} · {pretty_indicator(i)}" for t, i in zip(both.territory, both.indicator, strict=True)]
     return figure(
         bar_chart(labels, gap.round(1).tolist(), f"{TABLES[table_id].split(' — ')[0]} : écart recalculé − publié",
@@ -141,11 +144,11 @@ def edition_2013_blocks(repro: pd.DataFrame) -> list[Block]:
 
 
 def _reason(frame: pd.DataFrame) -> pd.Series:
-    """The missing input of a not_computable figure: a structured column when the reproduction has one, else the
-    first clause of the explanation (up to ';' or '. '), which names the dataset."""
-    for column in REASON_COLUMNS:
-        if column in frame.columns and frame[column].notna().any():
-            return frame[column].fillna("").astype(str)
+    """The missing input of a not_computable figure: the structured `missing_*` columns when the reproduction fills
+    them, else the first clause of the explanation (up to ';' or '. '), which names the dataset."""
+    structured = [c for c in frame.columns if c.startswith(REASON_PREFIX) and frame[c].notna().any()]
+    if structured:
+        return frame[structured].apply(lambda r: " · ".join(str(v) for v in r if pd.notna(v) and str(v)), axis=1)
     text = frame["explanation"].fillna("")
     for abbreviation in ("e.g. ", "et al. ", "i.e. "):  # an abbreviation's dot does not end the clause
         text = text.str.replace(abbreviation, abbreviation.replace(" ", "\u00a0"), regex=False)
