@@ -137,7 +137,9 @@ def _select_list(con: duckdb.DuckDBPyConnection, mart: str, decimals: dict[str, 
     out = []
     for name, dtype in columns:
         quoted = f'"{name}"'
-        if dtype not in NUMBER_TYPES:
+        if dtype == '"NULL"':  # a column of NULLs only: typed as text so that Parquet and CSV agree
+            out.append(f"CAST({quoted} AS VARCHAR) AS {quoted}")
+        elif dtype not in NUMBER_TYPES:
             out.append(quoted)
         elif mart == "reproduction" and name == "published_value":
             out.append(f"round({quoted}, CAST(precision AS INTEGER)) AS {quoted}")

@@ -277,7 +277,8 @@ def _write_index(out_dir: Path, entries: list[tuple[str, str, str, float]], geo_
             item = f"{name} — {fr(population)} habitants en {census}"
             links[item] = file
             items.append(item)
-        blocks += [Block("h2", level_name.capitalize(), slug(level_name)), Block("list", items)]
+        heading = level_name[0].upper() + level_name[1:]  # « EPCI » stays in capitals
+        blocks += [Block("h2", heading, slug(level_name)), Block("list", items)]
     path = out_dir / "index.html"
     path.write_text(to_html(blocks, "Portraits de territoire", links=links), encoding="utf-8")
     (out_dir / "index.md").write_text(

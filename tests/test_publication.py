@@ -27,7 +27,9 @@ def _bassin_minier_members(con, level: str) -> list[str]:
     return [r[0] for r in con.execute(
         f"""SELECT t.label FROM geo_commune c
             JOIN indicator_values v ON v.indicator_id = 'population' AND v.level = 'commune' AND v.code = c.codgeo
-                 AND v.geo_year = c.geo_year AND v.period = CAST(c.geo_year - 2 AS VARCHAR)
+                 AND v.geo_year = c.geo_year
+                 AND v.period = (SELECT max(period) FROM indicator_values WHERE indicator_id = 'population'
+                                 AND level = 'commune' AND geo_year = c.geo_year)
             JOIN territories t ON t.level = ? AND t.code = c.{level} AND t.geo_year = c.geo_year
             WHERE c.geo_year = ? GROUP BY t.label
             HAVING sum(v.value) FILTER (list_contains(c.groupings, 'bassin_minier')) >= ? * sum(v.value)""",
