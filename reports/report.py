@@ -46,7 +46,6 @@ MAX_BARS = 30  # a gap chart stays readable on one screen
 SETTLED = ("reproduced", "consistent")  # statuses that need no explanation in the body
 EXPLAINED = ("differs", "inconsistent_input")  # listed in full in the annex
 COUNTED = ("not_computable",)  # counted by missing input in the annex
-REASON_PREFIX = "missing_"  # structured columns naming the missing dataset (producer, product, variables, …)
 
 
 def _reproduction(con) -> pd.DataFrame:
@@ -143,16 +142,26 @@ def edition_2013_blocks(repro: pd.DataFrame) -> list[Block]:
     return blocks
 
 
-def _reason(frame: pd.DataFrame) -> pd.Series:
-    """The missing input of a not_computable figure: the structured `missing_*` columns when the reproduction fills
-    them, else the first clause of the explanation (up to ';' or '. '), which names the dataset."""
-    structured = [c for c in frame.columns if c.startswith(REASON_PREFIX) and frame[c].notna().any()]
-    if structured:
-        return frame[structured].apply(lambda r: " · ".join(str(v) for v in r if pd.notna(v) and str(v)), axis=1)
-    text = frame["explanation"].fillna("")
+def _missing_inputs(counted: pd.DataFrame) -> pd.DataFrame:
+    """not_computable figures counted by the dataset that would compute them: the structured `missing_dataset`
+    (with its producer and product) when the reproduction fills it, else the first clause of the explanation."""
+    if "missing_dataset" in counted.columns and counted["missing_dataset"].notna().any():
+        described = [c for c in ("missing_producer", "missing_product") if c in counted.columns]
+        frame = counted.assign(missing_dataset=counted["missing_dataset"].fillna("(non précisé)"))
+        out = frame.groupby(["table_id", "missing_dataset"]).agg(
+            chiffres=("figure_id", "count"), **{c: (c, "first") for c in described}
+        ).reset_index()
+        names = {"table_id": "tableau", "missing_dataset": "jeu de données manquant",
+                 "missing_producer": "producteur", "missing_product": "produit"}
+        return out.sort_values(["table_id", "chiffres"], ascending=[True, False]).rename(
+            columns=names)[[names[c] for c in ("table_id", "missing_dataset", *described)] + ["chiffres"]]
+    text = counted["explanation"].fillna("")
     for abbreviation in ("e.g. ", "et al. ", "i.e. "):  # an abbreviation's dot does not end the clause
         text = text.str.replace(abbreviation, abbreviation.replace(" ", "\u00a0"), regex=False)
-    return text.str.partition(";")[0].str.partition(". ")[0].str.rstrip(".").str.replace("\u00a0", " ", regex=False)
+    reason = text.str.partition(";")[0].str.partition(". ")[0].str.rstrip(".").str.replace("\u00a0", " ", regex=False)
+    out = counted.assign(reason=reason).groupby(["table_id", "reason"]).size().rename("chiffres").reset_index()
+    return out.sort_values(["table_id", "chiffres"], ascending=[True, False]).rename(
+        columns={"table_id": "tableau", "reason": "donnée manquante"})
 
 
 def _conventions(repro: pd.DataFrame) -> pd.DataFrame:
@@ -196,16 +205,12 @@ def annex_blocks(repro: pd.DataFrame, sources: pd.DataFrame) -> list[Block]:
                 "explication": group.explanation,
             })),
         ]
-    counted = repro[repro.status.isin(COUNTED)].assign(reason=lambda f: _reason(f))
-    by_reason = (
-        counted.groupby(["table_id", "reason"]).size().rename("chiffres").reset_index()
-        .sort_values(["table_id", "chiffres"], ascending=[True, False])
-    )
+    counted = repro[repro.status.isin(COUNTED)]
     blocks += [
         Block("h3", "B. Chiffres non calculables, par donnée manquante", "annexe-non-calculables"),
         Block("p", f"{len(counted)} chiffres non calculables, regroupés par la donnée qui manque ; la liste ligne à "
                    "ligne est dans la table `reproduction` de l'entrepôt."),
-        Block("table", by_reason.rename(columns={"table_id": "tableau", "reason": "donnée manquante"})),
+        Block("table", _missing_inputs(counted)),
     ]
     pivot = repro.pivot_table(index="table_id", columns="status", values="figure_id", aggfunc="count",
                               fill_value=0)
