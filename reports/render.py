@@ -245,6 +245,7 @@ th,td{border-bottom:1px solid #ddd;padding:3px 8px;vertical-align:top;text-align
 th{background:#e8eef5;font-weight:600}
 td.num{text-align:right;white-space:nowrap}
 td.status{white-space:nowrap;font-weight:600}
+td.code{overflow-wrap:anywhere;font-size:.92em;min-width:9em}
 tr:nth-child(even) td{background:#fafbfc}
 a{color:#1f4e79}
 .small{font-size:.85em;color:#555}
@@ -264,6 +265,8 @@ def _table_html(frame: pd.DataFrame) -> str:
                 cells.append(f'<td class="status" style="color:{color}">{html.escape(v)}</td>')
             elif _is_number(v):
                 cells.append(f'<td class="num">{html.escape(v)}</td>')
+            elif len(v) > 24 and " " not in v:  # an identifier: may break anywhere rather than widen its column
+                cells.append(f'<td class="code">{html.escape(v)}</td>')
             else:
                 cells.append(f"<td>{html.escape(v)}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")

@@ -283,7 +283,7 @@ def today_blocks(con: duckdb.DuckDBPyConnection) -> list[Block]:
         Block("h3", "1.1 Population et migrations", "today-population"),
         Block(
             "p",
-            f"Population municipale au recensement {census} et taux de variation annuels moyens dans les deux "
+            f"Population au recensement {census} et taux de variation annuels moyens dans les deux "
             "conventions : composée ((P1/P0)^(1/n) − 1, celle de l'Insee) et linéaire ((P1 − P0)/P0/n). "
             f"Tous les territoires sur la géographie {geo_year} ; les recensements anciens y sont ramenés par les "
             "tables de passage communales.",

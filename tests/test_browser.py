@@ -18,7 +18,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 WINDOW = (1280, 900)
 SHOTS = PROJECT_ROOT / "reports" / "out" / "screenshots"
-MAX_SHOTS = 40  # a long page: one screenshot per screen, at most this many
+MAX_SHOTS = 60  # a long page: one screenshot per screen, at most this many
 
 # Elements wider than the window, images that did not load (JS run in the page).
 OVERFLOW_JS = """
