@@ -73,6 +73,13 @@ def fr(value, decimals: int = 0, sign: bool = False) -> str:
     return text.replace(",", "\u202f").replace(".", ",").replace("-", "−")
 
 
+def tick(value: float) -> str:
+    """An axis tick the French way: decimal comma, no useless trailing zeros."""
+    if value == int(value):
+        return fr(value, 0)
+    return fr(value, 2).rstrip("0").rstrip(",")
+
+
 def short_label(label: str) -> str:
     """The usual abbreviations of EPCI names (the whole name otherwise stays)."""
     for long, short in (("Communauté d'agglomération", "CA"), ("Communauté de communes", "CC"),
@@ -132,6 +139,7 @@ def bar_chart(labels: list[str], values: list[float], title: str, xlabel: str, d
     if (frame["value"] < 0).any():
         ax.axvline(0, color="#333", linewidth=0.8)
     ax.margins(x=0.12)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: tick(v)))
     ax.set_xlabel(xlabel, fontsize=9)
     ax.tick_params(labelsize=8)
     return _finish(fig, ax, title)
@@ -151,7 +159,7 @@ def line_chart(series: dict[str, pd.Series], title: str, ylabel: str, log: bool 
         ax.set_xticks(range(0, len(labels), step), [labels[i] for i in range(0, len(labels), step)])
     if log:
         ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: fr(v, 0 if abs(v) >= 100 else 1)))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: tick(v)))
     ax.set_ylabel(ylabel, fontsize=9)
     ax.tick_params(labelsize=8)
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))

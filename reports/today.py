@@ -15,7 +15,7 @@ from reports.render import Block, bar_chart, figure, fr, line_chart, pretty_indi
 
 GROUPING = "bassin_minier"
 MAJORITY = 0.5  # share of a territory's population inside the grouping that makes it « of the Bassin minier »
-POPULATION_SOURCE = "Insee, recensements 1968–{census} (populations légales), COG {geo}"
+POPULATION_SOURCE = "Insee, recensements 1968–{census}, COG {geo}"
 THEMES = {  # theme → (marts, sources whose delivery computes it, diagnostic tables)
     "Population et migrations": (["mart_population", "mart_demographie"], ["insee_population", "insee_rp_historique"],
                                  ["t2", "t3"]),
