@@ -3,7 +3,11 @@
 - store/validated/<source>.parquet + .json: the last good parse of each source and its metadata (the
   warehouse is always built from these files, so a failing source keeps its last good data published);
 - store/quarantine/<source>/<sha256>/report.md|json: why a content was refused (file, rule, failing rows);
+- store/attempts/<source>.json: the last attempt, whatever its end (validated, unchanged, quarantined, crashed);
 - the content hash of the last good version tells whether a source changed since the last successful run.
+
+Every error while fetching, reading, parsing or validating a source ends as that source's quarantine; only a
+failure of the pipeline's own storage (InfrastructureError, naming the path) escapes.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import hashlib
 import json
 import os
 import time
+import traceback
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,11 +24,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from expectations import completeness
 from expectations.runner import RuleResult, ValidationReport, validate, write_report
-from sources.errors import FetchError, SourceError
-from sources.fetch import combined_sha256, fetch
+from sources.errors import FetchError, InfrastructureError, SourceError
+from sources.fetch import combined_sha256, fetch, storage
 from sources.registry import SOURCES, SourceSpec
-from sources.settings import Settings, configured_origins
+from sources.settings import Origin, Settings, configured_origins
 
 
 @dataclass
@@ -38,43 +44,103 @@ class SourceOutcome:
     warnings: list[str] = field(default_factory=list)  # rules of severity warning that did not hold
     report: str | None = None
     changed: bool = False  # the published content of this source changes: the warehouse must be rebuilt
+    partitions: dict[str, int] = field(default_factory=dict)  # rows per partition of the content seen
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def last_good(settings: Settings, source_id: str) -> dict | None:
+    """Metadata of the last good content (None when there is none, or when its metadata is unreadable: the
+    source is then validated again from its landed files)."""
     meta = settings.validated_dir / f"{source_id}.json"
     if not meta.exists() or not (settings.validated_dir / f"{source_id}.parquet").exists():
         return None
-    return json.loads(meta.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+    except (ValueError, OSError):
+        return None
+    return data if isinstance(data, dict) and "sha256" in data else None
+
+
+def store_problem(settings: Settings, source_id: str, meta: dict | None = None) -> str | None:
+    """Why the validated store of a source cannot be trusted (its Parquet file differs from the sha256 recorded
+    when it was validated), or None."""
+    meta = meta or last_good(settings, source_id)
+    if meta is None:
+        return None
+    parquet = settings.validated_dir / f"{source_id}.parquet"
+    recorded = meta.get("parquet_sha256")
+    if recorded is None:
+        return f"{parquet}: no recorded sha256 (validated by an older version)"
+    actual = file_sha256(parquet)
+    if actual != recorded:
+        return f"{parquet}: sha256 {actual[:12]}… differs from the recorded {recorded[:12]}… (modified since validated)"
+    return None
 
 
 def _atomic_write_bytes(path: Path, writer) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    writer(tmp)
-    os.replace(tmp, path)
+    with storage(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        writer(tmp)
+        os.replace(tmp, path)
+
+
+def write_json_atomic(path: Path, data) -> None:
+    _atomic_write_bytes(
+        path, lambda p: p.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    )
 
 
 def _quarantine(settings: Settings, report: ValidationReport) -> SourceOutcome:
     folder = settings.quarantine_dir / report.source_id / (report.sha256 or "unreadable")
-    path = write_report(report, folder)
-    (settings.quarantine_dir / report.source_id / "latest").write_text(str(folder), encoding="utf-8")
+    with storage(folder):
+        path = write_report(report, folder)
+    _atomic_write_bytes(settings.quarantine_dir / report.source_id / "latest", lambda p: p.write_text(str(folder)))
     return SourceOutcome(report.source_id, "quarantined", report.sha256, messages=report.messages(), report=str(path))
 
 
-def _error_report(spec: SourceSpec, files: list[str], sha: str, exc: SourceError | FetchError) -> ValidationReport:
-    rule = getattr(exc, "rule", "fetch")
+def _file_in_traceback(exc: BaseException, paths: list[Path]) -> str | None:
+    """The landed file a parser was reading when it raised (a local `path` in the innermost parser frame)."""
+    names = {str(p): p.name for p in paths}
+    found = None
+    for frame, _ in traceback.walk_tb(exc.__traceback__):
+        for value in frame.f_locals.values():
+            if isinstance(value, Path | str) and str(value) in names:
+                found = names[str(value)]
+    return found
+
+
+def _error_report(
+    spec: SourceSpec, files: list[str], sha: str, exc: BaseException, paths: list[Path] | None = None
+) -> ValidationReport:
+    if isinstance(exc, SourceError):
+        rule, detail, where, file = exc.rule, exc.detail, [exc.where()], exc.file
+    elif isinstance(exc, FetchError):
+        rule, detail, where, file = "fetch", str(exc), [], None
+    else:  # an error no parser foresaw: still this source's alone, named with the file being read
+        file = _file_in_traceback(exc, paths or [])
+        rule, detail = "readable_file", f"cannot read the file: {type(exc).__name__}: {exc}"
+        where = [f"file {file}"] if file else []
     result = RuleResult(
-        batch="read",
+        batch="read" if not isinstance(exc, FetchError) else "fetch",
         rule=rule,
         expectation="parse",
-        column=None,
+        column=getattr(exc, "column", None),
         severity="critical",
         success=False,
         sample_rows=getattr(exc, "rows", [])[:10],
-        error=getattr(exc, "detail", str(exc)),
+        sample_values=[str(v) for v in getattr(exc, "values", [])[:10]],
+        error=detail,
+        locations=where,
     )
-    failing = [getattr(exc, "file", None) or ", ".join(files)]
-    return ValidationReport(spec.id, failing, sha, [result], 0.0)
+    return ValidationReport(spec.id, [file] if file else files, sha, [result], 0.0)
 
 
 def _not_configured(settings: Settings, spec: SourceSpec, started: float) -> SourceOutcome:
@@ -87,21 +153,8 @@ def _not_configured(settings: Settings, spec: SourceSpec, started: float) -> Sou
     table = pa.Table.from_pandas(spec.empty(), preserve_index=False)
     # the marker carries the schema, so that a parser whose schema changed republishes its empty frame
     marker = "not_configured:" + hashlib.sha256(str(table.schema).encode()).hexdigest()[:16]
-    if previous is None or previous["sha256"] != marker:
-        _atomic_write_bytes(settings.validated_dir / f"{spec.id}.parquet", lambda p: pq.write_table(table, p))
-        meta = {
-            "source_id": spec.id,
-            "sha256": marker,
-            "rows": 0,
-            "files": [],
-            "validated_at": datetime.now(UTC).isoformat(),
-            "notes": [message],
-            "warnings": [],
-        }
-        _atomic_write_bytes(
-            settings.validated_dir / f"{spec.id}.json",
-            lambda p: p.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8"),
-        )
+    if previous is None or previous["sha256"] != marker or store_problem(settings, spec.id, previous):
+        _publish_validated(settings, spec.id, table, marker, [], [message], [], {})
         changed = True  # e.g. a file was removed from the configuration
     else:
         changed = False
@@ -110,72 +163,125 @@ def _not_configured(settings: Settings, spec: SourceSpec, started: float) -> Sou
     )
 
 
-def refresh_source(
-    settings: Settings, source_id: str, origins: list[str] | None = None, force: bool = False
-) -> SourceOutcome:
-    """Bring one source up to date. Never raises for bad input: a bad content is quarantined and reported."""
-    started = time.perf_counter()
-    spec = SOURCES[source_id]
-    origins = (
-        origins
-        or configured_origins(settings).get(source_id)
-        or [str(p) for p in spec.bundled_paths(settings.data_dir)]
-    )
-    if not origins:
-        return _not_configured(settings, spec, started)
-    names = [Path(o).name for o in origins]
-    try:
-        landed = [fetch(spec.id, origin, settings.landing_dir) for origin in origins]
-    except FetchError as exc:
-        outcome = _quarantine(settings, _error_report(spec, names, "", exc))
-        outcome.seconds = time.perf_counter() - started
-        return outcome
-    sha = combined_sha256(landed)
-    previous = last_good(settings, source_id)
-    if previous and previous["sha256"] == sha and not force:
-        return SourceOutcome(
-            source_id,
-            "unchanged",
-            sha,
-            previous["rows"],
-            time.perf_counter() - started,
-            notes=previous.get("notes", []),
-        )
-    try:
-        parsed = spec.parser([Path(f.path) for f in landed])
-    except SourceError as exc:
-        outcome = _quarantine(settings, _error_report(spec, names, sha, exc))
-        outcome.seconds = time.perf_counter() - started
-        return outcome
-    report = validate(source_id, parsed.frame, names, sha)
-    warnings = [w.describe(", ".join(names)) for w in report.warnings]
-    if not report.success:
-        outcome = _quarantine(settings, report)
-        outcome.warnings, outcome.notes = warnings, parsed.notes
-        outcome.seconds = time.perf_counter() - started
-        return outcome
-    table = pa.Table.from_pandas(parsed.frame, preserve_index=False)
-    _atomic_write_bytes(settings.validated_dir / f"{source_id}.parquet", lambda p: pq.write_table(table, p))
+def _publish_validated(
+    settings: Settings,
+    source_id: str,
+    table: pa.Table,
+    sha: str,
+    files: list[dict],
+    notes: list[str],
+    warnings: list[str],
+    partitions: dict[str, int],
+) -> None:
+    parquet = settings.validated_dir / f"{source_id}.parquet"
+    _atomic_write_bytes(parquet, lambda p: pq.write_table(table, p))
     meta = {
         "source_id": source_id,
         "sha256": sha,
         "rows": table.num_rows,
-        "files": [asdict(f) for f in landed],
+        "files": files,
         "validated_at": datetime.now(UTC).isoformat(),
-        "notes": parsed.notes,
+        "notes": notes,
         "warnings": warnings,
+        "partitions": partitions,
+        "parquet_sha256": file_sha256(parquet),  # checked before every build reads the store
     }
-    write_report(report, settings.store_dir / "validation" / source_id)
-    _atomic_write_bytes(
-        settings.validated_dir / f"{source_id}.json",
-        lambda p: p.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8"),
+    write_json_atomic(settings.validated_dir / f"{source_id}.json", meta)
+
+
+def record_attempt(settings: Settings, outcome: SourceOutcome | dict, error: str | None = None) -> None:
+    """The last attempt of a source, whatever its end, for `observatoire status`."""
+    o = asdict(outcome) if isinstance(outcome, SourceOutcome) else outcome
+    write_json_atomic(
+        settings.store_dir / "attempts" / f"{o['source_id']}.json",
+        {
+            "source_id": o["source_id"],
+            "status": o["status"],
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "sha256": o.get("sha256"),
+            "report": o.get("report"),
+            "messages": o.get("messages", [])[:5],
+            "error": error,
+        },
     )
+
+
+def last_attempt(settings: Settings, source_id: str) -> dict | None:
+    path = settings.store_dir / "attempts" / f"{source_id}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def refresh_source(
+    settings: Settings,
+    source_id: str,
+    origins: list[str | Origin] | None = None,
+    force: bool = False,
+    accept_shrink: bool = False,
+) -> SourceOutcome:
+    """Bring one source up to date. Never raises for bad input: a bad content is quarantined and reported.
+    Raises InfrastructureError only when the pipeline's own storage fails."""
+    started = time.perf_counter()
+    try:
+        outcome = _refresh(settings, SOURCES[source_id], origins, force, accept_shrink)
+    except InfrastructureError as exc:
+        record_attempt(settings, {"source_id": source_id, "status": "crashed"}, error=str(exc))
+        raise
+    outcome.seconds = time.perf_counter() - started
+    record_attempt(settings, outcome)
+    return outcome
+
+
+def _resolve_origins(settings: Settings, spec: SourceSpec, origins: list[str | Origin] | None) -> list[Origin]:
+    chosen = origins or configured_origins(settings).get(spec.id) or spec.bundled_paths(settings.data_dir)
+    return [o if isinstance(o, Origin) else Origin(str(o)) for o in chosen]
+
+
+def _refresh(
+    settings: Settings, spec: SourceSpec, origins: list[str | Origin] | None, force: bool, accept_shrink: bool
+) -> SourceOutcome:
+    started = time.perf_counter()
+    resolved = _resolve_origins(settings, spec, origins)
+    if not resolved:
+        return _not_configured(settings, spec, started)
+    names = [o.name for o in resolved]
+    try:
+        landed = [fetch(spec.id, o.location, settings.landing_dir, expected_sha256=o.sha256) for o in resolved]
+    except FetchError as exc:
+        return _quarantine(settings, _error_report(spec, names, "", exc))
+    sha = combined_sha256(landed)
+    previous = last_good(settings, spec.id)
+    notes_before: list[str] = []
+    if previous and previous["sha256"] == sha and not force:
+        problem = store_problem(settings, spec.id, previous)
+        if problem is None:
+            return SourceOutcome(spec.id, "unchanged", sha, previous["rows"], notes=previous.get("notes", []))
+        notes_before.append(f"validated store rebuilt from the landed files: {problem}")
+    paths = [Path(f.path) for f in landed]
+    try:
+        parsed = spec.parser(paths)
+    except Exception as exc:  # noqa: BLE001 (any reader error is this source's, reported with its file)
+        return _quarantine(settings, _error_report(spec, names, sha, exc, paths))
+    from expectations.suites import COMPLETENESS
+
+    rules = COMPLETENESS.get(spec.id, completeness.Completeness())
+    extra = completeness.check(rules, parsed.frame, names)
+    partitions = completeness.partition_counts(rules, parsed.frame)
+    old = completeness.last_good_counts(rules, previous, settings.validated_dir / f"{spec.id}.parquet")
+    extra.append(completeness.shrinkage(rules, partitions, old, accept_shrink))
+    report = validate(spec.id, parsed.frame, names, sha, extra=extra)
+    warnings = [w.describe(", ".join(names)) for w in report.warnings]
+    notes = notes_before + parsed.notes
+    if not report.success:
+        outcome = _quarantine(settings, report)
+        outcome.warnings, outcome.notes, outcome.partitions = warnings, notes, partitions
+        return outcome
+    table = pa.Table.from_pandas(parsed.frame, preserve_index=False)
+    with storage(settings.store_dir / "validation" / spec.id):
+        write_report(report, settings.store_dir / "validation" / spec.id)
+    _publish_validated(settings, spec.id, table, sha, [asdict(f) for f in landed], notes, warnings, partitions)
     return SourceOutcome(
-        source_id,
-        "validated",
-        sha,
-        table.num_rows,
-        time.perf_counter() - started,
-        notes=parsed.notes,
-        warnings=warnings,
+        spec.id, "validated", sha, table.num_rows, notes=notes, warnings=warnings, partitions=partitions
     )

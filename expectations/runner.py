@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -15,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 SAMPLE = 10  # failing rows shown per rule
+_FILE_IN_LOCATION = re.compile(r"^file (.+?)(?:, | sheet | line | row |$)")
 _lock = threading.Lock()  # one GX context per process, used by one validation at a time
 _context = None
 _definitions: dict[str, object] = {}
@@ -35,18 +37,24 @@ class RuleResult:
     observed: str | None = None
     why: str | None = None
     error: str | None = None
+    # where the failing rows are in the delivered files: "epci_composition_2012.csv.gz line 6",
+    # "chomage….xlsx sheet txcho_ze row 12" (line/row in THAT file, not in the concatenated frame)
+    locations: list[str] = field(default_factory=list)
 
     def describe(self, file: str) -> str:
-        what = f"{self.unexpected_count} of {self.element_count} row(s)" if self.unexpected_count else ""
-        rows = f", rows {self.sample_rows}" if self.sample_rows else ""
+        what = f"{self.unexpected_count} of {self.element_count} row(s) " if self.unexpected_count else ""
+        where = f"in {compact(self.locations)}" if self.locations else f"in file {file}"
+        rows = f", rows {self.sample_rows}" if self.sample_rows and not self.locations else ""
         values = f", values {self.sample_values}" if self.sample_values else ""
         observed = f", observed {self.observed}" if self.observed else ""
         error = f", error: {self.error}" if self.error else ""
         column = f", column {self.column}" if self.column else ""
         verdict = "failed" if self.severity == "critical" else "did not hold (warning)"
-        return (
-            f"rule {self.rule} {verdict} ({self.batch}{column}): {what} in file {file}{rows}{values}{observed}{error}"
-        )
+        return f"rule {self.rule} {verdict} ({self.batch}{column}): {what}{where}{rows}{values}{observed}{error}"
+
+    def files(self) -> list[str]:
+        """The delivered files this result points at (empty when it is about the whole content)."""
+        return sorted({m.group(1) for loc in self.locations if (m := _FILE_IN_LOCATION.match(loc))})
 
 
 @dataclass
@@ -73,29 +81,70 @@ class ValidationReport:
         files = ", ".join(self.files)
         return [f"{self.source_id}: {r.describe(files)}" for r in self.failures]
 
+    def failing_files(self) -> list[str]:
+        """Files named by the failing rules' locations (all files when a rule is about the whole content)."""
+        named = sorted({f for r in self.failures for f in r.files()})
+        return named or self.files
+
     def to_markdown(self) -> str:
         lines = [
             f"# Validation of `{self.source_id}`",
             "",
             f"- files: {', '.join(self.files)}",
+            *([f"- failing file(s): {', '.join(self.failing_files())}"] if self.failures else []),
             f"- content sha256: `{self.sha256}`",
             f"- result: **{'passed' if self.success else 'QUARANTINED'}** "
             f"({len(self.results)} rules, {len(self.failures)} failed, {len(self.warnings)} warnings)",
             "",
-            "| batch | rule | column | severity | status | failing rows | sample rows | sample values |",
+            "| batch | rule | column | severity | status | failing rows | where (file, sheet, line) | sample values |",
             "|---|---|---|---|---|---|---|---|",
         ]
         for r in self.results:
             status = "ok" if r.success else "FAILED"
+            where = "; ".join(r.locations[:SAMPLE]) or (str(r.sample_rows[:SAMPLE]) if r.sample_rows else "")
+            values = [_cell_text(v) for v in r.sample_values[:SAMPLE]]
             lines.append(
                 f"| {r.batch} | {r.rule} | {r.column or ''} | {r.severity} | {status} | "
-                f"{r.unexpected_count if r.unexpected_count is not None else (r.observed or '')} | "
-                f"{r.sample_rows[:SAMPLE]} | {r.sample_values[:SAMPLE]} |"
+                f"{r.unexpected_count if r.unexpected_count is not None else _cell_text(r.observed or '')} | "
+                f"{_cell_text(where)} | {values if values else ''} |"
             )
         notes = [r for r in self.results if r.why or r.error]
         if notes:
             lines += ["", "Notes:"] + [f"- {r.rule}: {r.error or r.why}" for r in notes]
         return "\n".join(lines) + "\n"
+
+
+def _cell_text(value) -> str:
+    """Text safe inside a Markdown table cell."""
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def compact(locations: list[str]) -> str:
+    """["file a line 3", "file a line 9", "file b line 2"] → "file a lines 3, 9; file b line 2"."""
+    groups: dict[str, list[str]] = {}
+    for loc in locations:
+        head, _, number = loc.rpartition(" ")
+        groups.setdefault(head, []).append(number)
+    parts = []
+    for head, numbers in groups.items():
+        prefix, _, noun = head.rpartition(" ")
+        if noun in ("line", "row") and prefix:
+            parts.append(f"{prefix} {noun}{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}")
+        else:
+            parts += [f"{head} {n}" for n in numbers]
+    return "; ".join(parts)
+
+
+def locate(frame: pd.DataFrame, index: list) -> list[str]:
+    """Row labels of a parsed frame → "file F line N" (or "file F sheet S row N"), for frames that carry the
+    parser's `source_file`/`source_line` (and `sheet`) columns; [] otherwise."""
+    if "source_file" not in frame.columns or "source_line" not in frame.columns:
+        return []
+    rows = frame.loc[[i for i in index if i in frame.index]]
+    files, lines = rows["source_file"].tolist(), rows["source_line"].tolist()
+    if "sheet" in rows.columns:
+        return [f"file {f} sheet {s} row {n}" for f, s, n in zip(files, rows["sheet"].tolist(), lines, strict=True)]
+    return [f"file {f} line {n}" for f, n in zip(files, lines, strict=True)]
 
 
 def _gx():
@@ -159,15 +208,26 @@ def _result(batch: str, r) -> RuleResult:
     )
 
 
-def validate(source_id: str, frame: pd.DataFrame, files: list[str], sha256: str) -> ValidationReport:
+def validate(
+    source_id: str,
+    frame: pd.DataFrame,
+    files: list[str],
+    sha256: str,
+    extra: list[RuleResult] | None = None,
+) -> ValidationReport:
+    """Run the source's suites on its parsed frame; `extra` adds results computed elsewhere (completeness)."""
     from expectations.suites import SUITES
 
-    started, results = time.perf_counter(), []
+    started, results = time.perf_counter(), list(extra or [])
     with _lock:
         for batch, build, expectations in SUITES[source_id]:
             vd = _definition(source_id, batch, expectations)
-            out = vd.run(batch_parameters={"dataframe": build(frame)}, result_format={"result_format": "SUMMARY"})
-            results += [_result(batch, r) for r in out.results]
+            data = build(frame)
+            out = vd.run(batch_parameters={"dataframe": data}, result_format={"result_format": "SUMMARY"})
+            for r in out.results:
+                result = _result(batch, r)
+                result.locations = locate(data, result.sample_rows)
+                results.append(result)
     results.sort(key=lambda r: (r.success, r.batch, r.rule))
     return ValidationReport(source_id, files, sha256, results, time.perf_counter() - started)
 

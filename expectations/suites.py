@@ -694,3 +694,50 @@ SUITES["cross_dgcl_population_vs_census"] = [
         ],
     ),
 ]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Completeness and shrinkage (expectations/completeness.py): what a complete delivery holds, partition by
+# partition, and which partitions are compared with the last good content. A source not listed here is checked
+# for empty files and for shrinkage of its whole content.
+# ---------------------------------------------------------------------------------------------------------------
+def _fixed(*values) -> Callable[[list[str]], list[tuple]]:
+    return lambda files: [v if isinstance(v, tuple) else (v,) for v in values]
+
+
+def _each_workbook_has(sheet: str) -> Callable[[list[str]], list[tuple]]:
+    return lambda files: [(f, sheet) for f in files if f.lower().endswith((".xlsx", ".xls"))]
+
+
+def _completeness():
+    from expectations.completeness import Completeness, Partition
+
+    dgcl_years = list(range(2008, 2015))  # the bundled DGCL lists (sources/registry.py DGCL_YEARS)
+    return {
+        "insee_cog_appartenance": Completeness(
+            [Partition(("cog_year",), _fixed(*COG_YEARS), min_rows=34_000)], shrink_keys=("cog_year",)
+        ),
+        "insee_cog_libelles": Completeness(
+            [Partition(("cog_year",), _fixed(*COG_YEARS), min_rows=5_000)], shrink_keys=("cog_year", "nivgeo")
+        ),
+        "insee_cog_passage": Completeness([Partition(("from_year",), min_rows=1)], shrink_keys=("from_year",)),
+        "insee_population": Completeness(
+            [Partition(("cog_year",), _fixed(*CENSUS_VINTAGES), min_rows=34_000)], shrink_keys=("cog_year",)
+        ),
+        "dgcl_epci": Completeness(
+            [Partition(("year",), _fixed(*dgcl_years), min_rows=30_000, one_file_each=True)], shrink_keys=("year",)
+        ),
+        "insee_chomage": Completeness(
+            [Partition(("source_file", "sheet"), _each_workbook_has("txcho_ze"), min_rows=1)],
+            shrink_keys=("zoning", "sheet"),
+        ),
+        "urssaf_effectifs": Completeness([Partition(("measure",), _fixed("effectifs"))], shrink_keys=("year",)),
+        "ors_indicateurs": Completeness(shrink_keys=("indicateur",)),
+        "insee_rp_age": Completeness(shrink_keys=("nivgeo",)),
+        "diagnostic": Completeness(shrink_keys=("table_id",)),
+        "diagnostic_crosswalk": Completeness(shrink_keys=("table_id",)),
+        "emd": Completeness(shrink_keys=("survey", "record")),
+    }
+
+
+COMPLETENESS = _completeness()

@@ -1,19 +1,29 @@
 """`observatoire` command line.
 
-Exit codes: 0 success · 1 error (nothing published, or no warehouse yet) · 2 a source was quarantined (the others
-refreshed; the quarantined one keeps its last good data in the warehouse) · 3 a SQL statement was refused or
-failed (the warehouse is read-only for `sql`) · 4 bad option value.
+Exit codes: 0 success · 1 failed (nothing published; an infrastructure fault names the path) · 2 a source was
+quarantined (the others refreshed; the quarantined one keeps its last good data in the warehouse) · 3 a SQL
+statement was refused or failed (the warehouse is read-only for `sql`) · 4 bad option value or configuration
+(usage errors included: click's default 2 would collide with "quarantined") · 5 busy (another refresh runs).
 """
 
 from __future__ import annotations
 
+import csv
+import json
 import sys
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 import flows  # noqa: F401  (offline Prefect settings before any prefect import)
+
+EXIT_OK, EXIT_FAILED, EXIT_QUARANTINED, EXIT_SQL, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3, 4, 5
+# click exits 2 on a usage error (unknown option, bad value); 2 means "quarantined" here
+click.exceptions.UsageError.exit_code = EXIT_USAGE
+FORMATS = ("table", "csv", "json")
 
 app = typer.Typer(
     help="Territorial indicators from official French statistics, in a DuckDB warehouse.",
@@ -27,7 +37,22 @@ def main_options() -> None:
     """observatoire: refresh, query and publish the observatory's warehouse."""
 
 
+def _fail(message: str, code: int, title: str = "error") -> typer.Exit:
+    """Print `title: message` (message printed literally) and return the Exit to raise."""
+    text = Text(f"{title}: ", style="bold red")
+    text.append(message)
+    console.print(text)
+    return typer.Exit(code)
+
+
+def _choice(value: str | None, option: str, choices: list | tuple) -> None:
+    if value is not None and value not in choices:
+        raise _fail(f"{option} {value!r} is not one of: {', '.join(map(str, choices))}", EXIT_USAGE, "invalid value")
+
+
 def print_summary(summary: dict) -> None:
+    for note in summary.get("healed", []):
+        console.print(Text(f"state healed: {note}", style="yellow"))
     table = Table(title="Sources")
     for col in ("source", "status", "sha256", "rows", "seconds", "details"):
         table.add_column(col)
@@ -38,16 +63,16 @@ def print_summary(summary: dict) -> None:
         )
         table.add_row(
             o["source_id"],
-            f"[{style}]{o['status']}[/]" if style else o["status"],
+            Text(o["status"], style=style),
             (o["sha256"] or "")[:12],
             f"{o['rows'] or 0:,}",
             f"{o['seconds']:.1f}",
-            details,
+            Text(details),
         )
     console.print(table)
     for o in summary["sources"]:
         for note in o["notes"]:
-            console.print(f"  {o['source_id']}: {note}", soft_wrap=True)
+            console.print(Text(f"  {o['source_id']}: {note}"), soft_wrap=True)
     if summary["built"]:
         build = summary["build"]
         models = Table(title=f"Build ({build['seconds']} s)")
@@ -58,11 +83,15 @@ def print_summary(summary: dict) -> None:
         console.print(models)
         for check in build["checks"]:
             status = "ok" if not check["warnings"] else "; ".join(check["warnings"])
-            console.print(f"check {check['check']}: {status}")
+            console.print(Text(f"check {check['check']}: {status}"))
     else:
         console.print(f"build skipped: {summary['skip_reason']}")
-    for source_id in summary["quarantined"]:
-        console.print(f"[bold red]{source_id} quarantined[/]: last good version kept in the warehouse")
+    for o in summary["sources"]:
+        if o["status"] == "quarantined":
+            console.print(
+                Text(f"{o['source_id']} quarantined", style="bold red"),
+                Text(f": last good version kept in the warehouse; report {o['report']}"),
+            )
     console.print(f"warehouse: {summary['warehouse']} · total {summary['seconds']} s")
 
 
@@ -71,18 +100,37 @@ def run(
     source: list[str] = typer.Option(None, "--source", help="Refresh only these source ids (repeatable)."),
     force: bool = typer.Option(False, "--force", help="Re-validate and rebuild even if nothing changed."),
     no_prefect: bool = typer.Option(False, "--no-prefect", help="Run the same steps without the Prefect engine."),
+    accept_shrink: list[str] = typer.Option(
+        None,
+        "--accept-shrink",
+        help="Accept that this source's new content lost more than 5 % of a partition's rows (repeatable).",
+    ),
 ) -> None:
-    """Refresh the sources and rebuild the warehouse (the nightly job)."""
+    """Refresh the sources and rebuild the warehouse (the nightly job).
+
+    Exit 0 ok · 1 failed · 2 a source quarantined · 4 bad option or configuration · 5 busy."""
     from flows.nightly import nightly_refresh
+    from sources.errors import BusyError, ConfigError, InfrastructureError
 
     try:
-        summary = nightly_refresh.fn(source, force) if no_prefect else nightly_refresh(source, force)
+        if no_prefect:
+            summary = nightly_refresh.fn(source, force, accept_shrink)
+        else:
+            state = nightly_refresh(source, force, accept_shrink, return_state=True)
+            summary = state.result(raise_on_failure=False)
+            if isinstance(summary, BaseException):
+                raise summary
+    except ConfigError as exc:
+        raise _fail(str(exc), EXIT_USAGE, "configuration error") from None
+    except BusyError as exc:
+        raise _fail(str(exc), EXIT_BUSY, "busy") from None
+    except InfrastructureError as exc:
+        raise _fail(f"{exc}\nThe published warehouse was left untouched.", EXIT_FAILED, "refresh failed") from None
     except Exception as exc:  # noqa: BLE001 (the message names the source/model; the published file is intact)
-        console.print(f"[bold red]refresh failed[/]: {exc}\nThe published warehouse was left untouched.")
-        raise typer.Exit(1) from exc
+        raise _fail(f"{exc}\nThe published warehouse was left untouched.", EXIT_FAILED, "refresh failed") from None
     print_summary(summary)
     if summary["quarantined"]:
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_QUARANTINED)
 
 
 @app.command()
@@ -112,71 +160,147 @@ def _warehouse():
     try:
         return connect_readonly(get_settings().warehouse_path)
     except FileNotFoundError as exc:
-        console.print(f"[bold red]{exc}[/]")
-        raise typer.Exit(1) from exc
+        raise _fail(str(exc), EXIT_FAILED) from None
 
 
-def _print_frame(frame, title: str | None = None, limit: int = 200) -> None:
-    table = Table(title=title)
-    for column in frame.columns:
-        table.add_column(str(column))
-    for row in frame.head(limit).itertuples(index=False):
-        table.add_row(*["" if v is None else str(v) for v in row])
-    console.print(table)
-    if len(frame) > limit:
-        console.print(f"… {len(frame) - limit} more row(s); use --format csv for all")
+def _cell(value) -> str:
+    return "NULL" if value is None else str(value)
+
+
+def _emit(columns: list[str], rows: list[tuple], fmt: str, title: str | None = None, total: int | None = None):
+    """Rows printed literally (cell text is never read as markup): table (NULL shown as NULL), csv (NULL empty)
+    or json (NULL as null). When rows were cut (`total` > shown) it is said, on stderr for csv/json."""
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([["" if v is None else v for v in row] for row in rows])
+    elif fmt == "json":
+        records = [dict(zip(columns, row, strict=True)) for row in rows]
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, default=str) + "\n")
+    else:
+        table = Table(title=Text(title) if title else None)
+        for column in columns:
+            table.add_column(Text(str(column)))
+        for row in rows:
+            table.add_row(*[Text(_cell(v), style="dim" if v is None else "") for v in row])
+        console.print(table)
+    if total is not None and total > len(rows):
+        note = f"showing {len(rows)} of {total} rows; use --limit 0 for all (or --limit N)"
+        if fmt == "table":
+            console.print(Text(note, style="yellow"))
+        else:
+            sys.stderr.write(note + "\n")
+
+
+# Statements `sql` refuses, by DuckDB statement type, and why (the read-only, locked-down connection would refuse
+# them too; saying why here is kinder than DuckDB's message).
+REFUSED = {
+    "COPY": "COPY reads or writes files; to save a result use `observatoire sql QUERY --output FILE.csv|.parquet`",
+    "EXPORT": "EXPORT DATABASE writes files; use `--output FILE.csv|.parquet` for a query result",
+    "ATTACH": "attaching another database is disabled: only the published warehouse can be queried",
+    "DETACH": "the warehouse cannot be detached",
+    "LOAD": "extensions are never installed or loaded (offline pipeline; json, parquet and icu are built in)",
+    "SET": "the configuration of the analyst connection is locked",
+    "VARIABLE_SET": "the configuration of the analyst connection is locked",
+}
+ALLOWED = {"SELECT", "EXPLAIN", "PRAGMA", "CALL"}
+
+
+def refusal(con, query: str) -> str | None:
+    """Why `query` is refused (None when every statement only reads)."""
+    import duckdb
+
+    try:
+        statements = con.extract_statements(query)
+    except duckdb.Error:
+        return None  # a syntax error: DuckDB's own message says where
+    for statement in statements:
+        kind = str(statement.type).rsplit(".", 1)[-1]
+        if kind in REFUSED:
+            return f"{kind}: {REFUSED[kind]}"
+        if kind not in ALLOWED:
+            return f"{kind}: the warehouse is read-only for analysts (only SELECT, EXPLAIN, DESCRIBE, SHOW …)"
+    return None
 
 
 @app.command()
 def sql(
     query: str = typer.Argument(..., help="SQL to run on the published warehouse (read-only)."),
     fmt: str = typer.Option("table", "--format", help="table | csv | json"),
+    limit: int = typer.Option(200, "--limit", help="Rows shown in table mode (0 = all); csv/json print all."),
+    output: str = typer.Option(None, "--output", help="Write the result to FILE.csv or FILE.parquet instead."),
 ) -> None:
-    """Query the published warehouse, read-only (answers even while a refresh runs)."""
+    """Query the published warehouse, read-only (answers even while a refresh runs).
+
+    COPY, EXPORT, ATTACH, INSTALL/LOAD, SET and writes are refused (exit 3): save a result with
+    `--output result.csv` or `--output result.parquet`."""
     import duckdb
 
+    _choice(fmt, "--format", FORMATS)
+    if output and not output.lower().endswith((".csv", ".parquet")):
+        raise _fail(f"--output {output!r}: give a file ending in .csv or .parquet", EXIT_USAGE, "invalid value")
+    if limit < 0:
+        raise _fail("--limit must be 0 (all) or a positive number", EXIT_USAGE, "invalid value")
+    if not query.strip():
+        raise typer.Exit(0)
     con = _warehouse()
     try:
-        frame = con.sql(query).df() if query.strip() else None
+        if why := refusal(con, query):
+            raise _fail(why, EXIT_SQL, "refused")
+        relation = con.sql(query)
+        if relation is None:
+            raise typer.Exit(0)
+        if output:
+            _write_output(relation.to_arrow_table(), output)
+            return
+        columns, rows = relation.columns, relation.fetchall()
     except duckdb.Error as exc:
-        refused = "read-only" in str(exc).lower()
-        console.print(f"[bold red]{'refused' if refused else 'failed'}[/]: {exc}")
-        raise typer.Exit(3) from exc
+        refused = isinstance(exc, duckdb.PermissionException) or "read-only" in str(exc).lower()
+        raise _fail(str(exc), EXIT_SQL, "refused" if refused else "failed") from None
     finally:
         con.close()
-    if frame is None:
-        raise typer.Exit(0)
-    if fmt == "csv":
-        sys.stdout.write(frame.to_csv(index=False))
-    elif fmt == "json":
-        sys.stdout.write(frame.to_json(orient="records", force_ascii=False) + "\n")
-    elif fmt == "table":
-        _print_frame(frame)
-    else:
-        console.print(f"[bold red]unknown format {fmt}[/] (table, csv, json)")
-        raise typer.Exit(4)
+    shown = rows if fmt != "table" or limit == 0 else rows[:limit]
+    _emit(columns, shown, fmt, total=len(rows))
+
+
+def _write_output(table, output: str) -> None:
+    """The result as CSV (UTF-8, ',' and '.', header) or Parquet, written beside and moved in place."""
+    import os
+    from pathlib import Path
+
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    target = Path(output)
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        if target.suffix.lower() == ".parquet":
+            pq.write_table(table, tmp)
+        else:
+            pacsv.write_csv(table, tmp)
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise _fail(f"cannot write {target}: {exc.strerror or exc}", EXIT_FAILED) from None
+    console.print(Text(f"wrote {table.num_rows} row(s) × {table.num_columns} column(s) to {target}"))
 
 
 @app.command()
-def indicators() -> None:
+def indicators(
+    fmt: str = typer.Option("table", "--format", help="table | csv | json"),
+    limit: int = typer.Option(0, "--limit", help="At most this many rows (0 = all)."),
+) -> None:
     """The indicator catalogue (transforms/indicators.yml)."""
-    import pandas as pd
-
     from warehouse.build import load_catalogue
 
-    frame = pd.DataFrame(
-        [
-            {
-                "id": k,
-                "label": v.get("label"),
-                "unit": v.get("unit"),
-                "formula": v.get("formula"),
-                "source": v.get("source"),
-            }
-            for k, v in load_catalogue().items()
-        ]
-    )
-    _print_frame(frame, "Indicators")
+    _choice(fmt, "--format", FORMATS)
+    if limit < 0:
+        raise _fail("--limit must be 0 (all) or a positive number", EXIT_USAGE, "invalid value")
+    columns = ["id", "label", "unit", "formula", "source"]
+    rows = [
+        (k, *(None if v.get(c) is None else str(v.get(c)) for c in columns[1:])) for k, v in load_catalogue().items()
+    ]
+    _emit(columns, rows[:limit] if limit else rows, fmt, "Indicators", total=len(rows))
 
 
 @app.command()
@@ -188,70 +312,117 @@ def territories(
     ),
     geo_year: int = typer.Option(None, "--geo-year", help="COG vintage (1 January)."),
     search: str = typer.Option(None, "--search", help="Part of the label or code (accents and case ignored)."),
+    fmt: str = typer.Option("table", "--format", help="table | csv | json"),
+    limit: int = typer.Option(1000, "--limit", help="At most this many rows (0 = all); a cut is always said."),
 ) -> None:
     """Find territories and their codes."""
+    from warehouse.build import LEVELS
+
+    _choice(level, "--level", LEVELS)
+    _choice(fmt, "--format", FORMATS)
+    if limit < 0:
+        raise _fail("--limit must be 0 (all) or a positive number", EXIT_USAGE, "invalid value")
     con = _warehouse()
-    where, params = [], []
-    if level:
-        where.append("level = ?")
-        params.append(level)
-    if geo_year:
-        where.append("geo_year = ?")
-        params.append(geo_year)
-    if search:
-        where.append("(strip_accents(lower(label)) LIKE '%' || strip_accents(lower(?)) || '%' OR code = ?)")
-        params += [search, search]
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
-    frame = con.execute(
-        f"SELECT level, code, geo_year, label FROM territories {clause} ORDER BY level, geo_year, code LIMIT 1000",
-        params,
-    ).df()
-    con.close()
-    _print_frame(frame, f"{len(frame)} territorie(s)")
+    try:
+        years = [r[0] for r in con.sql("SELECT DISTINCT geo_year FROM territories ORDER BY 1").fetchall()]
+        if geo_year is not None and geo_year not in years:
+            raise _fail(
+                f"--geo-year {geo_year} is not in the warehouse; geography vintages: {years[0]}–{years[-1]}",
+                EXIT_USAGE,
+                "invalid value",
+            )
+        where, params = [], []
+        if level:
+            where.append("level = ?")
+            params.append(level)
+        if geo_year is not None:
+            where.append("geo_year = ?")
+            params.append(geo_year)
+        if search:
+            where.append("(strip_accents(lower(label)) LIKE '%' || strip_accents(lower(?)) || '%' OR code = ?)")
+            params += [search, search]
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        total = con.execute(f"SELECT count(*) FROM territories {clause}", params).fetchall()[0][0]
+        cut = f"LIMIT {int(limit)}" if limit else ""
+        relation = con.execute(
+            f"SELECT level, code, geo_year, label FROM territories {clause} ORDER BY level, geo_year, code {cut}",
+            params,
+        )
+        columns, rows = [d[0] for d in relation.description], relation.fetchall()
+    finally:
+        con.close()
+    _emit(columns, rows, fmt, f"{total} territorie(s)", total=total)
 
 
 @app.command()
 def status() -> None:
-    """Last run, each source's content hash and validation result, stale sources."""
-    import json
+    """Last run, each source's last good content and last attempt (crashes included), stale sources."""
+    import os
     from datetime import datetime
-    from pathlib import Path
 
-    from expectations.gate import last_good
-    from flows.nightly import stale_sources
+    from expectations.gate import last_attempt, last_good
+    from flows.nightly import read_published, stale_sources
     from sources.registry import SOURCES
     from sources.settings import get_settings
 
     settings = get_settings()
-    published = settings.store_dir / "published.json"
     if settings.warehouse_path.exists():
         when = datetime.fromtimestamp(settings.warehouse_path.stat().st_mtime).isoformat(timespec="seconds")
-        console.print(f"warehouse: {settings.warehouse_path} (published {when})")
+        console.print(Text(f"warehouse: {settings.warehouse_path} (published {when})"))
     else:
-        console.print("[bold red]no published warehouse[/]: run `observatoire run`")
-    in_warehouse = json.loads(published.read_text()) if published.exists() else {}
+        console.print(Text("no published warehouse: run `observatoire run`", style="bold red"))
+    console.print(Text(f"last run: {_last_run(settings, os)}"))
+    published = read_published(settings)
+    if published is None:
+        console.print(Text("published.json is unreadable: the next run rebuilds it", style="yellow"))
+    in_warehouse = published or {}
     table = Table(title="Sources")
     for column in ("source", "last good sha256", "validated at", "in warehouse", "last attempt"):
         table.add_column(column)
     for source_id in SOURCES:
         meta = last_good(settings, source_id) or {}
-        latest = settings.quarantine_dir / source_id / "latest"
-        attempt = "ok"
-        if latest.exists():
-            report = Path(latest.read_text().strip()) / "report.md"
-            good = settings.validated_dir / f"{source_id}.json"
-            if report.exists() and (not good.exists() or report.stat().st_mtime > good.stat().st_mtime):
-                attempt = f"[red]quarantined[/] ({report})"
+        attempt = last_attempt(settings, source_id)
+        if attempt is None:
+            shown = Text("—")
+        else:
+            style = {"quarantined": "red", "crashed": "bold red"}.get(attempt["status"], "")
+            shown = Text(f"{attempt['status']} at {attempt['at'][:19]}", style=style)
+            detail = attempt.get("report") or attempt.get("error")
+            if detail and attempt["status"] in ("quarantined", "crashed"):
+                shown.append(f" ({detail})")
         table.add_row(
             source_id,
             str(meta.get("sha256", "—"))[:16],
             str(meta.get("validated_at", "—"))[:19],
-            "yes" if in_warehouse.get(source_id) == meta.get("sha256") else "[yellow]no[/]",
-            attempt,
+            Text("yes") if in_warehouse.get(source_id) == meta.get("sha256") else Text("no", style="yellow"),
+            shown,
         )
     console.print(table)
     stale = stale_sources(settings)
-    console.print(f"stale (validated but not yet in the warehouse): {', '.join(stale) if stale else 'none'}")
+    console.print(Text(f"stale (validated but not yet in the warehouse): {', '.join(stale) if stale else 'none'}"))
+
+
+def _last_run(settings, os) -> str:
+    """The last run's status from store/last_run.json; a run still marked running whose process is gone
+    crashed (killed, out of memory, power cut)."""
+    path = settings.store_dir / "last_run.json"
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return "none recorded"
+    except (OSError, ValueError):
+        return f"unknown ({path} unreadable)"
+    status = state.get("status", "?")
+    if status == "running":
+        try:
+            os.kill(int(state.get("pid", 0)), 0)
+        except (ProcessLookupError, ValueError):
+            status = "crashed (its process is gone; the next run cleans up)"
+        except PermissionError:
+            pass
+    quarantined = state.get("quarantined") or []
+    extra = state.get("error") or (f"quarantined: {', '.join(quarantined)}" if quarantined else "")
+    return f"{status} at {str(state.get('at', '?'))[:19]}" + (f" — {extra}" if extra else "")
 
 
 @app.command()
@@ -271,15 +442,23 @@ def export(
     from sources.settings import PROJECT_ROOT
 
     formats = tuple(f.strip() for f in fmt.split(",") if f.strip())
+    for f in formats:
+        _choice(f, "--format", ("csv", "parquet"))
     target = Path(out) if Path(out).is_absolute() else PROJECT_ROOT / out
     con = _warehouse()
     try:
+        first, last = con.sql("SELECT min(geo_year), max(geo_year) FROM territories").fetchall()[0]
+        if not first <= year <= last:
+            raise _fail(
+                f"--year {year} is outside the data: geography vintages {first}–{last} (nothing written)",
+                EXIT_USAGE,
+                "invalid value",
+            )
         with Progress(console=console) as progress:
             bar = progress.add_task(f"export {year}", total=len(MARTS))
             path = write_snapshot(con, year, target, formats, plain_csv, progress=lambda _: progress.advance(bar))
     except ValueError as exc:
-        console.print(f"[bold red]{exc}[/]")
-        raise typer.Exit(4) from exc
+        raise _fail(str(exc), EXIT_USAGE, "invalid value") from None
     finally:
         con.close()
     console.print(f"snapshot: {path}")
@@ -288,13 +467,20 @@ def export(
 @app.command()
 def serve(
     cron: str = typer.Option("0 2 * * *", "--cron", help="Cron of the nightly refresh."),
-    timezone: str = typer.Option("Europe/Paris", "--timezone"),
+    timezone: str = typer.Option("Europe/Paris", "--timezone", help="IANA time zone, e.g. Europe/Paris."),
 ) -> None:
     """Register the nightly deployment and run it on schedule (needs `prefect server start`, see README)."""
-    from flows.nightly import nightly_refresh
-    from flows.schedule import schedule
+    from flows.schedule import ScheduleError, api_problem, schedule
 
-    nightly_refresh.serve(name="nightly", schedule=schedule(cron, timezone))
+    try:
+        nightly = schedule(cron, timezone)
+    except ScheduleError as exc:
+        raise _fail(str(exc), EXIT_USAGE, "invalid value") from None
+    if problem := api_problem():
+        raise _fail(problem, EXIT_FAILED, "no Prefect server")
+    from flows.nightly import nightly_refresh
+
+    nightly_refresh.serve(name="nightly", schedule=nightly)
 
 
 @app.command()

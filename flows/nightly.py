@@ -2,6 +2,10 @@
 
 The build is skipped when no source changed since the last successful run and a warehouse is published.
 Tasks receive and return paths, ids and small records — never DataFrames or connections.
+
+At start (under the run lock) the state heals: temp files of a killed run are removed, a corrupt
+published.json / landing manifest / quarantine pointer is named and rebuilt from what is on disk. The Prefect
+flow run ends Failed when a source is quarantined, with the quarantine reports and the summary as artifacts.
 """
 
 from __future__ import annotations
@@ -9,9 +13,12 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import os
 import time
 from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
@@ -20,23 +27,117 @@ from prefect.logging import get_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from expectations import cross_source
-from expectations.gate import last_good, refresh_source
+from expectations.gate import last_good, refresh_source, store_problem, write_json_atomic
 from reports import reproduction
+from sources.errors import BusyError, ConfigError
+from sources.fetch import read_manifest, storage
 from sources.registry import SOURCES
-from sources.settings import PROJECT_ROOT, Settings, get_settings
+from sources.settings import PROJECT_ROOT, Settings, configured_origins, get_settings
 from warehouse import build as wh
 
 
 @contextmanager
 def single_run(settings: Settings):
     """One refresh at a time per warehouse (a second one fails fast instead of racing on the files)."""
-    settings.store_dir.mkdir(parents=True, exist_ok=True)
-    with open(settings.store_dir / ".lock", "w") as lock:
+    with storage(settings.store_dir):
+        settings.store_dir.mkdir(parents=True, exist_ok=True)
+        lock = open(settings.store_dir / ".lock", "a+")  # noqa: SIM115
+    with lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise RuntimeError(f"another refresh holds {settings.store_dir / '.lock'}") from exc
+            raise BusyError(
+                f"busy: another refresh is running on {settings.home} (it holds {settings.store_dir / '.lock'}); "
+                "try again when it ends (`observatoire status` shows the last run)"
+            ) from exc
         yield
+
+
+def heal_state(settings: Settings) -> list[str]:
+    """Remove what a killed run left and rebuild corrupt state files from what is on disk; say what was done.
+    Runs under the run lock, so nothing here belongs to a live run."""
+    notes = []
+    tmp = settings.warehouse_path.with_name(settings.warehouse_path.name + ".tmp")
+    leftovers = [tmp, tmp.with_name(tmp.name + ".wal")]
+    leftovers += list(settings.landing_dir.glob(".fetch-*")) + list(settings.landing_dir.glob(".manifest.jsonl.*"))
+    leftovers += [p for p in settings.store_dir.rglob(".*.tmp")] if settings.store_dir.exists() else []
+    with storage(settings.home):
+        for path in leftovers:
+            if path.exists():
+                path.unlink()
+                notes.append(f"removed {path} (left by an interrupted run)")
+    records, problem = read_manifest(settings.landing_dir)
+    if problem:
+        manifest = settings.landing_dir / "manifest.jsonl"
+        write_json_lines(manifest, records)
+        notes.append(problem)
+    published = settings.store_dir / "published.json"
+    if published.exists() and read_published(settings) is None:
+        write_json_atomic(published, published_from_warehouse(settings))
+        notes.append(f"{published}: unreadable; rebuilt from the published warehouse's cfg_sources")
+    for latest in settings.quarantine_dir.glob("*/latest") if settings.quarantine_dir.exists() else []:
+        try:
+            target = Path(latest.read_text(encoding="utf-8").strip())
+            ok = (target / "report.md").exists()
+        except (OSError, UnicodeDecodeError):
+            ok = False
+        if not ok:
+            latest.unlink()
+            notes.append(f"{latest}: pointed at no report; removed")
+    for source_id in SOURCES:
+        meta = settings.validated_dir / f"{source_id}.json"
+        if meta.exists() and last_good(settings, source_id) is None:
+            notes.append(f"{meta}: unreadable; {source_id} is validated again from its files")
+    return notes
+
+
+def write_json_lines(path: Path, records: list[dict]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with storage(path):
+        tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+        os.replace(tmp, path)
+
+
+def read_published(settings: Settings) -> dict | None:
+    """What the published warehouse was built from ({} when nothing was published, None when unreadable)."""
+    path = settings.store_dir / "published.json"
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def published_from_warehouse(settings: Settings) -> dict:
+    """published.json rebuilt from the warehouse itself (its cfg_sources table); the pipeline fingerprint is
+    unknown, so the next run rebuilds (safe: same inputs give the same warehouse)."""
+    from warehouse.db import connect_readonly
+
+    if not settings.warehouse_path.exists():
+        return {}
+    try:
+        con = connect_readonly(settings.warehouse_path)
+        try:
+            rows = con.sql("SELECT source_id, sha256 FROM cfg_sources").fetchall()
+        finally:
+            con.close()
+    except Exception:  # noqa: BLE001 (an unreadable warehouse: rebuild everything)
+        return {}
+    return {source_id: sha for source_id, sha in rows} | {"_pipeline": "unknown (rebuilt state)"}
+
+
+def write_run_state(settings: Settings, **state) -> None:
+    """store/last_run.json: the last run's status (running | ok | quarantined | failed | busy…), for `status`."""
+    path = settings.store_dir / "last_run.json"
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (OSError, ValueError):
+        previous = {}
+    if state.get("status") == "running":
+        previous = {}
+    write_json_atomic(path, previous | state | {"pid": os.getpid(), "at": datetime.now(UTC).isoformat()})
 
 
 def _logger():
@@ -44,11 +145,13 @@ def _logger():
 
 
 @task(name="refresh-source", retries=0)
-def refresh_source_task(source_id: str, force: bool = False) -> dict:
-    return asdict(refresh_source(get_settings(), source_id, force=force))
+def refresh_source_task(source_id: str, force: bool = False, accept_shrink: bool = False) -> dict:
+    return asdict(refresh_source(get_settings(), source_id, force=force, accept_shrink=accept_shrink))
 
 
 def sources_frame(settings: Settings) -> pd.DataFrame:
+    """The last good content of every source, each checked against the sha256 recorded when it was validated
+    (a store file modified since is never built from)."""
     rows = []
     for source_id in SOURCES:
         meta = last_good(settings, source_id)
@@ -57,6 +160,8 @@ def sources_frame(settings: Settings) -> pd.DataFrame:
                 f"source {source_id} has never passed validation: nothing to build it from "
                 f"(see {settings.quarantine_dir / source_id})"
             )
+        if problem := store_problem(settings, source_id, meta):
+            raise RuntimeError(f"validated store of {source_id} refused: {problem}")
         rows.append(
             {
                 "source_id": source_id,
@@ -82,7 +187,7 @@ def build_task() -> dict:
     result = wh.build(settings.warehouse_path, settings.validated_dir, sources, log=logger.info, steps=steps)
     wh.publish(result.tmp_path, settings.warehouse_path)
     published = {s["source_id"]: s["sha256"] for s in sources.to_dict("records")} | {"_pipeline": code_fingerprint()}
-    (settings.store_dir / "published.json").write_text(json.dumps(published, indent=1), encoding="utf-8")
+    write_json_atomic(settings.store_dir / "published.json", published)
     return {
         "models": result.models,
         "seconds": round(result.seconds, 2),
@@ -118,8 +223,7 @@ def code_fingerprint() -> str:
 def stale_sources(settings: Settings) -> list[str]:
     """Sources whose last good content differs from the one in the published warehouse (and `pipeline` when the
     models, configuration or methods changed since that warehouse was built)."""
-    path = settings.store_dir / "published.json"
-    published = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    published = read_published(settings) or {}
     stale = [] if published.get("_pipeline") == code_fingerprint() else ["pipeline"]
     for source_id in SOURCES:
         meta = last_good(settings, source_id)
@@ -128,40 +232,113 @@ def stale_sources(settings: Settings) -> list[str]:
     return stale
 
 
-def run_refresh(source_ids: list[str] | None = None, force: bool = False) -> dict:
-    """Flow body, also callable without the Prefect engine (`nightly_refresh.fn`)."""
+def run_refresh(
+    source_ids: list[str] | None = None, force: bool = False, accept_shrink: list[str] | None = None
+) -> dict:
+    """Flow body, also callable without the Prefect engine (`nightly_refresh.fn`).
+
+    Raises ConfigError (bad configuration or source id), BusyError (another run holds the lock),
+    InfrastructureError (the pipeline's own storage failed); a bad source only quarantines that source."""
     started = time.perf_counter()
     settings = get_settings()
-    with single_run(settings):
-        ids = source_ids or list(SOURCES)
-        unknown = sorted(set(ids) - set(SOURCES))
+    ids = source_ids or list(SOURCES)
+    for option, given in (("--source", ids), ("--accept-shrink", accept_shrink or [])):
+        unknown = sorted(set(given) - set(SOURCES))
         if unknown:
-            raise ValueError(f"unknown source id(s) {unknown}; known: {sorted(SOURCES)}")
-        if FlowRunContext.get():  # inside the Prefect flow: sources refresh in parallel task runs
-            outcomes = [f.result() for f in [refresh_source_task.submit(i, force) for i in ids]]
-        else:  # plain call (tests, `nightly_refresh.fn`): no engine
-            outcomes = [refresh_source_task.fn(i, force) for i in ids]
-        changed = stale_sources(settings)
-        summary = {"sources": outcomes, "built": False, "build": None, "changed": changed}
-        if changed or force or not settings.warehouse_path.exists():
-            summary["build"] = build_task() if FlowRunContext.get() else build_task.fn()
-            summary["built"] = True
-            summary["skip_reason"] = None
-        else:
-            summary["skip_reason"] = "no source and no model changed since the last successful run"
+            raise ConfigError(f"{option}: unknown source id(s) {unknown}; valid ids: {', '.join(sorted(SOURCES))}")
+    configured_origins(settings)  # a configuration mistake stops the run before anything is touched
+    with single_run(settings):
+        write_run_state(settings, status="running", sources=ids)
+        try:
+            summary = _refresh_all(settings, ids, force, set(accept_shrink or []))
+        except BaseException as exc:
+            write_run_state(settings, status="failed", error=f"{type(exc).__name__}: {exc}")
+            raise
         summary["seconds"] = round(time.perf_counter() - started, 2)
-        summary["warehouse"] = str(settings.warehouse_path)
-        summary["quarantined"] = [o["source_id"] for o in outcomes if o["status"] == "quarantined"]
+        write_run_state(
+            settings,
+            status="quarantined" if summary["quarantined"] else "ok",
+            quarantined=summary["quarantined"],
+            built=summary["built"],
+            seconds=summary["seconds"],
+        )
     return summary
 
 
+def _refresh_all(settings: Settings, ids: list[str], force: bool, accept: set[str]) -> dict:
+    healed = heal_state(settings)
+    for source_id in ids:  # a store file modified since validation is validated again from its landed files
+        if last_good(settings, source_id) and (problem := store_problem(settings, source_id)):
+            healed.append(f"{problem}; {source_id} is validated again")
+    if FlowRunContext.get():  # inside the Prefect flow: sources refresh in parallel task runs
+        futures = [refresh_source_task.submit(i, force, i in accept) for i in ids]
+        outcomes = [f.result() for f in futures]
+    else:  # plain call (tests, `nightly_refresh.fn`): no engine
+        outcomes = [refresh_source_task.fn(i, force, i in accept) for i in ids]
+    changed = stale_sources(settings)
+    summary = {"sources": outcomes, "built": False, "build": None, "changed": changed, "healed": healed}
+    if changed or force or not settings.warehouse_path.exists():
+        summary["build"] = build_task() if FlowRunContext.get() else build_task.fn()
+        summary["built"] = True
+        summary["skip_reason"] = None
+    else:
+        summary["skip_reason"] = "no source and no model changed since the last successful run"
+    summary["warehouse"] = str(settings.warehouse_path)
+    summary["quarantined"] = [o["source_id"] for o in outcomes if o["status"] == "quarantined"]
+    return summary
+
+
+def quarantine_markdown(summary: dict) -> str:
+    """The quarantine reports of this run, one after the other (the Prefect markdown artifact)."""
+    parts = [f"# Quarantined: {', '.join(summary['quarantined'])}", ""]
+    for o in summary["sources"]:
+        if o["status"] != "quarantined":
+            continue
+        parts += [f"## {o['source_id']}", "", *[f"- {m}" for m in o["messages"]], ""]
+        if o.get("report") and Path(o["report"]).exists():
+            parts += [Path(o["report"]).read_text(encoding="utf-8"), ""]
+    return "\n".join(parts)
+
+
+def summary_rows(summary: dict) -> list[dict]:
+    return [
+        {
+            "source": o["source_id"],
+            "status": o["status"],
+            "sha256": (o["sha256"] or "")[:12],
+            "rows": o["rows"] or 0,
+            "seconds": round(o["seconds"], 1),
+            "details": " | ".join(o["messages"] + o["warnings"])[:500],
+        }
+        for o in summary["sources"]
+    ]
+
+
 @flow(name="nightly-refresh", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=True)
-def nightly_refresh(source_ids: list[str] | None = None, force: bool = False) -> dict:
-    summary = run_refresh(source_ids, force)
+def nightly_refresh(
+    source_ids: list[str] | None = None, force: bool = False, accept_shrink: list[str] | None = None
+):
+    """The nightly job. Ends Failed (with the reports as artifacts) when a source is quarantined; the summary
+    is the state's data either way (`state.result(raise_on_failure=False)`)."""
+    summary = run_refresh(source_ids, force, accept_shrink)
     logger = _logger()
     for o in summary["sources"]:
         (logger.warning if o["status"] == "quarantined" else logger.info)(
             f"{o['source_id']}: {o['status']} ({o['rows']} rows, {o['seconds']:.1f}s) {' | '.join(o['messages'])}"
         )
     logger.info(f"build: {'done' if summary['built'] else 'skipped: ' + summary['skip_reason']}; {summary['seconds']}s")
-    return summary
+    if FlowRunContext.get() is None:
+        return summary
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+    from prefect.states import Completed, Failed
+
+    create_table_artifact(summary_rows(summary), key="nightly-summary", description="Sources of this run")
+    if summary["quarantined"]:
+        create_markdown_artifact(
+            quarantine_markdown(summary), key="quarantine-report", description="Why sources were quarantined"
+        )
+        return Failed(
+            message=f"quarantined: {', '.join(summary['quarantined'])} (last good data kept in the warehouse)",
+            data=summary,
+        )
+    return Completed(message="all sources refreshed", data=summary)

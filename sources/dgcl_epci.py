@@ -12,13 +12,12 @@ spaces around names and codes (2009 file) are stripped.
 from __future__ import annotations
 
 import re
-import zlib
 from pathlib import Path
 
 import pandas as pd
 
 from sources.errors import SourceError
-from sources.parsing import Parsed, require_columns
+from sources.parsing import Parsed, read_delimited, require_columns
 
 SOURCE_ID = "dgcl_epci"
 REQUIRED = ["siren", "nom", "nature", "insee", "nom_com", "pmun_com"]
@@ -30,10 +29,7 @@ def parse_file(path: Path) -> tuple[pd.DataFrame, int]:
     match = YEAR.search(path.name)
     if not match:
         raise SourceError(SOURCE_ID, path.name, "file_name_year", "no year in the file name (epci_composition_YYYY)")
-    try:
-        frame = pd.read_csv(path, sep=";", dtype=str, encoding="utf-8", keep_default_na=False)
-    except (EOFError, OSError, zlib.error, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise SourceError(SOURCE_ID, path.name, "readable_file", f"cannot read the file: {exc}") from exc
+    frame = read_delimited(SOURCE_ID, path)
     require_columns(SOURCE_ID, path.name, list(frame.columns), REQUIRED)
     frame = frame.reindex(columns=KEPT).apply(lambda col: col.str.strip())
     padded = int((frame["insee"].str.len() < 5).sum())

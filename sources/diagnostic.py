@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from sources.errors import SourceError
-from sources.parsing import Parsed, require_columns
+from sources.parsing import Parsed, read_delimited, require_columns
 
 SOURCE_ID = "diagnostic"
 TABLE_FILE = re.compile(r"^(t\d+)_.*\.csv$")
@@ -50,7 +50,7 @@ def period_of(column: str) -> str | None:
 
 def _table(path: Path) -> pd.DataFrame:
     table_id = TABLE_FILE.match(path.name).group(1)
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = read_delimited(SOURCE_ID, path, sep=",")
     require_columns(SOURCE_ID, path.name, list(frame.columns), ["territory", "seed_lines"])
     rows = []
     for line, record in enumerate(frame.to_dict("records"), start=2):
@@ -60,7 +60,15 @@ def _table(path: Path) -> pd.DataFrame:
             try:
                 value = float(text)
             except ValueError as exc:
-                raise SourceError(SOURCE_ID, path.name, "numeric_value", f"column {column}: {text!r}", [line]) from exc
+                raise SourceError(
+                    SOURCE_ID,
+                    path.name,
+                    "numeric_value",
+                    f"{text!r} is not a number",
+                    [line],
+                    column=column,
+                    values=[text],
+                ) from exc
             precision = decimals(text)
             if column.startswith("taux_natalite") and record.get("natalite_printed_with_decimal") == "False":
                 precision = 0  # printed « 14 » where the other rows print « 13,4 »
@@ -94,7 +102,7 @@ def _table(path: Path) -> pd.DataFrame:
 
 
 def _prose(path: Path) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = read_delimited(SOURCE_ID, path, sep=",")
     require_columns(SOURCE_ID, path.name, list(frame.columns), PROSE_REQUIRED)
     frame = frame.assign(source_line=range(2, len(frame) + 2))
     text = frame["value"].str.replace(r"\.0$", "", regex=True)  # the CSV writes 1200000 as 1200000.0
@@ -134,7 +142,7 @@ def parse(paths: list[Path]) -> Parsed:
 
 
 def parse_crosswalk(paths: list[Path]) -> Parsed:
-    frame = pd.read_csv(paths[0], dtype=str, keep_default_na=False)
+    frame = read_delimited("diagnostic_crosswalk", paths[0], sep=",")
     require_columns(
         "diagnostic_crosswalk", paths[0].name, list(frame.columns), ["territory", "level", "code", "geo_year", "note"]
     )

@@ -36,6 +36,16 @@ def edition_of(path: Path) -> str:
     return f"{year}-T{quarter}"
 
 
+def cell(column: int, row: int) -> str:
+    """Excel address of a 0-based column and 1-based row: (0, 7) → A7, (27, 3) → AB3."""
+    letters = ""
+    column += 1
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row}"
+
+
 def parse_sheet(path: Path, sheet: str, raw: pd.DataFrame, edition: str) -> pd.DataFrame:
     header_rows = raw.index[raw.iloc[:, 0].isin(list(ZONINGS))]
     if not len(header_rows):
@@ -43,14 +53,18 @@ def parse_sheet(path: Path, sheet: str, raw: pd.DataFrame, edition: str) -> pd.D
             SOURCE_ID,
             path.name,
             "two_row_header",
-            f"sheet {sheet}: no code header row starting with one of {sorted(ZONINGS)}",
+            f"no code header row starting with one of {sorted(ZONINGS)} in column A",
+            sheet=sheet,
+            column="A",
         )
     h = header_rows[0]
     codes = [str(c).strip() if pd.notna(c) else "" for c in raw.iloc[h]]
     zoning = codes[0]
     quarters = [i for i, c in enumerate(codes) if QUARTER.match(c)]
     if not quarters:
-        raise SourceError(SOURCE_ID, path.name, "quarter_columns", f"sheet {sheet}: no YYYY-Tq column in row {h + 1}")
+        raise SourceError(
+            SOURCE_ID, path.name, "quarter_columns", "no YYYY-Tq column in the code header", [h + 1], sheet=sheet
+        )
     body = raw.iloc[h + 1 :]
     body = body[body.iloc[:, 0].notna() & body.iloc[:, 0].astype(str).str.strip().ne("")]
     label_col = codes.index(f"LIB{zoning}") if f"LIB{zoning}" in codes else 1
@@ -68,8 +82,11 @@ def parse_sheet(path: Path, sheet: str, raw: pd.DataFrame, edition: str) -> pd.D
                 SOURCE_ID,
                 path.name,
                 "rate_is_number",
-                f"sheet {sheet}, column {codes[i]}: {text[bad].iloc[0]!r} is not a rate",
+                f"cell {cell(i, lines[0])}: {text[bad].iloc[0]!r} is not a rate",
                 rows=lines,
+                sheet=sheet,
+                column=f"{codes[i]} ({cell(i, h + 1)[: -len(str(h + 1))]})",
+                values=text[bad].head(10).tolist(),
             )
         rows.append(
             pd.DataFrame(

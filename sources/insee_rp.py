@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from sources.errors import SourceError
-from sources.parsing import Parsed, empty_frame, require_columns, to_numbers
+from sources.parsing import Parsed, empty_frame, read_delimited, require_columns, to_numbers
 
 AGE_BAND = re.compile(r"^P(\d{2})_POP(\d{2})(\d{2}|P)$")
 EVENTS = re.compile(r"^(NAIS|DECE)(\d{2})(\d{2})$")
@@ -50,10 +50,14 @@ def read_table(source_id: str, path: Path) -> pd.DataFrame:
             frame = raw.iloc[header[0] + 1 :].set_axis(raw.iloc[header[0]].tolist(), axis=1)
         else:
             try:
-                frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8")
-            except UnicodeDecodeError:
-                frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="latin-1")
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
+                frame = read_delimited(source_id, path)
+            except SourceError as exc:
+                if exc.rule != "file_encoding":
+                    raise
+                frame = read_delimited(source_id, path, encoding="latin-1")  # INSEE ships both encodings
+    except SourceError:
+        raise
+    except (OSError, ValueError) as exc:
         raise SourceError(source_id, path.name, "readable_file", f"cannot read the file: {exc}") from exc
     require_columns(source_id, path.name, list(frame.columns), ["CODGEO"])
     frame = frame.reset_index(drop=True)

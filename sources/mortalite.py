@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from sources.errors import SourceError
-from sources.parsing import Parsed, empty_frame, require_columns
+from sources.parsing import Parsed, empty_frame, read_delimited, require_columns
 
 AGE = re.compile(r"^(\d{1,3})(?:-(\d{1,3})|\+)$")
 
@@ -27,10 +27,7 @@ AGE = re.compile(r"^(\d{1,3})(?:-(\d{1,3})|\+)$")
 def _parse(paths: list[Path], source_id: str, measure: str) -> Parsed:
     frames, notes = [], []
     for path in paths:
-        try:
-            frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8")
-        except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-            raise SourceError(source_id, path.name, "readable_file", str(exc)) from exc
+        frame = read_delimited(source_id, path)
         require_columns(source_id, path.name, list(frame.columns), ["CODGEO", "ANNEE", "SEXE", "AGE", measure])
         lines = pd.Series(range(2, len(frame) + 2), index=frame.index)
         bands = frame["AGE"].str.extract(AGE)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sources.parsing import Parsed, require_columns, to_numbers
+from sources.parsing import Parsed, read_delimited, require_columns, to_numbers
 
 SOURCE_ID = "ors_indicateurs"
 COLUMNS = ["territoire", "code", "indicateur", "periode", "valeur", "unite", "rang", "nb_territoires"]
@@ -22,7 +22,7 @@ COLUMNS = ["territoire", "code", "indicateur", "periode", "valeur", "unite", "ra
 def parse(paths: list[Path]) -> Parsed:
     frames = []
     for path in paths:
-        frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8")
+        frame = read_delimited(SOURCE_ID, path)
         require_columns(SOURCE_ID, path.name, list(frame.columns), COLUMNS)
         lines = pd.Series(frame.index + 2, index=frame.index)
         for column in ("valeur", "rang", "nb_territoires"):

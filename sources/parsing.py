@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,11 +29,67 @@ def read_parquet(source_id: str, path: Path, required: list[str]) -> pd.DataFram
     return table.to_pandas()
 
 
+LINE_IN_MESSAGE = re.compile(r"\b(line|row) (\d+)")
+
+
+def _first_undecodable_line(path: Path, encoding: str) -> int | None:
+    """1-based line of the first bytes that do not decode (pandas reports a position inside a buffer, not a line)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as raw:
+            for number, line in enumerate(raw, start=1):
+                try:
+                    line.decode(encoding)
+                except UnicodeDecodeError:
+                    return number
+    except (OSError, EOFError, zlib.error):
+        return None
+    return None
+
+
+def read_delimited(source_id: str, path: Path, **options) -> pd.DataFrame:
+    """pandas.read_csv (text columns, empty cells kept as '') whose every failure is a SourceError naming the
+    file and, when the reader tells it, the line: an empty or truncated file, a wrong encoding, a broken quote
+    or a row with too many fields is the delivery's fault, never a crash of the run."""
+    options = {"sep": ";", "dtype": str, "keep_default_na": False, "encoding": "utf-8", **options}
+    try:
+        return pd.read_csv(path, **options)
+    except pd.errors.EmptyDataError as exc:
+        raise SourceError(source_id, path.name, "non_empty_file", "the file is empty (no header line)", [1]) from exc
+    except UnicodeDecodeError as exc:
+        line = _first_undecodable_line(path, options["encoding"])
+        raise SourceError(
+            source_id,
+            path.name,
+            "file_encoding",
+            f"not {options['encoding']}: byte {exc.object[exc.start : exc.start + 1]!r} cannot be decoded"
+            + (f" (line {line})" if line else ""),
+            [line] if line else [],
+        ) from exc
+    except pd.errors.ParserError as exc:
+        match = LINE_IN_MESSAGE.search(str(exc))
+        # pandas says "line N" (1-based, header included) or "row N" (0-based, header = row 0)
+        line = None if not match else int(match.group(2)) + (1 if match.group(1) == "row" else 0)
+        raise SourceError(
+            source_id,
+            path.name,
+            "csv_structure",
+            f"cannot split the file into fields: {str(exc).strip()}",
+            [line] if line else [],
+        ) from exc
+    except (OSError, EOFError, zlib.error, ValueError) as exc:
+        raise SourceError(source_id, path.name, "readable_file", f"cannot read the file: {exc}") from exc
+
+
 def require_columns(source_id: str, file: str, present: list[str], required: list[str]) -> None:
     missing = [c for c in required if c not in present]
     if missing:
         raise SourceError(
-            source_id, file, "required_columns", f"missing column(s) {missing}; columns present: {present}"
+            source_id,
+            file,
+            "required_columns",
+            f"missing column(s) {missing} in the header (line 1); columns present: {present}",
+            [1],
         )
 
 
@@ -53,7 +112,13 @@ def to_numbers(source_id: str, file: str, text: pd.Series, column: str, lines: p
     bad = values.isna() & clean.ne("") & text.notna()
     if bad.any():
         raise SourceError(
-            source_id, file, "numeric_value", f"column {column} is not numeric", rows=[int(v) for v in lines[bad]]
+            source_id,
+            file,
+            "numeric_value",
+            f"not a number: {text[bad].head(5).tolist()}",
+            rows=[int(v) for v in lines[bad]],
+            column=column,
+            values=[str(v) for v in text[bad].head(10)],
         )
     return values.astype("float64")
 

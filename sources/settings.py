@@ -50,11 +50,45 @@ def get_settings() -> Settings:
     )
 
 
-def configured_origins(settings: Settings) -> dict[str, list[str]]:
-    """Origins configured for sources (see origins.example.yml); empty when no file is there."""
-    import yaml
+@dataclass(frozen=True)
+class Origin:
+    """Where a file of a source comes from: a local path or an http(s) URL, and the sha256 it must have."""
 
-    if settings.origins_path is None or not settings.origins_path.exists():
+    location: str
+    sha256: str | None = None
+
+    @property
+    def name(self) -> str:
+        from urllib.parse import urlparse
+
+        return Path(urlparse(self.location).path).name if "://" in self.location else Path(self.location).name
+
+
+def configured_origins(settings: Settings) -> dict[str, list[Origin]]:
+    """Origins configured for sources (see origins.example.yml); empty when no file is there.
+
+    Strict: an unknown source id, an unknown key or a YAML syntax error is a ConfigError naming the file (and
+    line), never ignored (a typo would silently fall back to the bundled files)."""
+    from sources.errors import ConfigError
+    from sources.registry import SOURCES
+    from sources.yaml_config import OriginEntry, OriginsFile, load
+
+    path = settings.origins_path
+    if path is None or not path.exists():
         return {}
-    data = yaml.safe_load(settings.origins_path.read_text(encoding="utf-8")) or {}
-    return {k: [str(v) for v in (vs if isinstance(vs, list) else [vs])] for k, vs in data.items()}
+    data = load(path, OriginsFile).root or {}
+    unknown = sorted(set(data) - set(SOURCES))
+    if unknown:
+        raise ConfigError(f"{path}: unknown source id(s) {unknown}; valid ids: {', '.join(sorted(SOURCES))}")
+    origins: dict[str, list[Origin]] = {}
+    for source_id, entries in data.items():
+        for entry in entries if isinstance(entries, list) else [entries]:
+            if isinstance(entry, OriginEntry):
+                try:
+                    origin = Origin(entry.location(), entry.sha256)
+                except ValueError as exc:
+                    raise ConfigError(f"{path}: {source_id}: {exc} (valid keys: path, url, sha256)") from exc
+            else:
+                origin = Origin(str(entry))
+            origins.setdefault(source_id, []).append(origin)
+    return origins

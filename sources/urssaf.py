@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from sources.errors import SourceError
-from sources.parsing import Parsed
+from sources.parsing import Parsed, read_delimited
 
 SOURCE_ID = "urssaf_effectifs"
 YEAR_COLUMN = re.compile(r"^(Effectifs salariés|Nombre d'établissements) (\d{4})$")
@@ -28,7 +28,7 @@ MARKERS = {"s": "suppressed", "secret": "suppressed"}
 def parse(paths: list[Path]) -> Parsed:
     frames, notes = [], []
     for path in paths:
-        raw = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8")
+        raw = read_delimited(SOURCE_ID, path)
         code_cols = [c for c in raw.columns if CODE_COLUMN.match(c)]
         years = [c for c in raw.columns if YEAR_COLUMN.match(c)]
         if not code_cols or not years:
@@ -36,7 +36,8 @@ def parse(paths: list[Path]) -> Parsed:
                 SOURCE_ID,
                 path.name,
                 "required_columns",
-                f"need « Code zone d'emploi » and « Effectifs salariés YYYY » columns; got {list(raw.columns)}",
+                f"need « Code zone d'emploi » and « Effectifs salariés YYYY » header columns; got {list(raw.columns)}",
+                [1],
             )
         zoning_year = CODE_COLUMN.match(code_cols[0]).group(1) or "2020"
         last_year = max(int(YEAR_COLUMN.match(c).group(2)) for c in years)
@@ -53,8 +54,10 @@ def parse(paths: list[Path]) -> Parsed:
                     SOURCE_ID,
                     path.name,
                     "headcount_is_number",
-                    f"column {column}",
+                    f"not a number: {raw[column][bad].head(5).tolist()}",
                     rows=[int(i) + 2 for i in raw.index[bad]],
+                    column=column,
+                    values=raw[column][bad].head(10).tolist(),
                 )
             frames.append(
                 pd.DataFrame(
