@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import io
 import re
+import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,15 +34,21 @@ def read_parquet(source_id: str, path: Path, required: list[str]) -> pd.DataFram
 LINE_IN_MESSAGE = re.compile(r"\b(line|row) (\d+)")
 
 
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _first_undecodable_line(path: Path, encoding: str) -> int | None:
     """1-based line of the first bytes that do not decode (pandas reports a position inside a buffer, not a line)."""
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rb") as raw:
             for number, line in enumerate(raw, start=1):
-                try:
-                    line.decode(encoding)
-                except UnicodeDecodeError:
+                if not _decodes(line, encoding):
                     return number
     except (OSError, EOFError, zlib.error):
         return None
@@ -52,6 +60,8 @@ def read_delimited(source_id: str, path: Path, **options) -> pd.DataFrame:
     file and, when the reader tells it, the line: an empty or truncated file, a wrong encoding, a broken quote
     or a row with too many fields is the delivery's fault, never a crash of the run."""
     options = {"sep": ";", "dtype": str, "keep_default_na": False, "encoding": "utf-8", **options}
+    if path.suffix.lower() == ".zip":  # INSEE ships its census tables zipped: read the member, never extract
+        return _read_zip_member(source_id, path, options)
     try:
         return pd.read_csv(path, **options)
     except pd.errors.EmptyDataError as exc:
@@ -79,6 +89,41 @@ def read_delimited(source_id: str, path: Path, **options) -> pd.DataFrame:
         ) from exc
     except (OSError, EOFError, zlib.error, ValueError) as exc:
         raise SourceError(source_id, path.name, "readable_file", f"cannot read the file: {exc}") from exc
+
+
+def _read_zip_member(source_id: str, path: Path, options: dict) -> pd.DataFrame:
+    """The one CSV member of a zip archive. A member whose name climbs out of the archive (`../`, absolute path)
+    is refused: nothing is extracted, but such an archive is not a producer's delivery."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            unsafe = [n for n in names if n.startswith(("/", "\\")) or ".." in Path(n).parts or ":" in n]
+            if unsafe:
+                raise SourceError(
+                    source_id,
+                    path.name,
+                    "zip_member_path",
+                    f"member(s) outside the archive: {unsafe[:5]}",
+                    values=unsafe[:10],
+                )
+            members = [n for n in names if n.lower().endswith(".csv")]
+            if len(members) != 1:
+                raise SourceError(
+                    source_id, path.name, "zip_one_csv_member", f"expected one .csv member, found {members or names}"
+                )
+            data = archive.read(members[0])
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+        raise SourceError(source_id, path.name, "readable_file", f"cannot read the zip archive: {exc}") from exc
+    name = f"{path.name}!{members[0]}"
+    try:
+        return pd.read_csv(io.BytesIO(data), **options)
+    except UnicodeDecodeError as exc:
+        line = next((i for i, raw in enumerate(data.split(b"\n"), 1) if not _decodes(raw, options["encoding"])), None)
+        raise SourceError(
+            source_id, name, "file_encoding", f"not {options['encoding']} (line {line})", [line] if line else []
+        ) from exc
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, ValueError) as exc:
+        raise SourceError(source_id, name, "readable_file", f"cannot read the member: {exc}") from exc
 
 
 def require_columns(source_id: str, file: str, present: list[str], required: list[str]) -> None:
