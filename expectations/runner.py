@@ -227,6 +227,9 @@ def validate(
             for r in out.results:
                 result = _result(batch, r)
                 result.locations = locate(data, result.sample_rows)
+                if not result.locations and data is frame and len(files) == 1 and result.sample_rows:
+                    # single-file parsers without source_line number their rows 1, 2 … (header excluded)
+                    result.locations = [f"file {files[0]} data row {i}" for i in result.sample_rows]
                 results.append(result)
     results.sort(key=lambda r: (r.success, r.batch, r.rule))
     return ValidationReport(source_id, files, sha256, results, time.perf_counter() - started)

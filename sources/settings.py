@@ -71,24 +71,30 @@ def configured_origins(settings: Settings) -> dict[str, list[Origin]]:
     line), never ignored (a typo would silently fall back to the bundled files)."""
     from sources.errors import ConfigError
     from sources.registry import SOURCES
-    from sources.yaml_config import OriginEntry, OriginsFile, load
+    from sources.yaml_config import OriginEntry, read_yaml, validate_entry
 
     path = settings.origins_path
     if path is None or not path.exists():
         return {}
-    data = load(path, OriginsFile).root or {}
+    data = read_yaml(path) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping « source id: [paths or URLs] », got {type(data).__name__}")
     unknown = sorted(set(data) - set(SOURCES))
     if unknown:
         raise ConfigError(f"{path}: unknown source id(s) {unknown}; valid ids: {', '.join(sorted(SOURCES))}")
     origins: dict[str, list[Origin]] = {}
     for source_id, entries in data.items():
-        for entry in entries if isinstance(entries, list) else [entries]:
-            if isinstance(entry, OriginEntry):
+        for i, entry in enumerate(entries if isinstance(entries, list) else [entries]):
+            where = f"{source_id}[{i}]"
+            if isinstance(entry, dict):
+                parsed = validate_entry(path, where, entry, OriginEntry)
                 try:
-                    origin = Origin(entry.location(), entry.sha256)
+                    origin = Origin(parsed.location(), parsed.sha256)
                 except ValueError as exc:
-                    raise ConfigError(f"{path}: {source_id}: {exc} (valid keys: path, url, sha256)") from exc
-            else:
+                    raise ConfigError(f"{path}: {where}: {exc} (valid keys: path, sha256, url)") from exc
+            elif isinstance(entry, str | Path) and str(entry):
                 origin = Origin(str(entry))
+            else:
+                raise ConfigError(f"{path}: {where}: expected a path, a URL or {{url|path, sha256}}, got {entry!r}")
             origins.setdefault(source_id, []).append(origin)
     return origins

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, RootModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sources.errors import ConfigError
 
@@ -65,6 +65,21 @@ def validate(path: Path, data: Any, model: type[BaseModel]) -> Any:
         raise ConfigError(f"{path}: " + "; ".join(problems)) from exc
 
 
+def validate_entry(path: Path, where: str, data: Any, model: type[BaseModel]) -> Any:
+    """One mapping of a YAML file through `model`; errors say where in the file (`where`)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors()[:10]:
+            loc = ".".join(str(p) for p in error["loc"])
+            if error["type"] == "extra_forbidden":
+                problems.append(f"unknown key {loc!r}; valid keys: {', '.join(sorted(model.model_fields))}")
+            else:
+                problems.append(f"{loc or '(entry)'}: {error['msg']}")
+        raise ConfigError(f"{path}: {where}: " + "; ".join(problems)) from exc
+
+
 def load(path: Path, model: type[BaseModel]) -> Any:
     return validate(path, read_yaml(path), model)
 
@@ -81,6 +96,3 @@ class OriginEntry(Strict):
             raise ValueError("give exactly one of url or path")
         return str(self.url or self.path)
 
-
-class OriginsFile(RootModel[dict[str, list[str | OriginEntry] | str | OriginEntry] | None]):
-    pass
