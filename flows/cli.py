@@ -21,8 +21,13 @@ from rich.text import Text
 import flows  # noqa: F401  (offline Prefect settings before any prefect import)
 
 EXIT_OK, EXIT_FAILED, EXIT_QUARANTINED, EXIT_SQL, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3, 4, 5
-# click exits 2 on a usage error (unknown option, bad value); 2 means "quarantined" here
-click.exceptions.UsageError.exit_code = EXIT_USAGE
+# click exits 2 on a usage error (unknown option, bad value); 2 means "quarantined" here. Typer vendors its own
+# copy of click (typer._click): both are set.
+for _usage_error in {
+    click.exceptions.UsageError,
+    getattr(getattr(typer, "_click", click), "exceptions", click.exceptions).UsageError,
+}:
+    _usage_error.exit_code = EXIT_USAGE
 FORMATS = ("table", "csv", "json")
 
 app = typer.Typer(

@@ -38,10 +38,12 @@ def schedule(cron: str = NIGHTLY_CRON, timezone: str = TIMEZONE) -> Cron:
 
 def api_problem(timeout: float = 3.0) -> str | None:
     """Why `serve` cannot register and run the deployment (no server configured or none answering), or None."""
+    import os
+
     import httpx
     from prefect.settings import PREFECT_API_URL
 
-    url = PREFECT_API_URL.value()
+    url = os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value()  # the environment may change after import
     if not url:
         return f"PREFECT_API_URL is not set: {SERVER_HELP}"
     try:

@@ -1,0 +1,57 @@
+"""Usage errors and invalid option values exit 4 with the valid choices; no silent truncation."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["territories", "--level", "epic"], "epci"),
+        (["territories", "--geo-year", "1850"], "2008"),
+        (["territories", "--format", "xml"], "table, csv, json"),
+        (["indicators", "--format", "xlsx"], "table, csv, json"),
+        (["sql", "SELECT 1", "--format", "html"], "table, csv, json"),
+        (["export", "--year", "1850"], "2008"),
+        (["serve", "--cron", "61 2 * * *"], "five fields"),
+        (["serve", "--timezone", "Europe/Lile"], "IANA"),
+        (["territories", "--no-such-option"], "No such option"),
+        (["run", "--source", "dgcl_epic"], "dgcl_epci"),
+        (["run", "--accept-shrink", "chomage"], "insee_chomage"),
+    ],
+)
+def test_invalid_values_exit_4_with_the_valid_choices(built_home, tmp_path, args, shown):
+    if args[0] == "export":
+        args = [*args, "--out", str(tmp_path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 4, result.output
+    assert shown in " ".join(result.output.split())
+    assert not any(tmp_path.iterdir()), "nothing written"
+
+
+def test_territories_says_when_rows_are_cut(built_home):
+    result = runner.invoke(app, ["territories", "--level", "commune", "--geo-year", "2011", "--limit", "5"])
+    assert result.exit_code == 0 and "showing 5 of" in result.output
+    full = runner.invoke(app, ["territories", "--level", "region", "--geo-year", "2011", "--format", "csv"])
+    assert full.exit_code == 0
+    assert full.output.splitlines()[0] == "level,code,geo_year,label" and len(full.output.splitlines()) > 20
+
+
+def test_indicators_json_and_limit(built_home):
+    rows = json.loads(runner.invoke(app, ["indicators", "--format", "json"]).output)
+    assert {"id", "label", "unit", "formula", "source"} <= set(rows[0]) and any(r["id"] == "population" for r in rows)
+    result = runner.invoke(app, ["indicators", "--limit", "2"])
+    assert result.exit_code == 0 and f"showing 2 of {len(rows)}" in result.output
+
+
+def test_serve_without_a_reachable_api_fails_at_once(monkeypatch):
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")  # discard port: nothing answers
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 1
+    assert "does not answer" in result.output and "prefect server start" in result.output
