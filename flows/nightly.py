@@ -28,11 +28,12 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from expectations import cross_source
 from expectations.gate import last_good, refresh_source, store_problem, write_json_atomic
+from flows.configuration import check_configuration
 from reports import reproduction
 from sources.errors import BusyError, ConfigError
 from sources.fetch import read_manifest, storage
 from sources.registry import SOURCES
-from sources.settings import PROJECT_ROOT, Settings, configured_origins, get_settings
+from sources.settings import PROJECT_ROOT, Settings, get_settings
 from warehouse import build as wh
 
 
@@ -246,7 +247,7 @@ def run_refresh(
         unknown = sorted(set(given) - set(SOURCES))
         if unknown:
             raise ConfigError(f"{option}: unknown source id(s) {unknown}; valid ids: {', '.join(sorted(SOURCES))}")
-    configured_origins(settings)  # a configuration mistake stops the run before anything is touched
+    check_configuration(settings)  # a configuration mistake stops the run before anything is touched
     with single_run(settings):
         write_run_state(settings, status="running", sources=ids)
         try:

@@ -7,7 +7,7 @@ the models of the transforms' and reports' files are in `flows/configuration.py`
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -35,19 +35,31 @@ def read_yaml(path: Path) -> Any:
         raise ConfigError(f"{where}: YAML syntax error: {problem}") from exc
 
 
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation (dict[str, M], list[M], M | None …)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in reversed(get_args(annotation)):
+        if found := _model_in(arg):
+            return found
+    return None
+
+
 def _valid_keys(model: type[BaseModel], loc: tuple) -> list[str]:
-    """The keys allowed at `loc` (for a message that lists them)."""
-    current: Any = model
+    """The keys allowed where the unknown key `loc[-1]` was found (for a message that lists them)."""
+    current: type[BaseModel] | None = model
     for part in loc[:-1]:
-        fields = getattr(current, "model_fields", None)
-        if fields and part in fields:
-            current = fields[part].annotation
-            current = getattr(current, "__args__", [current])[-1] if not hasattr(current, "model_fields") else current
-        else:
-            args = getattr(current, "__args__", None)
-            current = args[-1] if args else None
-    fields = getattr(current, "model_fields", None)
-    return sorted(fields) if fields else []
+        if current is None:
+            return []
+        fields = current.model_fields
+        if part in fields:
+            current = _model_in(fields[part].annotation) or current
+        elif "root" in fields:
+            current = _model_in(fields["root"].annotation)
+        # else: a free key of a dict (an id, a name): the value's model is already `current`
+    if current is not None and "root" in current.model_fields:
+        current = _model_in(current.model_fields["root"].annotation)
+    return sorted(current.model_fields) if current is not None else []
 
 
 def validate(path: Path, data: Any, model: type[BaseModel]) -> Any:

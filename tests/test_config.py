@@ -64,3 +64,28 @@ def test_cli_exit_4_on_a_bad_origins_file(tmp_path, monkeypatch):
     assert result.exit_code == 4
     assert "configuration error" in result.output and "line" in result.output
     assert not (tmp_path / "home" / "landing").exists(), "nothing ran"
+
+
+def test_every_project_yaml_passes_its_schema(tmp_path):
+    from flows.configuration import check_configuration
+
+    check_configuration(Settings(data_dir=tmp_path, home=tmp_path, origins_path=None))
+
+
+def test_a_typo_in_a_project_yaml_names_the_key_and_the_valid_ones(tmp_path):
+    import shutil
+
+    from flows.configuration import SCHEMAS, check_configuration
+    from sources.settings import PROJECT_ROOT
+
+    for relative in SCHEMAS:
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(PROJECT_ROOT / relative, tmp_path / relative)
+    config = tmp_path / "transforms" / "config.yml"
+    config.write_text(config.read_text().replace("member_level:", "member_levle:", 1))
+    settings = Settings(data_dir=tmp_path, home=tmp_path, origins_path=None)
+    with pytest.raises(ConfigError, match=r"config.yml.*unknown key 'groupings.bassin_minier.member_levle'.*label"):
+        check_configuration(settings, root=tmp_path)
+    config.write_text("groupings: {bassin_minier: [\n")
+    with pytest.raises(ConfigError, match=r"config.yml, line 2"):
+        check_configuration(settings, root=tmp_path)

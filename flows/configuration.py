@@ -1,0 +1,141 @@
+"""Schemas of every YAML the pipeline reads, checked before a run touches anything (`observatoire run` exits 4
+on a mistake, naming the file, the line of a syntax error, the unknown key and the valid ones).
+
+The loaders of each file stay where they are (transforms/runner.py, warehouse/build.py, reports/reproduction.py);
+this module refuses a file those loaders would misread. A new key in one of these files is added here too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+from sources.errors import ConfigError
+from sources.settings import PROJECT_ROOT, Settings, configured_origins
+from sources.yaml_config import Strict, load
+
+Scalar = str | int | float | bool | None
+
+
+class Grouping(Strict):
+    label: str
+    member_level: str
+    members: list[str] = Field(min_length=1)
+
+
+class Mortality(Strict):
+    geo_year: int
+    suppress_below: int
+    reliable_from: int
+
+
+class Emd(Strict):
+    min_age: int
+    sector_length: int
+
+
+class TransformsConfig(Strict):
+    """transforms/config.yml"""
+
+    groupings: dict[str, Grouping]
+    variation_periods: list[tuple[int, int]]
+    age_plausibility: dict[str, tuple[float, float]]
+    mortality: Mortality
+    emd: Emd
+
+
+class Indicator(Strict):
+    label: str
+    definition: str | None = None
+    formula: str | None = None
+    unit: str | None = None
+    precision: int | None = None
+    source: str | None = None
+    convention: str | None = None
+    reference: str | None = None
+    age_bounds: Any = None
+
+
+class Catalogue(RootModel[dict[str, Indicator]]):
+    """transforms/indicators.yml: indicator id → definition"""
+
+
+class Columns(RootModel[dict[str, str]]):
+    """warehouse/columns.yml: column name → description"""
+
+
+class FigureRule(Strict):
+    """A printed column's rule: keys are strict, values are checked by reports/reproduction.py."""
+
+    indicator: Any = None
+    period: Any = None
+    plausibility: Any = None
+    missing: Any = None
+    inputs: Any = None
+    identity: Any = None
+    note: Any = None
+    other: Any = None
+    years: Any = None
+    components: Any = None
+    total: Any = None
+    by_construction: Any = None
+    change: Any = None
+    row_sum_zero: Any = None
+    gap_of: Any = None
+    ors: Any = None
+    total_row: Any = None
+    parts: Any = None
+
+
+class ProseRule(Strict):
+    indicator: Any = None
+    level: Any = None
+    code: Any = None
+    geo_year: Any = None
+    period: Any = None
+    precision: Any = None
+    missing: Any = None
+    by_construction: Any = None
+    emd: Any = None
+    ors_rank: Any = None
+    persons_of: Any = None
+    same_as: Any = None
+    upper_bound: Any = None
+
+
+class FigureMap(Strict):
+    """reports/figure_map.yml"""
+
+    tables: dict[str, dict[str, FigureRule]]
+    prose: dict[str, ProseRule] = {}
+    not_yet: dict[str, str] = {}
+
+
+class EmdCodes(BaseModel):
+    """sources/emd_codes.yml"""
+
+    model_config = ConfigDict(extra="forbid")
+    modes: dict[str, list[int]]
+    purposes: dict[str, list[int]]
+    outside_area_zone_prefixes: list[str]
+
+
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "transforms/config.yml": TransformsConfig,
+    "transforms/indicators.yml": Catalogue,
+    "warehouse/columns.yml": Columns,
+    "reports/figure_map.yml": FigureMap,
+    "sources/emd_codes.yml": EmdCodes,
+}
+
+
+def check_configuration(settings: Settings, root: Path = PROJECT_ROOT) -> None:
+    """Every YAML of the project and the operator's origins.yml through its schema; ConfigError on a mistake."""
+    for relative, model in SCHEMAS.items():
+        path = root / relative
+        if not path.exists():
+            raise ConfigError(f"{path}: missing")
+        load(path, model)
+    configured_origins(settings)
