@@ -114,10 +114,12 @@ def run(
     """Refresh the sources and rebuild the warehouse (the nightly job).
 
     Exit 0 ok · 1 failed · 2 a source quarantined · 4 bad option or configuration · 5 busy."""
-    from flows.nightly import nightly_refresh
+    from flows.nightly import nightly_refresh, preflight
     from sources.errors import BusyError, ConfigError, InfrastructureError
+    from sources.settings import get_settings
 
     try:
+        preflight(get_settings(), source, accept_shrink, probe_lock=not no_prefect)
         if no_prefect:
             summary = nightly_refresh.fn(source, force, accept_shrink)
         else:

@@ -233,6 +233,20 @@ def stale_sources(settings: Settings) -> list[str]:
     return stale
 
 
+def preflight(settings: Settings, ids: list[str] | None, accept_shrink: list[str] | None, probe_lock=False) -> None:
+    """What must hold before a run starts: known source ids, every configuration file valid (ConfigError), and
+    with `probe_lock` no other run on this warehouse (BusyError) — checked by the CLI before the Prefect engine
+    starts, so that a mistake or a busy warehouse is one clear line, not a failed flow run with a traceback."""
+    for option, given in (("--source", ids or []), ("--accept-shrink", accept_shrink or [])):
+        unknown = sorted(set(given) - set(SOURCES))
+        if unknown:
+            raise ConfigError(f"{option}: unknown source id(s) {unknown}; valid ids: {', '.join(sorted(SOURCES))}")
+    check_configuration(settings)  # a configuration mistake stops the run before anything is touched
+    if probe_lock:
+        with single_run(settings):
+            pass
+
+
 def run_refresh(
     source_ids: list[str] | None = None, force: bool = False, accept_shrink: list[str] | None = None
 ) -> dict:
@@ -243,11 +257,7 @@ def run_refresh(
     started = time.perf_counter()
     settings = get_settings()
     ids = source_ids or list(SOURCES)
-    for option, given in (("--source", ids), ("--accept-shrink", accept_shrink or [])):
-        unknown = sorted(set(given) - set(SOURCES))
-        if unknown:
-            raise ConfigError(f"{option}: unknown source id(s) {unknown}; valid ids: {', '.join(sorted(SOURCES))}")
-    check_configuration(settings)  # a configuration mistake stops the run before anything is touched
+    preflight(settings, ids, accept_shrink)
     with single_run(settings):
         write_run_state(settings, status="running", sources=ids)
         try:

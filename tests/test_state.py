@@ -2,6 +2,7 @@
 
 import fcntl
 import json
+import shutil
 
 import pytest
 from typer.testing import CliRunner
@@ -109,3 +110,15 @@ def test_prefect_flow_run_fails_when_a_source_is_quarantined(private_home, priva
     assert kinds == {"quarantine-report": "markdown", "nightly-summary": "table"}
     report = next(a for a in artifacts if a.key == "quarantine-report")
     assert "non_empty_file" in report.data and "effectifs-salaries-prive-ze2010-extrait-diagnostic.csv" in report.data
+
+
+def test_an_unwritable_landing_area_fails_the_run_naming_the_path(private_home):
+    settings = get_settings()
+    shutil.rmtree(settings.landing_dir)
+    settings.landing_dir.write_text("not a folder")  # the landing area cannot be created: infrastructure
+    before = settings.warehouse_path.read_bytes()
+    result = runner.invoke(app, ["run", "--no-prefect"])
+    assert result.exit_code == 1, result.output
+    assert str(settings.landing_dir) in result.output.replace("\n", "") and "Traceback" not in result.output
+    assert settings.warehouse_path.read_bytes() == before
+    assert json.loads((settings.store_dir / "last_run.json").read_text())["status"] == "failed"
