@@ -154,8 +154,7 @@ def report(
     try:
         paths = write_report(get_settings().warehouse_path, target)
     except FileNotFoundError as exc:
-        console.print(f"[bold red]{exc}[/]")
-        raise typer.Exit(1) from exc
+        raise _fail(str(exc), EXIT_FAILED) from None
     for kind, path in paths.items():
         console.print(f"{kind}: {path}")
 

@@ -395,6 +395,12 @@ def test_run_quarantines_one_source_and_keeps_the_warehouse(private_home, privat
     assert "dgcl_epci quarantined" in out and "year=2012: 0 rows" in out and DGCL_2012 in out
     assert _sha(settings.warehouse_path) == before, "published warehouse byte-identical"
     assert "Traceback" not in result.output
+    import json
+
+    attempts = {p.stem: json.loads(p.read_text())["status"] for p in (settings.store_dir / "attempts").glob("*.json")}
+    assert attempts.pop("dgcl_epci") == "quarantined"
+    assert set(attempts) == set(SOURCES) - {"dgcl_epci"}, "every other source was refreshed"
+    assert set(attempts.values()) <= {"unchanged", "not_configured"}
     report = (settings.quarantine_dir / "dgcl_epci").glob("*/report.md")
     assert any("complete_year" in p.read_text() for p in report)
     status = runner.invoke(app, ["status"])
