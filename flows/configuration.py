@@ -42,6 +42,7 @@ class TransformsConfig(Strict):
     groupings: dict[str, Grouping]
     variation_periods: list[tuple[int, int]]
     age_plausibility: dict[str, tuple[float, float]]
+    census_count_plausibility: dict[str, tuple[float, float]] = {}
     mortality: Mortality
     emd: Emd
 
@@ -113,6 +114,25 @@ class FigureMap(Strict):
     not_yet: dict[str, str] = {}
 
 
+class MissingDataset(Strict):
+    kind: str
+    dataset: Any = None
+    producer: Any = None
+    product: Any = None
+    variables: Any = None
+    geography: Any = None
+    year: Any = None
+    note: Any = None
+
+
+class MissingDatasets(RootModel[dict[str, MissingDataset]]):
+    """reports/missing_datasets.yml: figure id → the dataset that would compute it"""
+
+
+class Flags(RootModel[dict[str, str]]):
+    """transforms/flags.yml: flag → meaning"""
+
+
 class EmdCodes(BaseModel):
     """sources/emd_codes.yml"""
 
@@ -127,6 +147,8 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "transforms/indicators.yml": Catalogue,
     "warehouse/columns.yml": Columns,
     "reports/figure_map.yml": FigureMap,
+    "reports/missing_datasets.yml": MissingDatasets,
+    "transforms/flags.yml": Flags,
     "sources/emd_codes.yml": EmdCodes,
 }
 
