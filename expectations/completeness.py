@@ -52,18 +52,20 @@ def _counts(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[tuple, int]:
     return {(k if isinstance(k, tuple) else (k,)): int(n) for k, n in grouped.items()}
 
 
-def _result(rule: str, batch: str, failing: list[str], total: int, why: str, severity="critical") -> RuleResult:
+def _result(
+    rule: str, batch: str, failing: list[str], total: int, why: str, files: list[str] | None = None
+) -> RuleResult:
     return RuleResult(
         batch=batch,
         rule=rule,
         expectation="completeness",
         column=None,
-        severity=severity,
+        severity="critical",
         success=not failing,
-        unexpected_count=len(failing) or None,
-        element_count=total,
+        observed=f"{len(failing)} of {total} failing" if failing else None,
         sample_values=failing[:10],
         why=why,
+        locations=[f"file {f}" for f in sorted(set(files or []))] if failing else [],
     )
 
 
@@ -75,9 +77,10 @@ def check(spec: Completeness, frame: pd.DataFrame, files: list[str]) -> list[Rul
     results = []
     if spec.files_give_rows and "source_file" in frame.columns:
         rows = frame["source_file"].value_counts()
-        empty = [f"file {f}: 0 rows" for f in _data_files(files) if int(rows.get(f, 0)) == 0]
+        names = [f for f in _data_files(files) if int(rows.get(f, 0)) == 0]
+        empty = [f"file {f}: 0 rows" for f in names]
         results.append(
-            _result("every_file_gives_rows", "completeness", empty, len(files), "an empty or header-only file")
+            _result("every_file_gives_rows", "completeness", empty, len(files), "an empty or header-only file", names)
         )
     elif spec.files_give_rows:
         results.append(
@@ -93,11 +96,8 @@ def check(spec: Completeness, frame: pd.DataFrame, files: list[str]) -> list[Rul
             continue
         counts = _counts(frame, part.keys)
         expected = [tuple(v) for v in part.expected(files)]
-        short = [
-            f"{_label(part.keys, v)}: {counts.get(v, 0)} rows (minimum {part.min_rows})"
-            for v in dict.fromkeys([*expected, *counts])
-            if counts.get(v, 0) < part.min_rows
-        ]
+        short_keys = [v for v in dict.fromkeys([*expected, *counts]) if counts.get(v, 0) < part.min_rows]
+        short = [f"{_label(part.keys, v)}: {counts.get(v, 0)} rows (minimum {part.min_rows})" for v in short_keys]
         results.append(
             _result(
                 f"complete_{name}",
@@ -105,6 +105,7 @@ def check(spec: Completeness, frame: pd.DataFrame, files: list[str]) -> list[Rul
                 short,
                 len(set(expected) | set(counts)),
                 f"every expected {'/'.join(part.keys)} present with at least {part.min_rows} row(s)",
+                _files_of(frame, part.keys, short_keys),
             )
         )
         if part.one_file_each and "source_file" in frame.columns:
@@ -114,10 +115,29 @@ def check(spec: Completeness, frame: pd.DataFrame, files: list[str]) -> list[Rul
                 for k, v in files_per.items()
                 if len(v) > 1
             ]
+            twice_files = [f for v in files_per.values if len(v) > 1 for f in v]
             results.append(
-                _result(f"one_file_per_{name}", "completeness", twice, len(files_per), "a partition delivered twice")
+                _result(
+                    f"one_file_per_{name}",
+                    "completeness",
+                    twice,
+                    len(files_per),
+                    "a partition delivered twice",
+                    twice_files,
+                )
             )
     return results
+
+
+def _files_of(frame: pd.DataFrame, keys: tuple[str, ...], values: list[tuple]) -> list[str]:
+    """The delivered files holding (some rows of) these partitions, or named by them."""
+    if "source_file" in keys:
+        return [v[keys.index("source_file")] for v in values]
+    if "source_file" not in frame.columns or not values:
+        return []
+    index = frame.set_index(list(keys)).index
+    mask = index.isin(values if len(keys) > 1 else [v[0] for v in values])
+    return sorted(set(frame.loc[mask, "source_file"]))
 
 
 def partition_counts(spec: Completeness, frame: pd.DataFrame) -> dict[str, int]:
@@ -148,9 +168,8 @@ def shrinkage(spec: Completeness, new: dict[str, int], old: dict[str, int] | Non
         after = new.get(label, 0)
         if before and (before - after) / before > spec.max_shrink:
             shrunk.append(f"{label}: {before} → {after} rows ({(after - before) / before:+.1%})")
-    why = (
-        f"a partition lost more than {spec.max_shrink:.0%} of the last good content's rows"
-        + ("; accepted by the operator (--accept-shrink)" if accepted and shrunk else "")
+    why = f"a partition lost more than {spec.max_shrink:.0%} of the last good content's rows" + (
+        "; accepted by the operator (--accept-shrink)" if accepted and shrunk else ""
     )
     result = _result("no_shrink_vs_last_good", "shrinkage", shrunk, len(old or {}), why)
     if accepted:

@@ -128,7 +128,7 @@ def compact(locations: list[str]) -> str:
     parts = []
     for head, numbers in groups.items():
         prefix, _, noun = head.rpartition(" ")
-        if noun in ("line", "row") and prefix:
+        if noun in ("line", "row", "cell") and prefix:
             parts.append(f"{prefix} {noun}{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}")
         else:
             parts += [f"{head} {n}" for n in numbers]
@@ -142,6 +142,9 @@ def locate(frame: pd.DataFrame, index: list) -> list[str]:
         return []
     rows = frame.loc[[i for i in index if i in frame.index]]
     files, lines = rows["source_file"].tolist(), rows["source_line"].tolist()
+    if "sheet" in rows.columns and "source_cell" in rows.columns:
+        cells = rows["source_cell"].tolist()
+        return [f"file {f} sheet {s} cell {c}" for f, s, c in zip(files, rows["sheet"].tolist(), cells, strict=True)]
     if "sheet" in rows.columns:
         return [f"file {f} sheet {s} row {n}" for f, s, n in zip(files, rows["sheet"].tolist(), lines, strict=True)]
     return [f"file {f} line {n}" for f, n in zip(files, lines, strict=True)]

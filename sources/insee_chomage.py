@@ -102,6 +102,7 @@ def parse_sheet(path: Path, sheet: str, raw: pd.DataFrame, edition: str) -> pd.D
                     "sheet": sheet,
                     "source_file": path.name,
                     "source_line": [int(r) + 1 for r in body.index],
+                    "source_cell": [cell(i, int(r) + 1) for r in body.index],  # where a failing rate is
                 }
             )
         )

@@ -263,7 +263,7 @@ CASES: dict[str, Case] = {
     "chomage text in a rate": Case("insee_chomage", one("insee_chomage", CHOMAGE, workbook(_cell("E12", "8,x"))),
                                    "rate_is_number", (CHOMAGE, "sheet txcho_ze", "cell E12")),
     "chomage rate out of range": Case("insee_chomage", one("insee_chomage", CHOMAGE, workbook(_cell("E12", 75))),
-                                      "rate_in_0_60", (CHOMAGE, "sheet txcho_ze row 12")),
+                                      "rate_in_0_60", (CHOMAGE, "sheet txcho_ze cell E12")),
     "chomage not a workbook": Case("insee_chomage", one("insee_chomage", CHOMAGE, _fake_workbook), "readable_file",
                                    (CHOMAGE,)),
     # URSSAF, ORS, census age extract, diagnostic (CSV)
@@ -303,6 +303,15 @@ CASES: dict[str, Case] = {
         "base-cc-serie-historique-2009.csv", "CODGEO;NAIS9909;DECE9909\n62498;\"1 2;3\n".encode("latin-1")),
         "csv_structure", ("base-cc-serie-historique-2009.csv",)),
     "emd empty record file": Case("emd", _emd_one_empty, "readable_file", ("synthetique_2006_menages.csv",)),
+    "diplomas header only": Case("insee_rp_diplomes", _synthetic(
+        "base-cc-diplomes-formation-2009.csv", b"CODGEO;P09_NSCOL15P;P09_NSCOL15P_DIPL0\n"),
+        "every_file_gives_rows", ("base-cc-diplomes-formation-2009.csv",)),
+    "activity wrong separator": Case("insee_rp_actifs", _synthetic(
+        "base-cc-emploi-pop-active-2009.csv", b"CODGEO,P09_ACT15P,P09_EMPLT\n62498,14000,12000\n"),
+        "required_columns", ("base-cc-emploi-pop-active-2009.csv", "line 1")),
+    "population by sex unknown code": Case("population_age_sexe", _synthetic(
+        "population_sexe_age_2009.csv", b"CODGEO;ANNEE;SEXE;AGE;POP\n62498;2009;1;00-04;120\n62498;2009;3;00-04;118\n"),
+        "sex_code", ("population_sexe_age_2009.csv", "line 3")),
 }  # fmt: skip
 
 
