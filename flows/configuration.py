@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, Field, RootModel
 
 from sources.errors import ConfigError
 from sources.settings import PROJECT_ROOT, Settings, configured_origins
@@ -33,7 +33,6 @@ class Mortality(Strict):
 
 class Emd(Strict):
     min_age: int
-    sector_length: int
 
 
 class TransformsConfig(Strict):
@@ -133,13 +132,15 @@ class Flags(RootModel[dict[str, str]]):
     """transforms/flags.yml: flag → meaning"""
 
 
-class EmdCodes(BaseModel):
-    """sources/emd_codes.yml"""
+class EmdCodes(Strict):
+    """sources/emd_codes.yml (values checked by sources/emd/codes.py)"""
 
-    model_config = ConfigDict(extra="forbid")
-    modes: dict[str, list[int]]
-    purposes: dict[str, list[int]]
-    outside_area_zone_prefixes: list[str]
+    modes: dict[str, Any]
+    purposes: dict[str, Any]
+    modes_by_standard: dict[str, Any] = {}
+    purposes_by_standard: dict[str, Any] = {}
+    outside_area_zone_prefixes: list[str] = []
+    long_trip: dict[str, Any] = {}
 
 
 SCHEMAS: dict[str, type[BaseModel]] = {

@@ -302,7 +302,7 @@ CASES: dict[str, Case] = {
     "census history latin-1 quote": Case("insee_rp_historique", _synthetic(
         "base-cc-serie-historique-2009.csv", "CODGEO;NAIS9909;DECE9909\n62498;\"1 2;3\n".encode("latin-1")),
         "csv_structure", ("base-cc-serie-historique-2009.csv",)),
-    "emd empty record file": Case("emd", _emd_one_empty, "readable_file", ("synthetique_2006_menages.csv",)),
+    "emd empty record file": Case("emd", _emd_one_empty, "complete_survey", ("synthetique_2006_menages.csv",)),
     "diplomas header only": Case("insee_rp_diplomes", _synthetic(
         "base-cc-diplomes-formation-2009.csv", b"CODGEO;P09_NSCOL15P;P09_NSCOL15P_DIPL0\n"),
         "every_file_gives_rows", ("base-cc-diplomes-formation-2009.csv",)),
