@@ -160,7 +160,7 @@ def to_numbers(source_id: str, file: str, text: pd.Series, column: str, lines: p
             source_id,
             file,
             "numeric_value",
-            f"not a number: {text[bad].head(5).tolist()}",
+            f"column {column}: not a number: {text[bad].head(5).tolist()}",
             rows=[int(v) for v in lines[bad]],
             column=column,
             values=[str(v) for v in text[bad].head(10)],
