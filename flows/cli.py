@@ -223,7 +223,8 @@ def refusal(con, query: str) -> str | None:
     for statement in statements:
         kind = str(statement.type).rsplit(".", 1)[-1]
         if kind in REFUSED:
-            return f"{kind}: {REFUSED[kind]}"
+            label = {"LOAD": "INSTALL/LOAD", "VARIABLE_SET": "SET"}.get(kind, kind)
+            return f"{label}: {REFUSED[kind]}"
         if kind not in ALLOWED:
             return f"{kind}: the warehouse is read-only for analysts (only SELECT, EXPLAIN, DESCRIBE, SHOW …)"
     return None
