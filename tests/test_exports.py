@@ -87,3 +87,20 @@ def test_two_builds_of_the_same_inputs_give_byte_identical_snapshots(private_hom
     second = snapshot_of("second")
     assert first.keys() == second.keys()
     assert [name for name in first if first[name] != second[name]] == []
+
+
+def test_flags_travel_into_the_exports(snapshot, warehouse):
+    # The territories whose age counts failed the plausibility check carry implausible_input in the exported
+    # mart_jeunesse (Parquet and French CSV alike); the others carry no such flag.
+    doubted = {
+        (level, code)
+        for level, code in warehouse.sql(
+            "SELECT level, code FROM violations_share_plausibility WHERE geo_year = 2011 AND period = '2009'"
+        ).fetchall()
+    }
+    assert doubted
+    rows = pq.read_table(snapshot / "mart_jeunesse.parquet").to_pylist()
+    flagged = {(r["niveau"], r["code"]) for r in rows if "implausible_input" in (r["flags"] or "")}
+    assert flagged == doubted
+    csv = (snapshot / "mart_jeunesse.csv").read_text(encoding="utf-8-sig")
+    assert csv.count("implausible_input") == len(doubted)
