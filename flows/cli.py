@@ -361,6 +361,13 @@ def territories(
     _emit(columns, rows, fmt, f"{total} territorie(s)", total=total)
 
 
+def _short_sha(sha: object) -> str:
+    """The first 16 characters of a content hash; a source with no file configured says so."""
+    if sha is None:
+        return "—"
+    return "not configured" if str(sha).startswith("not_configured") else str(sha)[:16]
+
+
 @app.command()
 def status() -> None:
     """Last run, each source's last good content and last attempt (crashes included), stale sources."""
@@ -399,7 +406,7 @@ def status() -> None:
                 shown.append(f" ({detail})")
         table.add_row(
             source_id,
-            str(meta.get("sha256", "—"))[:16],
+            _short_sha(meta.get("sha256")),
             str(meta.get("validated_at", "—"))[:19],
             Text("yes") if in_warehouse.get(source_id) == meta.get("sha256") else Text("no", style="yellow"),
             shown,
