@@ -235,8 +235,21 @@ def refresh_source(
 
 
 def _resolve_origins(settings: Settings, spec: SourceSpec, origins: list[str | Origin] | None) -> list[Origin]:
-    chosen = origins or configured_origins(settings).get(spec.id) or spec.bundled_paths(settings.data_dir)
+    chosen = origins or configured_origins(settings).get(spec.id)
+    if not chosen:
+        # bundled files must be the ones shipped: their sha256 in sources/data/SHA256SUMS is enforced by fetch
+        sums = bundled_checksums(settings.data_dir)
+        chosen = [Origin(str(settings.data_dir / p), sums.get(p)) for p in spec.bundled]
     return [o if isinstance(o, Origin) else Origin(str(o)) for o in chosen]
+
+
+def bundled_checksums(data_dir: Path) -> dict[str, str]:
+    """`SHA256SUMS` of the data directory: relative path → sha256 (empty when the file is absent)."""
+    sums = data_dir / "SHA256SUMS"
+    if not sums.exists():
+        return {}
+    pairs = (line.split(maxsplit=1) for line in sums.read_text(encoding="utf-8").splitlines() if line.strip())
+    return {name.strip().lstrip("*"): sha for sha, name in pairs}
 
 
 def _refresh(

@@ -137,7 +137,10 @@ def fetch(
             raise
     if expected_sha256 and sha != expected_sha256.lower():
         Path(tmp.name).unlink(missing_ok=True)
-        raise FetchError(f"{origin}: sha256 {sha} differs from the expected {expected_sha256} (origins.yml)")
+        raise FetchError(
+            f"{origin}: sha256 {sha} differs from the expected {expected_sha256} "
+            "(origins.yml or sources/data/SHA256SUMS)"
+        )
     target = landing_dir / source_id / sha / filename
     with storage(target):
         if target.exists():

@@ -51,8 +51,10 @@ def private_home(built_home, tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def private_data(tmp_path, monkeypatch) -> Path:
-    """A copy of the bundled data directory that a test may corrupt."""
+    """A copy of the bundled data directory that a test may corrupt (without SHA256SUMS, so that a damaged file
+    reaches the rule under test instead of failing the checksum; tests/test_pipeline.py checks the checksums)."""
     data = tmp_path / "data"
     shutil.copytree(get_settings().data_dir, data)
+    (data / "SHA256SUMS").unlink()
     monkeypatch.setenv("OBSERVATOIRE_DATA_DIR", str(data))
     return data

@@ -150,3 +150,30 @@ def test_prefect_flow_end_to_end(private_home):
     assert state.is_completed()
     summary = state.result()
     assert not summary["built"] and not summary["quarantined"]
+
+
+def test_every_bundled_file_is_checksummed_and_a_changed_one_is_quarantined(private_home, tmp_path, monkeypatch):
+    # SHA256SUMS lists every bundled file with its real sha256 (recomputed here); a bundled file that no longer
+    # matches is refused before parsing, named, and the published warehouse is kept.
+    import shutil
+
+    from sources.registry import SOURCES
+
+    data = tmp_path / "data"
+    shutil.copytree(get_settings().data_dir, data)
+    sums = dict(
+        reversed(line.split(maxsplit=1)) for line in (data / "SHA256SUMS").read_text().splitlines() if line.strip()
+    )
+    for spec in SOURCES.values():
+        for relative in spec.bundled:
+            assert sums[relative] == _digest(data / relative), relative
+    with open(data / "urssaf" / "effectifs-salaries-prive-ze2010-extrait-diagnostic.csv", "ab") as f:
+        f.write(b"\n")  # one byte more: same content for a parser, not the file that was shipped
+    monkeypatch.setenv("OBSERVATOIRE_DATA_DIR", str(data))
+    before = _digest(get_settings().warehouse_path)
+    summary = run_refresh()
+    assert summary["quarantined"] == ["urssaf_effectifs"]
+    outcome = next(o for o in summary["sources"] if o["source_id"] == "urssaf_effectifs")
+    message = " ".join(outcome["messages"])
+    assert "effectifs-salaries-prive-ze2010-extrait-diagnostic.csv" in message and "SHA256SUMS" in message
+    assert _digest(get_settings().warehouse_path) == before
