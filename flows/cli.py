@@ -84,7 +84,8 @@ def print_summary(summary: dict) -> None:
         for col in ("layer", "model", "rows", "seconds"):
             models.add_column(col)
         for m in build["models"]:
-            models.add_row(m["layer"], m["model"], f"{m['rows']:,}", f"{m['seconds']:.2f}")
+            rows = "ephemeral" if m["rows"] is None else f"{m['rows']:,}"
+            models.add_row(m["layer"], m["model"], rows, f"{m['seconds']:.2f}")
         console.print(models)
         for check in build["checks"]:
             status = "ok" if not check["warnings"] else "; ".join(check["warnings"])

@@ -177,7 +177,7 @@ def test_dependencies_come_from_the_sql_and_agree_with_the_headers():
         header = re.search(r"Reads:(.*?)(?:\.(?:\s|$)|$)", model.header, flags=re.S)
         named = {w for w in re.findall(r"\b\w+\b", header.group(1)) if w in known} if header else set()
         assert dependencies(model, known) == named, model.name
-        assert model.materialized in ("table", "view", "temp")
+        assert model.materialized in ("table", "view", "temp", "ephemeral")
 
 
 def test_config_tables_are_the_ones_load_config_creates():

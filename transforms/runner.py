@@ -2,8 +2,10 @@
 
 A model's leading comment says what one row is and which models it reads (`Reads: a, b`, for the reader). The
 runner takes the dependencies from the SQL itself (DuckDB's parser: every table a query reads, CTE names aside)
-and the materialisation from the header key `Materialized: table | view | temp` (default table; temp = in memory
-during the build, not published). `{validated}` in a model is the folder of the validated source files (Parquet).
+and the materialisation from the header key `Materialized: table | view | temp | ephemeral` (default table;
+temp = a table kept during the build, not published; ephemeral = a temporary view, not published: for a result read
+by one model only, computed inside the query that reads it instead of being stored, which saves its memory).
+`{validated}` in a model is the folder of the validated source files (Parquet).
 """
 
 from __future__ import annotations
@@ -58,8 +60,8 @@ class Model:
 
     @property
     def is_transient(self) -> bool:
-        """Intermediate results kept in memory only (TEMP): their content is published in other tables."""
-        return self.materialized == "temp"
+        """Intermediate results not published (TEMP table or view): their content is published in other tables."""
+        return self.materialized in ("temp", "ephemeral")
 
     @property
     def columns(self) -> dict[str, str]:
@@ -83,7 +85,7 @@ class Model:
         return self.header.split("Reads:")[0].split("\nColumn ")[0].replace("\n", " ").strip()
 
 
-MATERIALIZATIONS = ("table", "view", "temp")
+MATERIALIZATIONS = ("table", "view", "temp", "ephemeral")
 
 
 def tables_read(sql: str, name: str = "query") -> set[str]:
@@ -183,20 +185,37 @@ def _emd_codes() -> pd.DataFrame:
     return code_table()
 
 
-def run_model(con: duckdb.DuckDBPyConnection, model: Model, validated_dir: Path | None = None) -> int:
-    """Create one model's table or view; return its row count."""
+def run_model(con: duckdb.DuckDBPyConnection, model: Model, validated_dir: Path | None = None) -> int | None:
+    """Create one model's table or view; return its row count (None for an ephemeral view: counting it would
+    compute it once more than its reader does)."""
     body = model.sql.replace("{validated}", (validated_dir or Path(".")).as_posix())
-    kind = "VIEW" if model.is_view else "TABLE"
+    kind = "VIEW" if model.materialized in ("view", "ephemeral") else "TABLE"
     temp = "TEMP " if model.is_transient else ""
     try:
         con.execute(f"CREATE OR REPLACE {temp}{kind} {model.name} AS\n{body}")
     except duckdb.Error as exc:
         raise RuntimeError(f"model {model.name} ({model.path.name}) failed: {exc}") from exc
+    if model.materialized == "ephemeral":
+        return None
     return con.sql(f"SELECT count(*) FROM {model.name}").fetchall()[0][0]
 
 
+def _rss_mb() -> float | None:
+    """Resident memory of this process now (Linux /proc), for the per-model record; None elsewhere."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * 4096 / 2**20
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _duckdb_mb(con: duckdb.DuckDBPyConnection) -> float:
+    """Memory DuckDB's buffer manager holds now (tables, temp tables, caches), all tags together."""
+    return con.sql("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0] / 2**20
+
+
 def run(con: duckdb.DuckDBPyConnection, validated_dir: Path, log=print) -> list[dict]:
-    """Create every model in dependency order; return one record per model (name, layer, rows, seconds)."""
+    """Create every model in dependency order; return one record per model (name, layer, rows, seconds, and the
+    memory after it: DuckDB's buffers and the process's resident set, in MB)."""
     from transforms.methods.standardisation import register_udfs
 
     register_udfs(con)  # interval functions the health models call
@@ -204,13 +223,17 @@ def run(con: duckdb.DuckDBPyConnection, validated_dir: Path, log=print) -> list[
     for model in order(discover()):
         started = time.perf_counter()
         rows = run_model(con, model, validated_dir)
+        rss = _rss_mb()
         record = {
             "model": model.name,
             "layer": model.layer,
             "kind": model.materialized,
             "rows": rows,
             "seconds": round(time.perf_counter() - started, 3),
+            "duckdb_mb": round(_duckdb_mb(con)),
+            "rss_mb": None if rss is None else round(rss),
         }
-        log(f"  {model.layer:<12} {model.name:<36} {rows:>10,} rows  {record['seconds']:.2f}s")
+        shown = "ephemeral" if rows is None else f"{rows:,} rows"
+        log(f"  {model.layer:<12} {model.name:<36} {shown:>15}  {record['seconds']:.2f}s")
         done.append(record)
     return done

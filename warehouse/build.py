@@ -7,6 +7,8 @@ the published file untouched.
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +38,11 @@ LEVELS = (
     "france_metro",
     "grouping",
 )
+# DuckDB's memory for a build (its buffers, temporary tables, hash tables; Python adds about 0.5 GB), beyond which
+# it spills to the temporary directory. 1 GB keeps a France-wide refresh under 1.5 GB of peak memory (measured in
+# benchmarks/RESULTS.md); a machine with memory to spare may raise it (faster, fewer spills).
+MEMORY_LIMIT_ENV, MEMORY_LIMIT_DEFAULT = "OBSERVATOIRE_DUCKDB_MEMORY", "1GB"
+TEMP_DIR_ENV = "OBSERVATOIRE_DUCKDB_TEMP"  # default: <warehouse folder>/.duckdb_spill, removed after the build
 KEYS = {
     "indicator_values": ("indicator_id", "level", "code", "geo_year", "period"),
     "territories": ("level", "code", "geo_year"),
@@ -221,7 +228,10 @@ def build(
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
     tmp.parent.mkdir(parents=True, exist_ok=True)
-    con = connect(tmp, storage_version=STORAGE_VERSION)
+    spill = spill_dir(final_path)
+    spill.mkdir(parents=True, exist_ok=True)
+    con = connect(tmp, memory_limit=memory_limit(), storage_version=STORAGE_VERSION)
+    con.execute(f"SET temp_directory = {_literal(spill.as_posix())}")
     try:
         runner.load_config(con, sources)
         records = runner.run(con, validated_dir, log=log)
@@ -235,8 +245,24 @@ def build(
         con.close()
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        if not os.environ.get(TEMP_DIR_ENV):  # our own folder: DuckDB deletes its files on close, we the folder
+            con.close()
+            shutil.rmtree(spill, ignore_errors=True)
     con.close()
     return BuildResult(tmp, records, time.perf_counter() - started, done)
+
+
+def memory_limit() -> str:
+    """The build's DuckDB memory limit: OBSERVATOIRE_DUCKDB_MEMORY (DuckDB syntax: 1GB, 1500MB…), default 1GB."""
+    value = os.environ.get(MEMORY_LIMIT_ENV, MEMORY_LIMIT_DEFAULT).strip()
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, flags=re.I):
+        raise ValueError(f"{MEMORY_LIMIT_ENV}={value!r}: expected a size such as 1GB or 1500MB")
+    return value
+
+
+def spill_dir(final_path: Path) -> Path:
+    return Path(os.environ.get(TEMP_DIR_ENV) or final_path.parent / ".duckdb_spill")
 
 
 def publish(tmp: Path, final_path: Path) -> None:

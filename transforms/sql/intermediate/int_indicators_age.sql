@@ -1,6 +1,6 @@
 -- One row per age-structure indicator × level × territory × geo_year × census: counts under 20 and 60+,
 -- indice de jeunesse (under 20 per 100 aged 60+, diagnostic l. 426–428) and the two shares of the population.
--- Materialized: temp (in memory during the build, not published).
+-- Materialized: ephemeral (read by one model: computed inside it, never stored).
 -- Reads: int_population_age_groups, int_population_territory, check_age_counts_vs_population, cfg_sources.
 -- Counts whose shares of the real population are implausible (check_age_counts_vs_population) are published
 -- with the flag `implausible_input`, and so is every indicator computed from them.

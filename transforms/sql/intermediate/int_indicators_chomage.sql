@@ -1,5 +1,5 @@
 -- One row per zone (or région, France) × quarter: the unemployment rate of the latest edition (indicator
--- taux_chomage). Materialized: temp (in memory during the build, not published).
+-- taux_chomage). Materialized: ephemeral (read by one model: computed inside it, never stored).
 -- Reads: stg_insee_chomage, cfg_sources.
 -- Flags: the source's own marker (suppressed, not_available); the last quarter of an edition is provisional
 -- (INSEE revises it with the next one); a value that differs from an earlier edition's is revised.

@@ -1,5 +1,5 @@
 -- One row per employment indicator × territory × geo_year × period: private salaried headcount by year, and its
--- gross and relative variation between two years. Materialized: temp (in memory during the build, not published).
+-- gross and relative variation between two years. Materialized: ephemeral (read by one model: computed inside it, never stored).
 -- Reads: int_urssaf_territory, cfg_sources.
 WITH src AS (SELECT sha256 FROM cfg_sources WHERE source_id = 'urssaf_effectifs'),
 pairs AS (

@@ -1,6 +1,6 @@
 -- One row per natural-balance indicator × level × territory × geo_year × intercensal interval: births, deaths,
 -- natural balance, birth rate (‰ a year), annual rates due to the natural and the apparent migratory balance.
--- Materialized: temp (in memory during the build, not published).
+-- Materialized: ephemeral (read by one model: computed inside it, never stored).
 -- Reads: int_natural_balance, int_population_territory, cfg_sources.
 -- Conventions (docs/assumptions.md): mean population P̄ = (P0 + P1) / 2, n = census years apart;
 -- birth rate = births / n / P̄ × 1000; natural rate = (births − deaths) / n / P̄ × 100;

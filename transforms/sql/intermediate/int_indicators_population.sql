@@ -1,5 +1,5 @@
 -- One row per population indicator × level × territory × geo_year × period (population, variation, rates).
--- Materialized: temp (in memory during the build, not published).
+-- Materialized: ephemeral (read by one model: computed inside it, never stored).
 -- Reads: int_population_territory, int_population_variation, cfg_sources.
 WITH src AS (SELECT sha256 FROM cfg_sources WHERE source_id = 'insee_population'),
 pop AS (
