@@ -10,7 +10,7 @@ export PREFECT_LOGGING_LEVEL := WARNING
 export GX_ANALYTICS_ENABLED := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test report browser lint bench clean
+.PHONY: run test test-all report browser lint bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -31,7 +31,11 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
 	else echo "no apt-get: install Chromium and chromedriver by hand for tests/test_browser.py" >&2; fi
 
+# The default set (≤ 150 s on 2 cores): everything but the tests marked slow. CI runs them all (test-all).
 test: $(STAMP)
+	$(PY) -m pytest -m "not slow"
+
+test-all: $(STAMP)
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -39,6 +43,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_build.py
+	$(PY) benchmarks/measure.py
 
 clean:
 	rm -rf landing warehouse/*.duckdb warehouse/*.duckdb.tmp warehouse/store .prefect reports/out exports

@@ -45,6 +45,6 @@ def digests(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
 
 
 if __name__ == "__main__":
-    con = duckdb.connect(sys.argv[1], read_only=True)
-    json.dump(digests(con), sys.stdout, indent=1)
-    sys.stdout.write("\n")
+    found = digests(duckdb.connect(sys.argv[1], read_only=True))
+    lines = [f"{json.dumps(table)}: {json.dumps(value, ensure_ascii=False)}" for table, value in found.items()]
+    sys.stdout.write("{\n" + ",\n".join(lines) + "\n}\n")

@@ -98,12 +98,14 @@ def _assert_readable(seen: dict) -> None:
     assert seen["overflow"]["page"] <= seen["overflow"]["window"]
 
 
+@pytest.mark.slow  # headless Chromium
 def test_report_in_a_browser(browser, publication):
     seen = _look(browser, publication / "diagnostic.html", "diagnostic")
     _assert_readable(seen)
     assert len(seen["images"]) >= 5
 
 
+@pytest.mark.slow  # headless Chromium
 def test_portrait_and_index_in_a_browser(browser, publication):
     index = publication / "portraits" / "index.html"
     seen = _look(browser, index, "portraits-index")

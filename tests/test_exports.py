@@ -68,6 +68,7 @@ def test_readme_lists_the_exported_tables():
     assert listed == set(MARTS)
 
 
+@pytest.mark.slow  # a second France-wide build
 def test_two_builds_of_the_same_inputs_give_byte_identical_snapshots(private_home, tmp_path):
     # One forced rebuild of the same bundled inputs: float sums may differ at 1e-14, published bytes may not.
     from flows.nightly import run_refresh

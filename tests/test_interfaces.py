@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -108,6 +109,7 @@ def test_analyst_guide_queries_run_on_the_published_warehouse(warehouse):
         assert rows, f"no row for:\n{query}"
 
 
+@pytest.mark.slow  # a France-wide rebuild
 def test_sql_answers_while_a_refresh_runs(private_home):
     from flows.nightly import run_refresh
 

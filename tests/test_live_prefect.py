@@ -9,6 +9,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 BIN = Path(sys.executable).parent
 
 
@@ -30,6 +32,7 @@ def _wait_healthy(url: str, timeout: float = 120) -> None:
     raise TimeoutError(f"Prefect server at {url} not healthy after {timeout} s")
 
 
+@pytest.mark.slow  # a real Prefect server and a flow run
 def test_deploy_and_run_on_a_live_server(private_home, tmp_path):
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"

@@ -292,6 +292,7 @@ def test_manifest_names_fields_that_differ_from_the_standard(tmp_path):
     assert any("interviewed_weight ← POIDS_ENQ" in n for n in parsed.notes)
 
 
+@pytest.mark.slow  # a France-wide rebuild
 def test_configured_surveys_flow_into_mart_mobilite(private_home, tmp_path, monkeypatch):
     from flows.nightly import run_refresh
     from sources.settings import get_settings

@@ -96,6 +96,7 @@ def test_bad_input_is_quarantined_and_the_published_warehouse_kept(private_home,
         assert rule in report.read_text()
 
 
+@pytest.mark.slow  # a France-wide rebuild
 def test_quarantined_source_keeps_its_last_good_data_when_another_source_changes(private_home, private_data):
     # The DGCL file is damaged and the population changes: the build runs with the new population and the last
     # good DGCL tables.
@@ -127,6 +128,7 @@ READER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # a France-wide rebuild
 def test_reader_keeps_answering_during_a_build(private_home):
     settings = get_settings()
     reader = subprocess.Popen(

@@ -39,9 +39,9 @@ LEVELS = (
     "grouping",
 )
 # DuckDB's memory for a build (its buffers, temporary tables, hash tables; Python adds about 0.5 GB), beyond which
-# it spills to the temporary directory. 1 GB keeps a France-wide refresh under 1.5 GB of peak memory (measured in
+# it spills to the temporary directory. 700 MB keeps a France-wide refresh under 1.5 GB of peak memory (measured in
 # benchmarks/RESULTS.md); a machine with memory to spare may raise it (faster, fewer spills).
-MEMORY_LIMIT_ENV, MEMORY_LIMIT_DEFAULT = "OBSERVATOIRE_DUCKDB_MEMORY", "1GB"
+MEMORY_LIMIT_ENV, MEMORY_LIMIT_DEFAULT = "OBSERVATOIRE_DUCKDB_MEMORY", "700MB"
 TEMP_DIR_ENV = "OBSERVATOIRE_DUCKDB_TEMP"  # default: <warehouse folder>/.duckdb_spill, removed after the build
 KEYS = {
     "indicator_values": ("indicator_id", "level", "code", "geo_year", "period"),
@@ -254,7 +254,7 @@ def build(
 
 
 def memory_limit() -> str:
-    """The build's DuckDB memory limit: OBSERVATOIRE_DUCKDB_MEMORY (DuckDB syntax: 1GB, 1500MB…), default 1GB."""
+    """The build's DuckDB memory limit: OBSERVATOIRE_DUCKDB_MEMORY (DuckDB syntax: 700MB, 2GB…), default 700MB."""
     value = os.environ.get(MEMORY_LIMIT_ENV, MEMORY_LIMIT_DEFAULT).strip()
     if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, flags=re.I):
         raise ValueError(f"{MEMORY_LIMIT_ENV}={value!r}: expected a size such as 1GB or 1500MB")
