@@ -143,6 +143,12 @@ def _error_report(
     return ValidationReport(spec.id, [file] if file else files, sha, [result], 0.0)
 
 
+def not_configured_marker(table: pa.Table) -> str:
+    """The content hash of a source with no file: its empty schema's, so that a parser whose schema changed
+    republishes its empty frame."""
+    return "not_configured:" + hashlib.sha256(str(table.schema).encode()).hexdigest()[:16]
+
+
 def _not_configured(settings: Settings, spec: SourceSpec, started: float) -> SourceOutcome:
     """No file bundled or configured: publish the empty schema so that the models run, and say so."""
     message = (
@@ -151,8 +157,7 @@ def _not_configured(settings: Settings, spec: SourceSpec, started: float) -> Sou
     )
     previous = last_good(settings, spec.id)
     table = pa.Table.from_pandas(spec.empty(), preserve_index=False)
-    # the marker carries the schema, so that a parser whose schema changed republishes its empty frame
-    marker = "not_configured:" + hashlib.sha256(str(table.schema).encode()).hexdigest()[:16]
+    marker = not_configured_marker(table)
     if previous is None or previous["sha256"] != marker or store_problem(settings, spec.id, previous):
         _publish_validated(settings, spec.id, table, marker, [], [message], [], {})
         changed = True  # e.g. a file was removed from the configuration

@@ -10,14 +10,8 @@ flow run ends Failed when a source is quarantined, with the quarantine reports a
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import json
-import os
 import time
-from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -28,117 +22,21 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from expectations import cross_source
 from expectations.gate import last_good, refresh_source, store_problem, write_json_atomic
-from flows.configuration import check_configuration
+from flows.state import (  # noqa: F401  (re-exported: callers and tests import them from here)
+    code_fingerprint,
+    heal_state,
+    preflight,
+    published_from_warehouse,
+    read_published,
+    single_run,
+    stale_sources,
+    write_json_lines,
+    write_run_state,
+)
 from reports import reproduction
-from sources.errors import BusyError, ConfigError
-from sources.fetch import read_manifest, storage
 from sources.registry import SOURCES
-from sources.settings import PROJECT_ROOT, Settings, get_settings
+from sources.settings import Settings, get_settings
 from warehouse import build as wh
-
-
-@contextmanager
-def single_run(settings: Settings):
-    """One refresh at a time per warehouse (a second one fails fast instead of racing on the files)."""
-    with storage(settings.store_dir):
-        settings.store_dir.mkdir(parents=True, exist_ok=True)
-        lock = open(settings.store_dir / ".lock", "a+")  # noqa: SIM115
-    with lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise BusyError(
-                f"busy: another refresh is running on {settings.home} (it holds {settings.store_dir / '.lock'}); "
-                "try again when it ends (`observatoire status` shows the last run)"
-            ) from exc
-        yield
-
-
-def heal_state(settings: Settings) -> list[str]:
-    """Remove what a killed run left and rebuild corrupt state files from what is on disk; say what was done.
-    Runs under the run lock, so nothing here belongs to a live run."""
-    notes = []
-    tmp = settings.warehouse_path.with_name(settings.warehouse_path.name + ".tmp")
-    leftovers = [tmp, tmp.with_name(tmp.name + ".wal")]
-    leftovers += list(settings.landing_dir.glob(".fetch-*")) + list(settings.landing_dir.glob(".manifest.jsonl.*"))
-    leftovers += [p for p in settings.store_dir.rglob(".*.tmp")] if settings.store_dir.exists() else []
-    with storage(settings.home):
-        for path in leftovers:
-            if path.exists():
-                path.unlink()
-                notes.append(f"removed {path} (left by an interrupted run)")
-    records, problem = read_manifest(settings.landing_dir)
-    if problem:
-        manifest = settings.landing_dir / "manifest.jsonl"
-        write_json_lines(manifest, records)
-        notes.append(problem)
-    published = settings.store_dir / "published.json"
-    if published.exists() and read_published(settings) is None:
-        write_json_atomic(published, published_from_warehouse(settings))
-        notes.append(f"{published}: unreadable; rebuilt from the published warehouse's cfg_sources")
-    for latest in settings.quarantine_dir.glob("*/latest") if settings.quarantine_dir.exists() else []:
-        try:
-            target = Path(latest.read_text(encoding="utf-8").strip())
-            ok = (target / "report.md").exists()
-        except (OSError, UnicodeDecodeError):
-            ok = False
-        if not ok:
-            latest.unlink()
-            notes.append(f"{latest}: pointed at no report; removed")
-    for source_id in SOURCES:
-        meta = settings.validated_dir / f"{source_id}.json"
-        if meta.exists() and last_good(settings, source_id) is None:
-            notes.append(f"{meta}: unreadable; {source_id} is validated again from its files")
-    return notes
-
-
-def write_json_lines(path: Path, records: list[dict]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with storage(path):
-        tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-        os.replace(tmp, path)
-
-
-def read_published(settings: Settings) -> dict | None:
-    """What the published warehouse was built from ({} when nothing was published, None when unreadable)."""
-    path = settings.store_dir / "published.json"
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def published_from_warehouse(settings: Settings) -> dict:
-    """published.json rebuilt from the warehouse itself (its cfg_sources table); the pipeline fingerprint is
-    unknown, so the next run rebuilds (safe: same inputs give the same warehouse)."""
-    from warehouse.db import connect_readonly
-
-    if not settings.warehouse_path.exists():
-        return {}
-    try:
-        con = connect_readonly(settings.warehouse_path)
-        try:
-            rows = con.sql("SELECT source_id, sha256 FROM cfg_sources").fetchall()
-        finally:
-            con.close()
-    except Exception:  # noqa: BLE001 (an unreadable warehouse: rebuild everything)
-        return {}
-    return {source_id: sha for source_id, sha in rows} | {"_pipeline": "unknown (rebuilt state)"}
-
-
-def write_run_state(settings: Settings, **state) -> None:
-    """store/last_run.json: the last run's status (running | ok | quarantined | failed | busy…), for `status`."""
-    path = settings.store_dir / "last_run.json"
-    try:
-        previous = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    except (OSError, ValueError):
-        previous = {}
-    if state.get("status") == "running":
-        previous = {}
-    write_json_atomic(path, previous | state | {"pid": os.getpid(), "at": datetime.now(UTC).isoformat()})
 
 
 def _logger():
@@ -198,53 +96,6 @@ def build_task() -> dict:
         ],
         "reproduction": result.steps["reproduction"],
     }
-
-
-def code_fingerprint() -> str:
-    """Hash of everything that shapes the warehouse besides the data: models, configuration, catalogue, methods."""
-    root = PROJECT_ROOT
-    files = sorted(
-        [
-            *root.glob("transforms/sql/*/*.sql"),
-            *root.glob("transforms/*.yml"),
-            *root.glob("transforms/methods/*.py"),
-            root / "warehouse/columns.yml",
-            root / "warehouse/build.py",
-            *root.glob("reports/*.py"),
-            root / "reports/figure_map.yml",
-            *root.glob("expectations/*.py"),
-        ]
-    )
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
-def stale_sources(settings: Settings) -> list[str]:
-    """Sources whose last good content differs from the one in the published warehouse (and `pipeline` when the
-    models, configuration or methods changed since that warehouse was built)."""
-    published = read_published(settings) or {}
-    stale = [] if published.get("_pipeline") == code_fingerprint() else ["pipeline"]
-    for source_id in SOURCES:
-        meta = last_good(settings, source_id)
-        if meta and published.get(source_id) != meta["sha256"]:
-            stale.append(source_id)
-    return stale
-
-
-def preflight(settings: Settings, ids: list[str] | None, accept_shrink: list[str] | None, probe_lock=False) -> None:
-    """What must hold before a run starts: known source ids, every configuration file valid (ConfigError), and
-    with `probe_lock` no other run on this warehouse (BusyError) — checked by the CLI before the Prefect engine
-    starts, so that a mistake or a busy warehouse is one clear line, not a failed flow run with a traceback."""
-    for option, given in (("--source", ids or []), ("--accept-shrink", accept_shrink or [])):
-        unknown = sorted(set(given) - set(SOURCES))
-        if unknown:
-            raise ConfigError(f"{option}: unknown source id(s) {unknown}; valid ids: {', '.join(sorted(SOURCES))}")
-    check_configuration(settings)  # a configuration mistake stops the run before anything is touched
-    if probe_lock:
-        with single_run(settings):
-            pass
 
 
 def run_refresh(
