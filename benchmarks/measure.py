@@ -6,7 +6,7 @@
 2. the minimal DuckDB script of the population outputs (benchmarks/minimal_population.py) on the validated
    files that refresh wrote, and the ratio 1 / 2;
 3. a no-change night: `make run` (Prefect flow, nothing to refresh) on the same home;
-4. `make test` (the default test set), unless --skip-tests.
+4. `make test` (the default test set), once, unless --skip-tests.
 
 Every command runs in its own process with the Makefile's environment; the medians of N runs are printed as a
 Markdown table with each command. The machine is shared: the load average before each run is printed too.
@@ -70,9 +70,9 @@ def main() -> None:
             before = load()
             rows.setdefault(name, []).append((*timed(cmd, run_env), before))
         shutil.rmtree(home, ignore_errors=True)
-        if "--skip-tests" not in sys.argv:
-            before = load()
-            rows.setdefault("`make test`", []).append((*timed(["make", "-s", "test"], env), before))
+    if "--skip-tests" not in sys.argv:  # once: it is the longest
+        before = load()
+        rows.setdefault("`make test`", []).append((*timed(["make", "-s", "test"], env), before))
     print("| measurement | command | wall s (median) | peak RSS MB (median) | runs | load before |")
     print("|---|---|---|---|---|---|")
     cmds = {

@@ -62,6 +62,7 @@ def _data_hash(path: Path) -> str:
     return hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).values.tobytes()).hexdigest()
 
 
+@pytest.mark.slow  # two full snapshots (≈ 20 s)
 def test_export_twice_gives_identical_data_and_csv_equals_parquet(built_home, tmp_path):
     first = runner.invoke(app, ["export", "--year", "2013", "--out", str(tmp_path / "a")])
     second = runner.invoke(app, ["export", "--year", "2013", "--out", str(tmp_path / "b")])

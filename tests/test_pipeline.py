@@ -30,6 +30,39 @@ def test_second_run_without_change_skips_the_build(private_home):
     assert _digest(settings.warehouse_path) == before
 
 
+
+def test_no_change_night_answers_before_prefect_and_is_recorded(private_home):
+    # `observatoire run` with nothing to refresh: decided from file hashes before Prefect, Great Expectations,
+    # matplotlib or scipy is imported (a fresh process tells), the run recorded for `status`, the file untouched.
+    import json
+
+    settings = get_settings()
+    before = _digest(settings.warehouse_path)
+    probe = (
+        "import sys\n"
+        "from flows.cli import app\n"
+        "try:\n    app(['run'])\n"
+        "except SystemExit as exc:\n    code = exc.code\n"
+        "heavy = [m for m in ('prefect', 'great_expectations', 'matplotlib', 'scipy') if m in sys.modules]\n"
+        "print('EXIT', code, 'HEAVY', heavy)\n"
+    )
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    seconds = time.perf_counter() - started
+    assert "EXIT 0 HEAVY []" in out.stdout, out.stdout[-2000:] + out.stderr[-2000:]
+    assert "decided before starting the Prefect engine" in out.stdout
+    assert seconds < 15  # ≈ 2 s on an idle machine (benchmarks/RESULTS.md); generous for a loaded CI
+    last_run = json.loads((settings.store_dir / "last_run.json").read_text())
+    assert last_run["status"] == "ok" and last_run["built"] is False and last_run["engine"] == "none"
+    assert _digest(settings.warehouse_path) == before
+    # one changed file: the full run takes over (validates it, rebuilds), never the shortcut
+    from flows.unchanged import unchanged_run
+
+    (settings.validated_dir / "insee_cog_passage.json").write_text(
+        (settings.validated_dir / "insee_cog_passage.json").read_text().replace('"sha256": "', '"sha256": "0', 1)
+    )
+    assert unchanged_run(settings) is None
+
 def _corrupt_parquet(path, change):
     frame = pd.read_parquet(path)
     change(frame).to_parquet(path, index=False)
@@ -145,6 +178,7 @@ def test_reader_keeps_answering_during_a_build(private_home):
     assert int(out.split()[-1]) > 0
 
 
+@pytest.mark.slow  # starts Prefect's temporary server (10–20 s)
 def test_prefect_flow_end_to_end(private_home):
     from flows.nightly import nightly_refresh
 

@@ -91,6 +91,7 @@ def test_status_reports_a_crashed_run(private_home):
     assert result.exit_code == 0 and "crashed" in result.output
 
 
+@pytest.mark.slow  # starts Prefect's temporary server (10–20 s)
 def test_prefect_flow_run_fails_when_a_source_is_quarantined(private_home, private_data):
     from prefect import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
