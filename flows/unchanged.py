@@ -69,8 +69,12 @@ def unchanged_run(
         return None
     with single_run(settings):
         write_run_state(settings, status="running", sources=ids)
-        healed = heal_state(settings)
-        outcomes = [asdict(refresh_source(settings, i)) for i in ids]
+        try:
+            healed = heal_state(settings)
+            outcomes = [asdict(refresh_source(settings, i)) for i in ids]
+        except BaseException as exc:  # e.g. the landing area cannot be written: recorded as the full run does
+            write_run_state(settings, status="failed", error=f"{type(exc).__name__}: {exc}")
+            raise
         if any(o["status"] not in ("unchanged", "not_configured") or o["changed"] for o in outcomes) or (
             stale_sources(settings)
         ):  # a file changed since the check above: the full run takes over (it records the run itself)
