@@ -29,7 +29,6 @@ FIGURE_MAP = Path(__file__).parent / "figure_map.yml"
 # Figure id → the dataset that would compute it (producer, product, variables, geography, year) or its kind
 # (not_statistical: a programme count, a date, a target; qualitative: no number printed).
 MISSING_DATASETS = Path(__file__).parent / "missing_datasets.yml"
-PLACEHOLDER = "no input for this figure in the pipeline yet"
 MISSING_COLUMNS = ("dataset", "producer", "product", "variables", "geography", "year")
 STATUSES = ("reproduced", "consistent", "differs", "inconsistent_input", "not_computable", "not_statistical")
 GROUPS = {
@@ -143,7 +142,7 @@ def run(con: duckdb.DuckDBPyConnection, validated_dir: Path) -> dict:
             else fmap["prose"].get(fig["figure_id"])
         )
         rows.append(_reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row, ors_breaks, emd))
-    result = _name_missing_datasets(_published_nesting(con, pd.DataFrame(rows), fmap))
+    result = _name_missing_datasets(_published_nesting(con, pd.DataFrame(rows), fmap), fmap)
     con.register("_repro", result)
     con.execute("CREATE OR REPLACE TABLE reproduction AS SELECT * FROM _repro ORDER BY figure_id")
     con.unregister("_repro")
@@ -237,7 +236,7 @@ def _published_nesting(con: duckdb.DuckDBPyConnection, result: pd.DataFrame, fma
     return result
 
 
-def _name_missing_datasets(result: pd.DataFrame) -> pd.DataFrame:
+def _name_missing_datasets(result: pd.DataFrame, fmap: dict) -> pd.DataFrame:
     """Every figure left not_computable names the dataset that would compute it (missing_datasets.yml), or is a
     printed number that is not a statistic (not_statistical)."""
     needs = yaml.safe_load(MISSING_DATASETS.read_text(encoding="utf-8")) if MISSING_DATASETS.exists() else {}
@@ -256,7 +255,7 @@ def _name_missing_datasets(result: pd.DataFrame) -> pd.DataFrame:
                 f"missing input: {need['product']} ({need.get('producer')}); variables: {need.get('variables')}; "
                 f"geography: {need.get('geography')}; year: {need.get('year')}"
             )
-            placeholder = result.at[i, "explanation"].startswith(f"missing input: {PLACEHOLDER}")
+            placeholder = result.at[i, "explanation"] in {f"missing input: {text}" for text in fmap["not_yet"].values()}
             result.at[i, "explanation"] = named if placeholder else f"{named}. {result.at[i, 'explanation']}"
     return result
 
