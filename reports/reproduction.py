@@ -246,6 +246,9 @@ def _name_missing_datasets(result: pd.DataFrame, fmap: dict) -> pd.DataFrame:
         need = needs.get(result.at[i, "figure_id"]) or {}
         if need.get("kind") in ("not_statistical", "qualitative") or result.at[i, "decided_by"] == "qualitative":
             result.at[i, "status"] = "not_statistical"
+            if need.get("kind") == "not_statistical":
+                what = f": {need['note']}" if need.get("note") else ""
+                result.at[i, "explanation"] = f"not a statistic of the territory (missing_datasets.yml){what}"
             continue
         for column in MISSING_COLUMNS:
             if need.get(column) is not None:
