@@ -63,7 +63,19 @@ class Catalogue(RootModel[dict[str, Indicator]]):
 
 
 class Columns(RootModel[dict[str, str]]):
-    """warehouse/columns.yml: column name → description"""
+    """warehouse/columns.yml: the shared glossary, column name → description"""
+
+
+class TableDoc(Strict):
+    """One table made outside the SQL models: what a row is, its columns (shared ones by name)."""
+
+    description: str
+    columns: dict[str, str] = {}
+    shared_columns: list[str] = Field(default=[], alias="shared columns")
+
+
+class Tables(RootModel[dict[str, TableDoc]]):
+    """warehouse/tables.yml: table → description and columns"""
 
 
 class FigureRule(Strict):
@@ -147,6 +159,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "transforms/config.yml": TransformsConfig,
     "transforms/indicators.yml": Catalogue,
     "warehouse/columns.yml": Columns,
+    "warehouse/tables.yml": Tables,
     "reports/figure_map.yml": FigureMap,
     "reports/missing_datasets.yml": MissingDatasets,
     "transforms/flags.yml": Flags,

@@ -133,6 +133,7 @@ def code_fingerprint() -> str:
             *root.glob("transforms/*.yml"),
             *root.glob("transforms/methods/*.py"),
             root / "warehouse/columns.yml",
+            root / "warehouse/tables.yml",
             root / "warehouse/build.py",
             *root.glob("reports/*.py"),
             root / "reports/figure_map.yml",

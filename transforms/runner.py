@@ -6,6 +6,13 @@ and the materialisation from the header key `Materialized: table | view | temp |
 temp = a table kept during the build, not published; ephemeral = a temporary view, not published: for a result read
 by one model only, computed inside the query that reads it instead of being stored, which saves its memory).
 `{validated}` in a model is the folder of the validated source files (Parquet).
+
+Indicator models declare themselves (header key `Indicator model: yes`); the model whose header says
+`Union of: indicator models` (indicator_values) has no SELECT of its own: the runner writes it, the union of every
+indicator model by name order, so a new `int_indicators_<x>.sql` with the key is published with no other edit.
+Column documentation lives in the header of the model that publishes the column (`Column <name>: <text>`), or in
+the shared glossary warehouse/columns.yml for the few columns that mean the same everywhere, named explicitly
+(`Shared columns: code, level, …`).
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from graphlib import TopologicalSorter
 from pathlib import Path
 
@@ -65,9 +72,24 @@ class Model:
 
     @property
     def columns(self) -> dict[str, str]:
-        """Column descriptions the header gives (`Column <name>: <text>`): they override warehouse/columns.yml for
-        this table, where a name means something else than elsewhere."""
+        """Column descriptions the header gives (`Column <name>: <text>`): what the column means in this table."""
         return dict(re.findall(r"^Column (\w+): (.+)$", self.header, flags=re.M))
+
+    @property
+    def shared_columns(self) -> list[str]:
+        """Columns the header documents by the shared glossary (`Shared columns: a, b`): same meaning everywhere."""
+        match = re.search(r"^Shared columns:(.*)$", self.header, flags=re.M)
+        return re.findall(r"\w+", match.group(1)) if match else []
+
+    @property
+    def is_indicator_model(self) -> bool:
+        """Declares itself one of the models whose rows make indicator_values (`Indicator model: yes`)."""
+        return re.search(r"^Indicator model:\s*yes\b", self.header, flags=re.M) is not None
+
+    @property
+    def is_indicator_union(self) -> bool:
+        """The model the runner writes as the union of every indicator model (`Union of: indicator models`)."""
+        return re.search(r"^Union of:\s*indicator models\b", self.header, flags=re.M) is not None
 
     @property
     def reads(self) -> set[str]:
@@ -82,7 +104,8 @@ class Model:
     @property
     def description(self) -> str:
         """First sentence of the header: what one row is."""
-        return self.header.split("Reads:")[0].split("\nColumn ")[0].replace("\n", " ").strip()
+        first = re.split(r"Reads:|\n(?:Column \w+|Shared columns|Indicator model|Union of):", self.header)[0]
+        return first.replace("\n", " ").strip()
 
 
 MATERIALIZATIONS = ("table", "view", "temp", "ephemeral")
@@ -121,7 +144,24 @@ def discover(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
                 break
             header_lines.append(line[2:].strip())
         models[path.stem] = Model(path.stem, path.parent.name, path, "\n".join(header_lines), text)
+    unions = [m for m in models.values() if m.is_indicator_union]
+    if len(unions) > 1:
+        raise ValueError(f"more than one model says `Union of: indicator models`: {[m.path.name for m in unions]}")
+    for union in unions:
+        models[union.name] = replace(union, sql=union_sql(union, models))
     return models
+
+
+def union_sql(union: Model, models: dict[str, Model]) -> str:
+    """The SQL of the union model: its header, then every indicator model's rows (UNION ALL BY NAME, by model name:
+    deterministic; row order is not part of a table's content)."""
+    parts = sorted(m.name for m in models.values() if m.is_indicator_model)
+    if not parts:
+        raise ValueError(f"model {union.name} ({union.path.name}): no model says `Indicator model: yes`")
+    if any(line.strip() and not line.startswith("--") for line in union.sql.splitlines()):
+        raise ValueError(f"model {union.name} ({union.path.name}): the runner writes its SELECT; keep only the header")
+    select = "\nUNION ALL BY NAME ".join(f"SELECT * FROM {name}" for name in parts)
+    return f"{union.sql.rstrip()}\n{select}\n"
 
 
 def dependencies(model: Model, known: set[str]) -> set[str]:

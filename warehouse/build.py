@@ -21,7 +21,8 @@ import yaml
 from transforms import runner
 from warehouse.db import connect
 
-COLUMNS_PATH = Path(__file__).parent / "columns.yml"
+COLUMNS_PATH = Path(__file__).parent / "columns.yml"  # the shared glossary: columns meaning the same everywhere
+TABLES_PATH = Path(__file__).parent / "tables.yml"  # tables made outside the SQL models, and their columns
 INDICATORS_PATH = runner.SQL_DIR.parent / "indicators.yml"
 FLAGS_PATH = runner.SQL_DIR.parent / "flags.yml"
 # The published file is written in DuckDB 1.4's storage format: DBeaver, R and most packaged CLIs ship the 1.4 LTS
@@ -128,29 +129,29 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def documentation(models: dict[str, runner.Model]) -> dict[str, tuple[str, dict[str, str]]]:
+    """Table → (what a row is, column → meaning) for every table the build may publish: the models' headers, then
+    warehouse/tables.yml for the tables created outside the models; a shared column takes the glossary's text
+    (warehouse/columns.yml) only where its table names it. A name the glossary does not hold is an error."""
+    glossary = yaml.safe_load(COLUMNS_PATH.read_text(encoding="utf-8"))
+    tables = yaml.safe_load(TABLES_PATH.read_text(encoding="utf-8"))
+    found = {}
+    for name, model in models.items():
+        found[name] = (model.description, model.shared_columns, model.columns, model.path.name)
+    for name, entry in tables.items():
+        found[name] = (entry["description"], entry.get("shared columns", []), entry.get("columns", {}), "tables.yml")
+    out = {}
+    for name, (text, shared, own, where) in found.items():
+        if unknown := [c for c in shared if c not in glossary]:
+            raise AuditError(f"{name} ({where}): shared column(s) {unknown} are not in warehouse/columns.yml")
+        out[name] = (text, {**{c: glossary[c] for c in shared}, **own})
+    return out
+
+
 def document(con: duckdb.DuckDBPyConnection, models: dict[str, runner.Model]) -> None:
     """COMMENT ON every table, view and column; write the data dictionary and indicator catalogue tables."""
-    columns = yaml.safe_load(COLUMNS_PATH.read_text(encoding="utf-8"))
+    described = documentation(models)
     catalogue = load_catalogue()
-    described = {
-        "indicator_catalogue": "One row per indicator: definition, formula, unit, precision (indicators.yml).",
-        "data_dictionary": "One row per published column: table, column, type, description.",
-        "flag_vocabulary": "One row per flag that may appear in `flags`: what it means (transforms/flags.yml).",
-        "cfg_groupings": "One row per named grouping of territories (config.yml).",
-        "cfg_grouping_members": "One row per member territory of a named grouping.",
-        "cfg_variation_periods": "One row per census interval over which variations and rates are computed.",
-        "cfg_sources": "One row per source in this build: content sha256, files, validation time.",
-        "cfg_age_plausibility": "One row per age group: plausible share of the population (config.yml).",
-        "cfg_census_count_plausibility": "One row per census count: plausible share of the population (config.yml).",
-        "cfg_mortality": "One row: settings of standardised mortality (geography, count thresholds).",
-        "cfg_emd": "One row: settings of the household travel survey results (minimum age).",
-        "cfg_emd_codes": "One row per survey standard × code: mode or purpose and its group (sources/emd_codes.yml).",
-        "published_figures": "One row per figure printed in the diagnostic partagé (2013): reference data only.",
-        "diagnostic_crosswalk": "One row per printed territory name: its level, code and geography vintage.",
-        "reproduction": "One row per published figure: computed value, difference, status and explanation.",
-        "check_published_nesting": "One row per printed count of a sub-territory and of a territory containing it "
-        "(same table, column, period): shares printed and real.",
-    }
     cat = pd.DataFrame(
         [
             {
@@ -190,7 +191,7 @@ def document(con: duckdb.DuckDBPyConnection, models: dict[str, runner.Model]) ->
     missing = []
     for table, table_type in objects:
         kind = "VIEW" if table_type == "VIEW" else "TABLE"
-        text = models[table].description if table in models else described.get(table)
+        text, columns = described.get(table, (None, {}))
         if not text:
             missing.append(f"table {table}")
             continue
@@ -199,8 +200,7 @@ def document(con: duckdb.DuckDBPyConnection, models: dict[str, runner.Model]) ->
             "SELECT column_name, data_type FROM information_schema.columns "
             f"WHERE table_name = '{table}' AND table_catalog = current_database() ORDER BY ordinal_position"
         ).fetchall():
-            own = models[table].columns if table in models else {}
-            text = own.get(column) or columns.get(column)
+            text = columns.get(column)
             if text is None:
                 missing.append(f"column {table}.{column}")
                 continue
@@ -208,7 +208,10 @@ def document(con: duckdb.DuckDBPyConnection, models: dict[str, runner.Model]) ->
             row = [table, column, dtype, text, kind.lower()]
             con.execute("INSERT INTO data_dictionary VALUES (?, ?, ?, ?, ?)", row)
     if missing:
-        raise AuditError(f"undocumented objects (add them to warehouse/columns.yml or the model header): {missing}")
+        raise AuditError(
+            "undocumented objects (document a column in the header of the model that publishes it, "
+            f"`Column <name>: <text>`, or warehouse/tables.yml for a table made outside the models): {missing}"
+        )
 
 
 def build(

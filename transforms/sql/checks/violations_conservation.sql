@@ -5,6 +5,7 @@
 -- Each département: its total equals its total on the previous vintage unless a change crossed its border in
 -- between. Every vintage: the départements add up to France entière (a commune without membership would not).
 -- Splits share by ratio, so totals may differ from an integer by rounding: tolerance 0.5 inhabitant.
+-- Shared columns: rule, severity, level, code, geo_year, period, expected, actual, detail
 WITH reference AS (
     SELECT census_year, sum(pop) AS total FROM stg_commune_population WHERE census_year IS NOT NULL GROUP BY ALL
 ),

@@ -5,6 +5,7 @@
 -- métropolitaine); arrondissements for their département (where every commune has one), départements for their
 -- région, régions for France métropolitaine, members for a named grouping. A parent is checked only when all
 -- its parts are published for that indicator, geo_year and period. Tolerance 0.5 (split shares).
+-- Shared columns: rule, severity, level, code, geo_year, period, expected, actual, detail
 WITH counts AS (
     SELECT indicator_id, level, code, geo_year, period, value
     FROM indicator_values WHERE unit IN ('habitants', 'salariés') AND value IS NOT NULL

@@ -5,6 +5,7 @@
 -- in the later one; every commune that disappears or appears between two consecutive vintages is explained by a
 -- listed change; the shares of one source commune sum to 1. Normalisations (a table read the other way round,
 -- ratios recomputed) are recorded as `info`.
+-- Shared columns: rule, severity, level, code, geo_year, period, expected, actual, detail
 WITH vintages AS (
     SELECT geo_year AS from_year, lead(geo_year) OVER (ORDER BY geo_year) AS to_year
     FROM (SELECT DISTINCT geo_year FROM stg_commune_population)

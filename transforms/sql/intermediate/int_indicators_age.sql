@@ -4,6 +4,7 @@
 -- Reads: int_population_age_groups, int_population_territory, check_age_counts_vs_population, cfg_sources.
 -- Counts whose shares of the real population are implausible (check_age_counts_vs_population) are published
 -- with the flag `implausible_input`, and so is every indicator computed from them.
+-- Indicator model: yes (its rows are published in indicator_values: same columns, documented there).
 WITH src AS (SELECT sha256 FROM cfg_sources WHERE source_id = 'insee_rp_age'),
 a AS (
     SELECT g.*, p.pop AS population,

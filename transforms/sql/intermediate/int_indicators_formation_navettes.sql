@@ -5,6 +5,7 @@
 -- Reads: stg_rp_census_variables, int_commune_territory, int_territory_region, check_census_counts_vs_population,
 -- cfg_sources. A share computed from a count implausible against the real population (the diploma table's total,
 -- or the territory's or its région's activity count) carries the flag implausible_input.
+-- Indicator model: yes (its rows are published in indicator_values: same columns, documented there).
 WITH counts AS (
     SELECT t.level, t.code, c.geo_year, c.census_year, c.theme, c.variable, sum(c.value) AS value
     FROM stg_rp_census_variables c

@@ -5,6 +5,7 @@
 -- Conventions (docs/assumptions.md): mean population P̄ = (P0 + P1) / 2, n = census years apart;
 -- birth rate = births / n / P̄ × 1000; natural rate = (births − deaths) / n / P̄ × 100;
 -- apparent migratory rate = compound total rate − natural rate (INSEE's « solde apparent des entrées-sorties »).
+-- Indicator model: yes (its rows are published in indicator_values: same columns, documented there).
 WITH src AS (SELECT sha256 FROM cfg_sources WHERE source_id = 'insee_rp_historique'),
 b AS (
     SELECT nb.*, p0.pop AS p0, p1.pop AS p1, (p0.pop + p1.pop) / 2 AS p_mean,

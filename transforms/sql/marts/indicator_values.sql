@@ -1,10 +1,11 @@
 -- One row per indicator × level × territory × geo_year × period: the long table every mart is a view of.
--- Reads: int_indicators_population, int_indicators_age, int_indicators_natural_balance, int_indicators_chomage,
--- int_indicators_emploi, int_indicators_formation_navettes, int_indicators_sante.
-SELECT * FROM int_indicators_population
-UNION ALL BY NAME SELECT * FROM int_indicators_age
-UNION ALL BY NAME SELECT * FROM int_indicators_natural_balance
-UNION ALL BY NAME SELECT * FROM int_indicators_chomage
-UNION ALL BY NAME SELECT * FROM int_indicators_emploi
-UNION ALL BY NAME SELECT * FROM int_indicators_formation_navettes
-UNION ALL BY NAME SELECT * FROM int_indicators_sante
+-- Union of: indicator models. The runner writes the SELECT: every model whose header says `Indicator model: yes`
+-- (transforms/sql/intermediate/int_indicators_*.sql), UNION ALL BY NAME in name order.
+-- Shared columns: level, code, geo_year, period, flags, source_id, source_sha256
+-- Column indicator_id: Identifiant de l'indicateur (catalogue transforms/indicators.yml)
+-- Column value: Valeur de l'indicateur
+-- Column numerator: Numérateur du ratio (voir la formule de l'indicateur dans indicator_catalogue ; pour un taux de variation, la valeur de fin de période)
+-- Column denominator: Dénominateur du ratio (voir la formule de l'indicateur dans indicator_catalogue ; pour un taux de variation, la valeur de début de période)
+-- Column ci_low: Borne basse de l'intervalle de confiance (NULL si sans objet)
+-- Column ci_high: Borne haute de l'intervalle de confiance (NULL si sans objet)
+-- Column unit: Unité de la valeur

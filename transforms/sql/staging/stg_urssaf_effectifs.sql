@@ -1,5 +1,11 @@
 -- One row per zone d'emploi × year × measure: URSSAF private-sector salaried headcount (annual average).
 -- Reads: source urssaf_effectifs.
+-- Shared columns: level, code, geo_year, source_file, source_line
+-- Column label: Libellé du territoire dans ce millésime
+-- Column measure: Mesure (effectifs = effectif salarié moyen, etablissements = nombre d'établissements)
+-- Column year: Année (1er janvier) de la liste DGCL
+-- Column value: Valeur de l'indicateur
+-- Column flag: Marqueur de la source (suppressed, not_available)
 SELECT zoning AS level, code, label, measure, year::INTEGER AS year, value, flag, geo_year::INTEGER AS geo_year,
        source_file, source_line
 FROM read_parquet('{validated}/urssaf_effectifs.parquet')
