@@ -13,6 +13,8 @@ import great_expectations.expectations as gxe
 import pandas as pd
 from great_expectations.expectations.row_conditions import Column
 
+from transforms.levels import LEVELS as ALL_LEVELS
+
 COMMUNE = r"^(?:\d{5}|2[AB]\d{3})$"  # 5 characters, Corsica 2A/2B included
 SIREN = r"^\d{9}$"
 ZONE_EMPLOI = r"^\d{4}$"
@@ -209,7 +211,7 @@ SUITES: dict[str, list[Batch]] = {
     ],
 }
 
-LEVELS = ["commune", "epci", "ze2010", "ze2020", "arrondissement", "departement", "region", "france_metro", "grouping"]
+LEVELS = list(ALL_LEVELS)  # GX wants a list
 
 SUITES["insee_rp_age"] = [
     (

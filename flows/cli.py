@@ -329,7 +329,7 @@ def territories(
     limit: int = typer.Option(1000, "--limit", help="At most this many rows (0 = all); a cut is always said."),
 ) -> None:
     """Find territories and their codes."""
-    from warehouse.build import LEVELS
+    from transforms.levels import LEVELS
 
     _choice(level, "--level", LEVELS)
     _choice(fmt, "--format", FORMATS)

@@ -16,19 +16,13 @@ import pandas as pd
 
 from reports.render import Block, figure, fr, line_chart, short_label, slug, to_html, to_markdown
 from reports.today import GROUPING, MAJORITY, latest_census, latest_geo, members, scalar, unemployment
+from transforms.levels import LEVEL_NAMES
+from transforms.levels import LEVELS as ALL_LEVELS
 from warehouse.db import connect_readonly
 
-LEVELS = ("commune", "epci", "ze2020", "arrondissement", "departement", "region", "grouping")
-LEVEL_NAMES = {
-    "commune": "commune",
-    "epci": "EPCI",
-    "ze2020": "zone d'emploi 2020",
-    "arrondissement": "arrondissement",
-    "departement": "département",
-    "region": "région",
-    "grouping": "regroupement",
-    "france_metro": "France métropolitaine",
-}
+# Portraits are drawn on the current geography (ze2010 is a former zoning) and compared with France
+# métropolitaine, which has no portrait of its own.
+LEVELS = tuple(lv for lv in ALL_LEVELS if lv not in ("ze2010", "france_metro"))
 
 
 INDEX_LINK = "← Index des portraits"

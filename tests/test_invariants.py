@@ -8,8 +8,9 @@ import duckdb
 import pytest
 
 from sources.settings import get_settings
+from transforms.levels import SUPRA_COMMUNAL
 
-LEVELS_FROM_COMMUNES = ("epci", "ze2010", "ze2020", "arrondissement", "departement", "region", "france_metro")
+LEVELS_FROM_COMMUNES = SUPRA_COMMUNAL
 
 
 @pytest.fixture(scope="module")

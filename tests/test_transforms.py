@@ -174,6 +174,9 @@ def test_dependencies_come_from_the_sql_and_agree_with_the_headers():
 
     known = set(MODELS) | set(CONFIG_TABLES)
     for model in MODELS.values():
+        if model.is_indicator_union:  # its SELECT is written by the runner: it reads every indicator model
+            assert dependencies(model, known) == {m.name for m in MODELS.values() if m.is_indicator_model}
+            continue
         header = re.search(r"Reads:(.*?)(?:\.(?:\s|$)|$)", model.header, flags=re.S)
         named = {w for w in re.findall(r"\b\w+\b", header.group(1)) if w in known} if header else set()
         assert dependencies(model, known) == named, model.name
@@ -208,3 +211,62 @@ def test_a_cycle_or_an_unknown_table_stops_the_runner(tmp_path):
     (tmp_path / "marts" / "c.sql").unlink()
     with pytest.raises(CycleError):
         order(discover(tmp_path))
+
+
+def _write_models(root, models: dict[str, str]) -> None:
+    for relative, sql in models.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(sql, encoding="utf-8")
+
+
+DECLARED = "-- One row per indicator × territory.\n-- Indicator model: yes\n"
+
+
+def test_indicator_values_is_the_union_of_the_models_that_declare_themselves(tmp_path):
+    # Two synthetic indicator models and one that does not declare itself: the union holds the rows of the two,
+    # whatever their file names, and reads exactly them; a new declared file joins it with no other edit.
+    _write_models(tmp_path, {
+        "intermediate/int_indicators_b.sql": f"{DECLARED}SELECT 'b' AS indicator_id, 2 AS value",
+        "intermediate/int_indicators_a.sql": f"{DECLARED}SELECT 1 AS value, 'a' AS indicator_id",
+        "intermediate/int_other.sql": "-- One row per c.\nSELECT 'c' AS indicator_id, 3 AS value",
+        "marts/indicator_values.sql": "-- One row per indicator.\n-- Union of: indicator models\n",
+    })
+    models = discover(tmp_path)
+    assert models["indicator_values"].reads == {"int_indicators_a", "int_indicators_b"}
+    con = duckdb.connect()
+    for model in order(models):
+        run_model(con, model)
+    assert sorted(con.sql("SELECT indicator_id, value FROM indicator_values").fetchall()) == [("a", 1), ("b", 2)]
+    _write_models(tmp_path, {"intermediate/int_indicators_c.sql": f"{DECLARED}SELECT 'c' AS indicator_id, 3 AS value"})
+    assert "int_indicators_c" in discover(tmp_path)["indicator_values"].reads
+    # The union model keeps only its header: a SELECT of its own would be silently replaced, so it is refused.
+    _write_models(tmp_path, {"marts/indicator_values.sql": "-- One row.\n-- Union of: indicator models\nSELECT 1"})
+    with pytest.raises(ValueError, match="keep only the header"):
+        discover(tmp_path)
+
+
+def test_every_published_column_is_documented_by_its_own_table(tmp_path):
+    # A column is described by the model that publishes it, or by the shared glossary only where the model names
+    # it: the same name may mean two things in two tables; a column documented nowhere stops the build.
+    from warehouse.build import AuditError, document
+
+    _write_models(tmp_path, {
+        "marts/t_one.sql": "-- One row per one.\n-- Shared columns: code\n-- Column periode: Année\n"
+        "SELECT 'x' AS code, '2012' AS periode",
+        "marts/t_two.sql": "-- One row per two.\n-- Column periode: Années cumulées\nSELECT '2006-2010' AS periode",
+    })
+    models = discover(tmp_path)
+    con = duckdb.connect()
+    for model in order(models):
+        run_model(con, model)
+    document(con, models)
+    got = dict(con.sql("SELECT table_name || '.' || column_name, description FROM data_dictionary").fetchall())
+    assert got["t_one.periode"] == "Année" and got["t_two.periode"] == "Années cumulées"
+    assert got["t_one.code"].startswith("Code du territoire")
+    _write_models(tmp_path, {"marts/t_two.sql": "-- One row per two.\nSELECT '2006-2010' AS periode, 'x' AS code"})
+    models = discover(tmp_path)
+    con = duckdb.connect()
+    for model in order(models):
+        run_model(con, model)
+    with pytest.raises(AuditError, match=r"column t_two\.code"):  # code is shared, but t_two does not name it
+        document(con, models)

@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 
 from transforms import runner
+from transforms.levels import LEVELS
 from warehouse.db import connect
 
 COLUMNS_PATH = Path(__file__).parent / "columns.yml"  # the shared glossary: columns meaning the same everywhere
@@ -28,17 +29,6 @@ FLAGS_PATH = runner.SQL_DIR.parent / "flags.yml"
 # The published file is written in DuckDB 1.4's storage format: DBeaver, R and most packaged CLIs ship the 1.4 LTS
 # line, which refuses the default format of DuckDB 2 ("version number 999").
 STORAGE_VERSION = "v1.4.0"
-LEVELS = (
-    "commune",
-    "epci",
-    "ze2010",
-    "ze2020",
-    "arrondissement",
-    "departement",
-    "region",
-    "france_metro",
-    "grouping",
-)
 # DuckDB's memory for a build (its buffers, temporary tables, hash tables; Python adds about 0.5 GB), beyond which
 # it spills to the temporary directory. 700 MB keeps a France-wide refresh under 1.5 GB of peak memory (measured in
 # benchmarks/RESULTS.md); a machine with memory to spare may raise it (faster, fewer spills).
