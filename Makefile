@@ -2,12 +2,9 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-export PREFECT_SERVER_ANALYTICS_ENABLED := false
-export DO_NOT_TRACK := 1
-export PREFECT_HOME := $(CURDIR)/.prefect
-export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
-export PREFECT_LOGGING_LEVEL := WARNING
-export GX_ANALYTICS_ENABLED := false
+# The offline defaults of Prefect and Great Expectations are defined once, in flows/offline.py: every Python entry
+# point applies them (the CLI, the tests' conftest, the benchmarks). Only pip's setting stays here: pip runs before
+# the project's Python exists.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test test-all report browser lint bench clean

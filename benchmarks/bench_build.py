@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+import flows  # noqa: F401  (the offline defaults, flows/offline.py, before Great Expectations is imported)
 from expectations.runner import validate
 from sources.registry import SOURCES
 from sources.settings import get_settings

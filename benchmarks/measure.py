@@ -23,6 +23,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from flows.offline import offline_env
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv" / "bin"
 
@@ -48,18 +50,10 @@ def load() -> str:
 
 def main() -> None:
     repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 1
-    env = {
-        **os.environ,
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
-        "PREFECT_LOGGING_LEVEL": "WARNING",
-        "GX_ANALYTICS_ENABLED": "false",
-    }
     rows: dict[str, list[tuple[float, float, int, str]]] = {}
     for _ in range(repeat):
         home = Path(tempfile.mkdtemp(prefix="observatoire-bench-"))
-        run_env = {**env, "OBSERVATOIRE_HOME": str(home), "PREFECT_HOME": str(home / ".prefect")}
+        run_env = {**os.environ, **offline_env(home / ".prefect"), "OBSERVATOIRE_HOME": str(home)}
         validated = home / "warehouse" / "store" / "validated"
         commands = {
             "full forced refresh": [str(VENV / "observatoire"), "run", "--force", "--no-prefect"],
@@ -72,6 +66,7 @@ def main() -> None:
         shutil.rmtree(home, ignore_errors=True)
     if "--skip-tests" not in sys.argv:  # once: it is the longest
         before = load()
+        env = {**os.environ, **offline_env(Path(tempfile.mkdtemp(prefix="observatoire-bench-")) / ".prefect")}
         rows.setdefault("`make test`", []).append((*timed(["make", "-s", "test"], env), before))
     print("| measurement | command | wall s (median) | peak RSS MB (median) | runs | load before |")
     print("|---|---|---|---|---|---|")

@@ -72,6 +72,7 @@ class TableDoc(Strict):
     description: str
     columns: dict[str, str] = {}
     shared_columns: list[str] = Field(default=[], alias="shared columns")
+    export_key: list[str] | None = Field(default=None, alias="export key")
 
 
 class Tables(RootModel[dict[str, TableDoc]]):

@@ -8,7 +8,7 @@ NIGHTLY_CRON = "0 2 * * *"
 TIMEZONE = "Europe/Paris"
 SERVER_HELP = """a schedule needs a running Prefect server (the temporary one has no scheduler). Start one and point
 the CLI at it, then run `observatoire serve` again:
-  export PREFECT_HOME=$PWD/.prefect PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1
+  eval "$(.venv/bin/python -m flows)"    # the offline defaults (flows/offline.py), PREFECT_HOME=$PWD/.prefect
   .venv/bin/prefect server start --host 127.0.0.1 --port 4200 &
   export PREFECT_API_URL=http://127.0.0.1:4200/api
 Without Prefect, an OS cron can call `observatoire run --no-prefect` at the same hour."""

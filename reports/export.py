@@ -31,23 +31,31 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import yaml
 
 from sources.registry import COG_ATTRIBUTION, SOURCES
 
 CSV_CONVENTION = "separator ';', decimal ',', UTF-8 with BOM"
-# mart → (key columns to sort on, geography column, period column)
-MARTS: dict[str, tuple[list[str], str | None, str | None]] = {
-    "mart_population": (["niveau", "code", "millesime_geo", "recensement"], "millesime_geo", "recensement"),
-    "mart_evolution_population": (["niveau", "code", "millesime_geo", "periode"], "millesime_geo", "periode"),
-    "mart_demographie": (["niveau", "code", "millesime_geo", "periode"], "millesime_geo", "periode"),
-    "mart_jeunesse": (["niveau", "code", "millesime_geo", "recensement"], "millesime_geo", "recensement"),
-    "mart_chomage": (["niveau", "code", "millesime_geo", "trimestre", "edition"], "millesime_geo", "trimestre"),
-    "mart_emploi": (["niveau", "code", "millesime_geo", "periode"], "millesime_geo", "periode"),
-    "mart_formation": (["niveau", "code", "millesime_geo", "recensement", "diplome"], "millesime_geo", "recensement"),
-    "mart_navettes": (["niveau", "code", "millesime_geo", "recensement"], "millesime_geo", "recensement"),
-    "mart_sante": (["niveau", "code", "millesime_geo", "periode"], "millesime_geo", "periode"),
-    "reproduction": (["figure_id"], None, None),
-}
+GEO_COLUMN, PERIOD_COLUMNS = "millesime_geo", ("recensement", "periode", "trimestre")
+
+
+def exported_tables() -> dict[str, tuple[list[str], str | None, str | None]]:
+    """Table → (key columns to sort on, geography column, period column) of every exported table. A table declares
+    itself: a model by its header key `Export key: <columns>`, a table made outside the models by `export key` in
+    warehouse/tables.yml. The year rule filters on the key's `millesime_geo` and on its first period column."""
+    from transforms.runner import discover
+    from warehouse.build import TABLES_PATH
+
+    declared = {name: model.export_key for name, model in discover().items() if model.export_key}
+    tables = yaml.safe_load(TABLES_PATH.read_text(encoding="utf-8"))
+    declared |= {name: entry["export key"] for name, entry in tables.items() if entry.get("export key")}
+    return {
+        name: (keys, GEO_COLUMN if GEO_COLUMN in keys else None, next((c for c in keys if c in PERIOD_COLUMNS), None))
+        for name, keys in sorted(declared.items())
+    }
+
+
+MARTS = exported_tables()
 
 
 # Exported number column → the indicator whose catalogue precision rounds it (a trailing * takes the largest

@@ -2,18 +2,16 @@
 
 import os
 import tempfile
+from pathlib import Path
+
+from flows.offline import offline_env
 
 _TMP = tempfile.mkdtemp(prefix="observatoire-tests-")
-# Before anything imports prefect (STACK_NOTES §2.3): a private PREFECT_HOME, no telemetry.
-os.environ["PREFECT_HOME"] = os.path.join(_TMP, "prefect")
-os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-os.environ["DO_NOT_TRACK"] = "1"
-os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "90"
-os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+# Before anything imports prefect (STACK_NOTES §2.3): a private PREFECT_HOME, no telemetry (the CLI's defaults).
+os.environ.update(offline_env(Path(_TMP) / "prefect"))
 os.environ["OBSERVATOIRE_HOME"] = os.path.join(_TMP, "home")
 
 import shutil  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from flows.offline import offline_env
+
 BIN = Path(sys.executable).parent
 
 
@@ -38,11 +40,8 @@ def test_deploy_and_run_on_a_live_server(private_home, tmp_path):
     api = f"http://127.0.0.1:{port}/api"
     env = {
         **os.environ,
-        "PREFECT_HOME": str(tmp_path / "prefect-live"),
+        **offline_env(tmp_path / "prefect-live"),
         "PREFECT_API_URL": api,
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "PREFECT_LOGGING_LEVEL": "WARNING",
         "OBSERVATOIRE_HOME": str(private_home),
     }
     server_env = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}

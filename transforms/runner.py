@@ -79,7 +79,14 @@ class Model:
     def shared_columns(self) -> list[str]:
         """Columns the header documents by the shared glossary (`Shared columns: a, b`): same meaning everywhere."""
         match = re.search(r"^Shared columns:(.*)$", self.header, flags=re.M)
-        return re.findall(r"\w+", match.group(1)) if match else []
+        return _names(match.group(1)) if match else []
+
+    @property
+    def export_key(self) -> list[str] | None:
+        """Columns an exported table is sorted on (`Export key: a, b`): the key marks the model as exported in the
+        annual snapshots (reports/export.py); None for a model that is not exported."""
+        match = re.search(r"^Export key:(.*)$", self.header, flags=re.M)
+        return _names(match.group(1)) if match else None
 
     @property
     def is_indicator_model(self) -> bool:
@@ -104,11 +111,16 @@ class Model:
     @property
     def description(self) -> str:
         """First sentence of the header: what one row is."""
-        first = re.split(r"Reads:|\n(?:Column \w+|Shared columns|Indicator model|Union of):", self.header)[0]
+        first = re.split(r"Reads:|\n(?:Column \w+|Shared columns|Indicator model|Union of|Export key):", self.header)[0]
         return first.replace("\n", " ").strip()
 
 
 MATERIALIZATIONS = ("table", "view", "temp", "ephemeral")
+
+
+def _names(listed: str) -> list[str]:
+    """Names of a header key's comma-separated list; a parenthesis after it is a comment."""
+    return re.findall(r"\w+", listed.split("(")[0])
 
 
 def tables_read(sql: str, name: str = "query") -> set[str]:

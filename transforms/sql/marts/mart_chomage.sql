@@ -1,6 +1,7 @@
 -- One row per zone × quarter × edition: localised unemployment rates, every edition side by side, with the
 -- zoning named (ZE2010 and ZE2020 are different zonings) and the source's flags. Analysts' table.
 -- Reads: stg_insee_chomage, territories.
+-- Export key: niveau, code, millesime_geo, trimestre, edition (exported in the annual snapshots, rows sorted on these columns)
 -- Shared columns: niveau, code, libelle, millesime_geo, flags
 -- Column zonage: Zonage (ze2010 et ze2020 sont des zonages différents)
 -- Column trimestre: Trimestre (AAAA-Tn)

@@ -1,6 +1,7 @@
 -- One row per territory × geo_year × period: population, variation, annual rates (both conventions) and their
 -- natural / apparent migratory components, birth rate (analysts' view).
 -- Reads: indicator_values, territories. Materialized: view
+-- Export key: niveau, code, millesime_geo, periode (exported in the annual snapshots, rows sorted on these columns)
 -- Shared columns: niveau, code, libelle, millesime_geo, flags
 -- Column periode: Intervalle entre deux recensements
 -- Column population: Population municipale (ou population sans doubles comptes aux recensements 1968–1999)

@@ -1,5 +1,6 @@
 -- One row per territory × geo_year × period: private salaried headcount and its variations (analysts' view).
 -- Reads: indicator_values, territories. Materialized: view
+-- Export key: niveau, code, millesime_geo, periode (exported in the annual snapshots, rows sorted on these columns)
 -- Shared columns: niveau, code, libelle, millesime_geo, flags
 -- Column periode: Année de l'effectif ('2012') ou intervalle de la variation ('2008-2012')
 -- Column effectif_salarie_prive: Effectif salarié moyen annuel du secteur privé

@@ -1,5 +1,6 @@
 -- One row per territory × geo_year × census interval: variation and average annual rates (analysts' view).
 -- Reads: indicator_values, territories. Materialized: view
+-- Export key: niveau, code, millesime_geo, periode (exported in the annual snapshots, rows sorted on these columns)
 -- Shared columns: niveau, code, libelle, millesime_geo, flags
 -- Column periode: Intervalle entre deux recensements
 -- Column population_debut: Population au recensement de début

@@ -1,6 +1,7 @@
 -- One row per territory × geo_year × census × diploma level: share of the non-schooled population aged 15+
 -- (analysts' view; empty until the census diploma tables are configured).
 -- Reads: indicator_values, territories. Materialized: view
+-- Export key: niveau, code, millesime_geo, recensement, diplome (exported in the annual snapshots, rows sorted on these columns)
 -- Shared columns: niveau, code, libelle, millesime_geo
 -- Column recensement: Année du recensement
 -- Column diplome: Niveau de diplôme le plus élevé

@@ -1,5 +1,6 @@
 -- One row per territory × geo_year × census: under-20s, 60 and over, indice de jeunesse, shares (analysts' view).
 -- Reads: indicator_values, territories. Materialized: view
+-- Export key: niveau, code, millesime_geo, recensement (exported in the annual snapshots, rows sorted on these columns)
 -- Shared columns: niveau, code, libelle, millesime_geo, flags, source_id
 -- Column recensement: Année du recensement
 -- Column pop_moins_20_ans: Population de moins de 20 ans

@@ -1,6 +1,7 @@
 -- One row per territory × geo_year × census: its share of the régional active population at place of residence
 -- and of the régional jobs at place of work (analysts' view; empty until the census tables are configured).
 -- Reads: indicator_values, territories. Materialized: view
+-- Export key: niveau, code, millesime_geo, recensement (exported in the annual snapshots, rows sorted on these columns)
 -- Shared columns: niveau, code, libelle, millesime_geo
 -- Column recensement: Année du recensement
 -- Column part_actifs_residence_pct: Part de la population active régionale au lieu de résidence (%)

@@ -2,6 +2,7 @@
 -- its significance against 100, directly standardised rate with its 95 % interval, flags (analysts' table;
 -- empty until death and population counts by age and sex are configured).
 -- Reads: int_mortality, territories.
+-- Export key: niveau, code, millesime_geo, periode (exported in the annual snapshots, rows sorted on these columns)
 -- Shared columns: niveau, code, libelle, millesime_geo, flags
 -- Column periode: Années de décès cumulées pour l'indice (ex. '2006-2010')
 -- Column deces_observes: Décès observés sur la période cumulée
