@@ -3,7 +3,7 @@
 -- Shared columns: code
 -- Column territoire: Territoire tel que la source l'écrit
 -- Column indicateur: Indicateur
--- Column periode: Intervalle entre deux recensements
+-- Column periode: Période couverte par l'indicateur, telle que l'ORS l'écrit (ex. '1982-2007')
 -- Column valeur: Valeur
 -- Column unite: Unité
 -- Column rang: Rang

@@ -3,7 +3,7 @@
 -- Shared columns: code, period, source_file, source_line
 -- Column territory: Territoire tel qu'imprimé dans le diagnostic
 -- Column indicator: Indicateur tel qu'imprimé (colonne du tableau ou libellé de la prose)
--- Column value: Valeur de l'indicateur
+-- Column value: Valeur de l'indicateur telle que l'ORS la publie
 -- Column unit: Unité de la valeur
 -- Column rank: Rang parmi les territoires classés (1 = première valeur de l'ordre de classement)
 -- Column n_territories: Nombre de territoires classés

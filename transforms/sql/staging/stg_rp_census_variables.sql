@@ -5,7 +5,7 @@
 -- Column theme: Thème du recensement (diplomes, actifs)
 -- Column census_year: Année du recensement (population municipale du recensement millésimé)
 -- Column variable: Variable normalisée (niveau de diplôme, actifs au lieu de résidence, emplois au lieu de travail)
--- Column value: Valeur de l'indicateur
+-- Column value: Effectif de la variable dans la commune
 SELECT 'diplomes' AS theme, codgeo, census_year::INTEGER AS census_year, geo_year::INTEGER AS geo_year, variable,
        value
 FROM read_parquet('{validated}/insee_rp_diplomes.parquet')
