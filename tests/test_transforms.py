@@ -270,3 +270,16 @@ def test_every_published_column_is_documented_by_its_own_table(tmp_path):
         run_model(con, model)
     with pytest.raises(AuditError, match=r"column t_two\.code"):  # code is shared, but t_two does not name it
         document(con, models)
+
+
+def test_exported_tables_declare_a_key_of_documented_columns():
+    # A model is exported by its header key `Export key:` (a table made outside the models: tables.yml); the key
+    # names columns the table documents, and a mart with a geography has a period column for the year rule.
+    from reports.export import MARTS
+    from warehouse.build import documentation
+
+    documented = documentation(MODELS)
+    assert "mart_population" in MARTS and "reproduction" in MARTS and "mart_mobilite" not in MARTS
+    for table, (keys, geo, period) in MARTS.items():
+        assert set(keys) <= set(documented[table][1]), table
+        assert (geo is None) == (period is None), table
