@@ -19,7 +19,6 @@ Rows are sorted on the mart's key; the folder is written beside the old one and 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -33,6 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from expectations.gate import file_sha256
 from sources.registry import COG_ATTRIBUTION, SOURCES
 
 CSV_CONVENTION = "separator ';', decimal ',', UTF-8 with BOM"
@@ -206,14 +206,6 @@ def _sources(in_build: dict[str, tuple]) -> list[dict]:
     return out
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def export(
     con: duckdb.DuckDBPyConnection,
     year: int,
@@ -261,7 +253,7 @@ def export(
             "columns": columns,
         }
         (staging / "metadata.json").write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
-        sums = [f"{_sha256(p)}  {p.name}" for p in sorted(staging.iterdir()) if p.is_file()]
+        sums = [f"{file_sha256(p)}  {p.name}" for p in sorted(staging.iterdir()) if p.is_file()]
         (staging / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
         final = out_root / str(year)
         old = out_root / f".{year}.old"
