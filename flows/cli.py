@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 import flows  # noqa: F401  (offline Prefect settings before any prefect import)
+from transforms.levels import LEVELS
 
 EXIT_OK, EXIT_FAILED, EXIT_QUARANTINED, EXIT_SQL, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3, 4, 5
 # click exits 2 on a usage error (unknown option, bad value); 2 means "quarantined" here. Typer vendors its own
@@ -321,7 +322,7 @@ def territories(
     level: str = typer.Option(
         None,
         "--level",
-        help="commune, epci, ze2010, ze2020, arrondissement, departement, region, france_metro, grouping",
+        help=", ".join(LEVELS),
     ),
     geo_year: int = typer.Option(None, "--geo-year", help="COG vintage (1 January)."),
     search: str = typer.Option(None, "--search", help="Part of the label or code (accents and case ignored)."),
@@ -329,8 +330,6 @@ def territories(
     limit: int = typer.Option(1000, "--limit", help="At most this many rows (0 = all); a cut is always said."),
 ) -> None:
     """Find territories and their codes."""
-    from transforms.levels import LEVELS
-
     _choice(level, "--level", LEVELS)
     _choice(fmt, "--format", FORMATS)
     if limit < 0:

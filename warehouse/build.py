@@ -134,7 +134,8 @@ def documentation(models: dict[str, runner.Model]) -> dict[str, tuple[str, dict[
     for name, (text, shared, own, where) in found.items():
         if unknown := [c for c in shared if c not in glossary]:
             raise AuditError(f"{name} ({where}): shared column(s) {unknown} are not in warehouse/columns.yml")
-        out[name] = (text, {**{c: glossary[c] for c in shared}, **own})
+        shared_text = {c: glossary[c].replace("{levels}", ", ".join(LEVELS)) for c in shared}
+        out[name] = (text, {**shared_text, **own})
     return out
 
 
