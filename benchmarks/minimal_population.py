@@ -94,23 +94,31 @@ CREATE TEMP TABLE m AS
     UNION ALL SELECT x.geo_year, x.codgeo, d.reg, d.dep, d.arr, d.epci, d.ze2010, d.ze2020
               FROM x JOIN d ON d.geo_year = x.geo_year + 1 AND d.codgeo = x.codgeo
               ANTI JOIN l ON l.geo_year = x.geo_year AND l.codgeo = x.codgeo;
-CREATE TEMP TABLE lv AS
-    WITH b AS (
-        SELECT geo_year, codgeo, 'commune' AS level, codgeo AS code FROM m
-        UNION ALL SELECT geo_year, codgeo, 'epci', epci FROM m WHERE epci <> 'ZZZZZZZZZ'
-        UNION ALL SELECT geo_year, codgeo, 'ze2010', ze2010 FROM m WHERE ze2010 IS NOT NULL
-        UNION ALL SELECT geo_year, codgeo, 'ze2020', ze2020 FROM m WHERE ze2020 IS NOT NULL
-        UNION ALL SELECT geo_year, codgeo, 'arrondissement', arr FROM m WHERE arr IS NOT NULL AND arr <> 'ZZZZ'
-        UNION ALL SELECT geo_year, codgeo, 'departement', dep FROM m
-        UNION ALL SELECT geo_year, codgeo, 'region', reg FROM m WHERE reg IS NOT NULL
-        UNION ALL SELECT geo_year, codgeo, 'france_metro', 'FM' FROM m WHERE dep NOT LIKE '97%')
-    SELECT * FROM b UNION ALL
-    SELECT b.geo_year, b.codgeo, 'grouping', g.grouping_code FROM b
-    JOIN groupings g ON g.member_level = b.level AND g.member_code = b.code;
+-- every level from one join of the commune rows with the one-row-per-commune membership: communes summed per
+-- combination of zonings, then per level; groupings from their member territories
+CREATE TEMP TABLE z AS
+    SELECT p.geo_year, p.census_year, m.epci, m.ze2010, m.ze2020, m.arr, m.dep, m.reg, sum(p.pop) AS pop,
+           bool_or(p.est) AS est, count(*) AS n
+    FROM projected p JOIN m USING (geo_year, codgeo) GROUP BY ALL;
+CREATE TEMP TABLE supra AS
+    SELECT l.level, l.code, geo_year, census_year, sum(pop) AS pop, bool_or(est) AS est, sum(n)::BIGINT AS n
+    FROM z, LATERAL (SELECT unnest([{'level': 'epci', 'code': epci, 'k': epci <> 'ZZZZZZZZZ'},
+        {'level': 'ze2010', 'code': ze2010, 'k': ze2010 IS NOT NULL},
+        {'level': 'ze2020', 'code': ze2020, 'k': ze2020 IS NOT NULL},
+        {'level': 'arrondissement', 'code': arr, 'k': arr IS NOT NULL AND arr <> 'ZZZZ'},
+        {'level': 'departement', 'code': dep, 'k': true}, {'level': 'region', 'code': reg, 'k': reg IS NOT NULL},
+        {'level': 'france_metro', 'code': 'FM', 'k': dep NOT LIKE '97%'}]) AS l)
+    WHERE l.k GROUP BY ALL;
 CREATE TABLE population_territory AS
-    SELECT t.level, t.code, p.geo_year, p.census_year, sum(p.pop) AS pop, bool_or(p.est) AS estimated,
-           count(*) AS n_communes
-    FROM projected p JOIN lv t USING (geo_year, codgeo) GROUP BY ALL;
+    SELECT 'commune' AS level, codgeo AS code, geo_year, census_year, pop, est AS estimated, 1::BIGINT AS n_communes
+    FROM projected SEMI JOIN m USING (geo_year, codgeo)
+    UNION ALL SELECT * FROM supra
+    UNION ALL SELECT 'grouping', g.grouping_code, s.geo_year, s.census_year, sum(s.pop), bool_or(s.est),
+                     sum(s.n)::BIGINT
+    FROM (SELECT * FROM supra UNION ALL SELECT 'commune', codgeo, geo_year, census_year, pop, est, 1 FROM projected
+          SEMI JOIN m USING (geo_year, codgeo)
+          SEMI JOIN groupings g ON g.member_level = 'commune' AND g.member_code = codgeo) s
+    JOIN groupings g ON g.member_level = s.level AND g.member_code = s.code GROUP BY ALL;
 """
 
 
