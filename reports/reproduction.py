@@ -239,7 +239,9 @@ def _published_nesting(con: duckdb.DuckDBPyConnection, result: pd.DataFrame, fma
 def _name_missing_datasets(result: pd.DataFrame, fmap: dict) -> pd.DataFrame:
     """Every figure left not_computable names the dataset that would compute it (missing_datasets.yml), or is a
     printed number that is not a statistic (not_statistical)."""
-    needs = yaml.safe_load(MISSING_DATASETS.read_text(encoding="utf-8")) if MISSING_DATASETS.exists() else {}
+    # 400 KB: libyaml's loader where PyYAML has it (0.05 s instead of 0.5 s), the same mapping
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    needs = yaml.load(MISSING_DATASETS.read_text(encoding="utf-8"), Loader=loader) if MISSING_DATASETS.exists() else {}
     for column in MISSING_COLUMNS:
         result[f"missing_{column}"] = None
     for i in result.index[result["status"] == "not_computable"]:

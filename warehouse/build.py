@@ -239,7 +239,9 @@ def build(
         if problems := audit(con):
             raise AuditError("audit failed: " + "; ".join(problems))
         done = {name: step(con) for name, step in (steps or {}).items()}
+        con.execute("BEGIN TRANSACTION")  # one commit for the hundreds of COMMENT ON (3.9 s → 0.7 s)
         document(con, models)
+        con.execute("COMMIT")
         con.execute("CHECKPOINT")
     except BaseException:
         con.close()
