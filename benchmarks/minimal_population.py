@@ -95,20 +95,23 @@ CREATE TEMP TABLE m AS
               FROM x JOIN d ON d.geo_year = x.geo_year + 1 AND d.codgeo = x.codgeo
               ANTI JOIN l ON l.geo_year = x.geo_year AND l.codgeo = x.codgeo;
 -- every level from one join of the commune rows with the one-row-per-commune membership: communes summed per
--- combination of zonings, then per level; groupings from their member territories
+-- combination of zonings (an integer id), then per level; groupings from their member territories
+CREATE TEMP TABLE mz AS
+    SELECT *, dense_rank() OVER (ORDER BY geo_year, epci, ze2010, ze2020, arr, dep, reg)::INTEGER AS zone FROM m;
 CREATE TEMP TABLE z AS
-    SELECT p.geo_year, p.census_year, m.epci, m.ze2010, m.ze2020, m.arr, m.dep, m.reg, sum(p.pop) AS pop,
-           bool_or(p.est) AS est, count(*) AS n
-    FROM projected p JOIN m USING (geo_year, codgeo) GROUP BY ALL;
+    SELECT z.zone, p.census_year, sum(p.pop) AS pop, bool_or(p.est) AS est, count(*) AS n
+    FROM projected p JOIN mz z USING (geo_year, codgeo) GROUP BY ALL;
 CREATE TEMP TABLE supra AS
-    SELECT l.level, l.code, geo_year, census_year, sum(pop) AS pop, bool_or(est) AS est, sum(n)::BIGINT AS n
-    FROM z, LATERAL (SELECT unnest([{'level': 'epci', 'code': epci, 'k': epci <> 'ZZZZZZZZZ'},
-        {'level': 'ze2010', 'code': ze2010, 'k': ze2010 IS NOT NULL},
-        {'level': 'ze2020', 'code': ze2020, 'k': ze2020 IS NOT NULL},
-        {'level': 'arrondissement', 'code': arr, 'k': arr IS NOT NULL AND arr <> 'ZZZZ'},
-        {'level': 'departement', 'code': dep, 'k': true}, {'level': 'region', 'code': reg, 'k': reg IS NOT NULL},
-        {'level': 'france_metro', 'code': 'FM', 'k': dep NOT LIKE '97%'}]) AS l)
-    WHERE l.k GROUP BY ALL;
+    WITH l AS (
+        SELECT DISTINCT zone, geo_year, 'epci' AS level, epci AS code FROM mz WHERE epci <> 'ZZZZZZZZZ'
+        UNION ALL SELECT DISTINCT zone, geo_year, 'ze2010', ze2010 FROM mz WHERE ze2010 IS NOT NULL
+        UNION ALL SELECT DISTINCT zone, geo_year, 'ze2020', ze2020 FROM mz WHERE ze2020 IS NOT NULL
+        UNION ALL SELECT DISTINCT zone, geo_year, 'arrondissement', arr FROM mz WHERE arr IS NOT NULL AND arr <> 'ZZZZ'
+        UNION ALL SELECT DISTINCT zone, geo_year, 'departement', dep FROM mz
+        UNION ALL SELECT DISTINCT zone, geo_year, 'region', reg FROM mz WHERE reg IS NOT NULL
+        UNION ALL SELECT DISTINCT zone, geo_year, 'france_metro', 'FM' FROM mz WHERE dep NOT LIKE '97%')
+    SELECT l.level, l.code, l.geo_year, z.census_year, sum(z.pop) AS pop, bool_or(z.est) AS est, sum(z.n)::BIGINT AS n
+    FROM z JOIN l USING (zone) GROUP BY ALL;
 CREATE TABLE population_territory AS
     SELECT 'commune' AS level, codgeo AS code, geo_year, census_year, pop, est AS estimated, 1::BIGINT AS n_communes
     FROM projected SEMI JOIN m USING (geo_year, codgeo)
