@@ -5,7 +5,8 @@ completeness is its own rule: every delivered file must give rows, every declare
 zoning, vintage) must be present with its minimum number of rows. Shrinkage compares the new content with the
 last good one, partition by partition: losing more than the declared share (default 5 %) quarantines the source
 unless the operator accepts it (`observatoire run --accept-shrink SOURCE`).
-Declarations live in `expectations/suites.py` (`COMPLETENESS`).
+Each source declares its own (`completeness=` of its `SourceSpec`, in its module under `sources/`); a source
+that declares none is checked for empty files and for shrinkage of its whole content.
 """
 
 from __future__ import annotations
@@ -39,6 +40,16 @@ class Completeness:
     shrink_keys: tuple[str, ...] = ()  # partitions compared with the last good content; () = the whole content
     max_shrink: float = DEFAULT_MAX_SHRINK
     files_give_rows: bool = True  # every delivered data file contributes at least one row
+
+
+def fixed(*values) -> Callable[[list[str]], list[tuple]]:
+    """Expected partitions that do not depend on the delivered files (every vintage 2008–2024 …)."""
+    return lambda files: [v if isinstance(v, tuple) else (v,) for v in values]
+
+
+def each_workbook_has(sheet: str) -> Callable[[list[str]], list[tuple]]:
+    """Expected (source_file, sheet) partitions: every delivered workbook has this sheet."""
+    return lambda files: [(f, sheet) for f in files if f.lower().endswith((".xlsx", ".xls"))]
 
 
 def _label(keys: tuple[str, ...], values: tuple) -> str:

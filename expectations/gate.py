@@ -282,14 +282,12 @@ def _refresh(
         parsed = spec.parser(paths)
     except Exception as exc:  # noqa: BLE001 (any reader error is this source's, reported with its file)
         return _quarantine(settings, _error_report(spec, names, sha, exc, paths))
-    from expectations.suites import COMPLETENESS
-
-    rules = COMPLETENESS.get(spec.id, completeness.Completeness())
+    rules = spec.completeness or completeness.Completeness()
     extra = completeness.check(rules, parsed.frame, names)
     partitions = completeness.partition_counts(rules, parsed.frame)
     old = completeness.last_good_counts(rules, previous, settings.validated_dir / f"{spec.id}.parquet")
     extra.append(completeness.shrinkage(rules, partitions, old, accept_shrink))
-    report = validate(spec.id, parsed.frame, names, sha, extra=extra)
+    report = validate(spec.id, parsed.frame, names, sha, extra=extra, batches=spec.expectations)
     warnings = [w.describe(", ".join(names)) for w in report.warnings]
     notes = notes_before + parsed.notes
     if not report.success:

@@ -1,6 +1,8 @@
-"""Run a source's suites on its parsed frame; turn failures into a readable quarantine report.
+"""Run a source's declared rules on its parsed frame; turn failures into a readable quarantine report.
 
-Great Expectations validates pandas frames (its SQL datasource is broken on DuckDB, see STACK_NOTES §3.5).
+Great Expectations validates pandas frames: its SQL datasource does not work on DuckDB (through duckdb-engine,
+GX 1.24 closes the pooled connection before fetching and every metric fails; regex is not supported for the
+duckdb dialect; fivetran/great_expectations#11579, #10738).
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ import os
 import re
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+from expectations.rules import Batch, Expect
 
 SAMPLE = 10  # failing rows shown per rule
 _FILE_IN_LOCATION = re.compile(r"^file (.+?)(?:, | sheet | line | row |$)")
@@ -162,15 +167,16 @@ def _gx():
     return _context
 
 
-def _definition(source_id: str, batch: str, expectations: list):
-    """Register the suite and its validation definition once per process."""
+def _definition(source_id: str, batch: str, expectations: list[Expect]):
+    """Register the suite (GX expectations built from the declared rules) and its validation definition once per
+    process."""
     import great_expectations as gx
 
     name = f"{source_id}.{batch}"
     if name not in _definitions:
         ctx = _gx()
         asset = ctx.data_sources.get("frames").add_dataframe_asset(name)
-        suite = ctx.suites.add(gx.ExpectationSuite(name=name, expectations=[e.copy() for e in expectations]))
+        suite = ctx.suites.add(gx.ExpectationSuite(name=name, expectations=[e.to_gx() for e in expectations]))
         _definitions[name] = ctx.validation_definitions.add(
             gx.ValidationDefinition(name=name, data=asset.add_batch_definition_whole_dataframe("all"), suite=suite)
         )
@@ -217,13 +223,17 @@ def validate(
     files: list[str],
     sha256: str,
     extra: list[RuleResult] | None = None,
+    batches: Sequence[Batch] | None = None,
 ) -> ValidationReport:
-    """Run the source's suites on its parsed frame; `extra` adds results computed elsewhere (completeness)."""
-    from expectations.suites import SUITES
+    """Run declared rules on a frame: `batches`, by default the source's own (`expectations` of its spec);
+    `extra` adds results computed elsewhere (completeness)."""
+    if batches is None:
+        from sources.registry import SOURCES
 
+        batches = SOURCES[source_id].expectations
     started, results = time.perf_counter(), list(extra or [])
     with _lock:
-        for batch, build, expectations in SUITES[source_id]:
+        for batch, build, expectations in batches:
             vd = _definition(source_id, batch, expectations)
             data = build(frame)
             out = vd.run(batch_parameters={"dataframe": data}, result_format={"result_format": "SUMMARY"})

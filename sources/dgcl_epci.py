@@ -16,13 +16,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from expectations import rules as r
+from expectations.completeness import Completeness, Partition, fixed
 from sources.errors import SourceError
 from sources.parsing import Parsed, read_delimited, require_columns
+from sources.spec import SourceSpec
 
 SOURCE_ID = "dgcl_epci"
 REQUIRED = ["siren", "nom", "nature", "insee", "nom_com", "pmun_com"]
 KEPT = ["siren", "nom", "nature", "insee", "nom_com", "ptot_com", "pmun_com"]
 YEAR = re.compile(r"(\d{4})")
+YEARS = range(2008, 2015)  # the bundled lists, 1 January of each year
+GEOHISTO = "https://raw.githubusercontent.com/etalab/geohisto/65e6f304a3eecf63c43f214a331cb8a1162ae2de/sources/epci"
 
 
 def parse_file(path: Path) -> tuple[pd.DataFrame, int]:
@@ -52,3 +57,40 @@ def parse(paths: list[Path]) -> Parsed:
     frame = pd.concat(frames, ignore_index=True)
     frame.index = frame.index + 1
     return Parsed(frame, notes)
+
+
+SOURCES = [
+    SourceSpec(
+        id=SOURCE_ID,
+        producer="DGCL",
+        product="Liste et composition des EPCI à fiscalité propre, 1er janvier 2008–2014",
+        product_page="https://www.collectivites-locales.gouv.fr/institutions/liste-et-composition-des-epci-fiscalite-propre",
+        official_urls=tuple(f"{GEOHISTO}/{y}.csv" for y in YEARS),
+        bundled=tuple(f"dgcl/epci_composition_{y}.csv.gz" for y in YEARS),
+        licence="Licence Ouverte / Open Licence (Etalab)",
+        attribution="DGCL, Liste et composition des EPCI (republished by Etalab, geohisto)",
+        parser=parse,
+        layout="DGCL semicolon CSV, columns vary by year (see sources/dgcl_epci.py)",
+        expectations=(
+            r.Batch(
+                "rows",
+                r.whole,
+                [
+                    r.matches("siren", r.SIREN, "siren_format"),
+                    r.matches("insee", r.COMMUNE, "commune_code_format"),
+                    r.unique(["year", "insee"], "commune_in_one_epci_per_year"),
+                    r.between("pmun_com", "population_non_negative", min_value=0),
+                    r.not_null("pmun_com", "population_present"),
+                ],
+            ),
+            r.Batch(
+                "rows_per_year",
+                r.rows_per("year"),
+                [r.between("n_rows", "member_communes_per_year_bounds", min_value=30_000, max_value=37_500)],
+            ),
+        ),
+        completeness=Completeness(
+            [Partition(("year",), fixed(*YEARS), min_rows=30_000, one_file_each=True)], shrink_keys=("year",)
+        ),
+    ),
+]

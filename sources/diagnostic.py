@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from expectations import rules as r
+from expectations.completeness import Completeness
 from sources.errors import SourceError
 from sources.parsing import Parsed, read_delimited, require_columns
+from sources.spec import SourceSpec
 
 SOURCE_ID = "diagnostic"
 TABLE_FILE = re.compile(r"^(t\d+)_.*\.csv$")
@@ -149,3 +152,74 @@ def parse_crosswalk(paths: list[Path]) -> Parsed:
     frame["geo_year"] = frame["geo_year"].astype(int)
     frame.index = frame.index + 1
     return Parsed(frame)
+
+
+# the territory levels of the warehouse (warehouse/build.py LEVELS)
+LEVELS = ["commune", "epci", "ze2010", "ze2020", "arrondissement", "departement", "region", "france_metro", "grouping"]
+TABLES = (
+    "t1_jeunesse_epci_2009.csv",
+    "t2_population_arrondissements_1999_2009.csv",
+    "t3_demographie_epci_1990_2009.csv",
+    "t4_emploi_salarie_prive_ze_2008_2012.csv",
+    "t5_diplomes_ze_1999_2009.csv",
+    "t6_navettes_ze_1999_2006.csv",
+    "t7_mortalite_evitable_soins_1982_2007.csv",
+    "t9_demence_65plus_2000_2030.csv",
+    "prose_figures.csv",
+)
+
+SOURCES = [
+    SourceSpec(
+        id=SOURCE_ID,
+        producer="Conférence Permanente du Bassin Minier Nord-Pas-de-Calais",
+        product="Livre Blanc Acte II, diagnostic partagé (décembre 2013): tables and prose figures",
+        product_page="(printed document; text in the project's seed)",
+        official_urls=(),
+        bundled=tuple(f"diagnostic/{name}" for name in TABLES),
+        licence="published document, figures quoted as reference",
+        attribution="CPBM, diagnostic partagé du Bassin minier (2013)",
+        parser=parse,
+        layout="one CSV per printed table + prose_figures.csv (sources/data/diagnostic/README.md)",
+        role="reference",
+        expectations=(
+            r.Batch(
+                "rows",
+                r.whole,
+                [
+                    r.unique("figure_id", "figure_id_unique"),
+                    r.not_null("seed_lines", "seed_lines_present"),
+                    r.matches("seed_lines", r"^\d+(?:-\d+)?(?:[,;] ?\d+(?:-\d+)?)*$", "seed_lines_format", mostly=0.95),
+                    r.between("precision", "precision_range", min_value=0, max_value=6),
+                    r.row_count_between("row_count_bounds", min_value=300, max_value=2000),
+                ],
+            ),
+        ),
+        completeness=Completeness(shrink_keys=("table_id",)),
+    ),
+    SourceSpec(
+        id="diagnostic_crosswalk",
+        producer="observatoire (hand-made mapping)",
+        product="Printed territory names of the diagnostic → (level, code, geo_year)",
+        product_page="sources/data/diagnostic/crosswalk_territories.csv",
+        official_urls=(),
+        bundled=("diagnostic/crosswalk_territories.csv",),
+        licence="MIT (project)",
+        attribution="",
+        parser=parse_crosswalk,
+        layout="table_id, territory, level, code, geo_year, note",
+        role="reference",
+        expectations=(
+            r.Batch(
+                "rows",
+                r.whole,
+                [
+                    r.unique(["table_id", "territory"], "one_mapping_per_printed_name"),
+                    r.in_set("level", LEVELS, "known_level"),
+                    r.not_null("code", "code_present"),
+                    r.between("geo_year", "known_vintage", min_value=2008, max_value=2024),
+                ],
+            ),
+        ),
+        completeness=Completeness(shrink_keys=("table_id",)),
+    ),
+]

@@ -52,3 +52,7 @@ class ConfigError(Exception):
 
 class BusyError(Exception):
     """Another refresh holds the lock of this warehouse (exit 5)."""
+
+
+class SourceDeclarationError(TypeError):
+    """A module under sources/ declares a source the pipeline cannot run (named with the module's file)."""

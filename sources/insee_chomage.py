@@ -18,8 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from expectations import rules as r
+from expectations.completeness import Completeness, Partition, each_workbook_has
 from sources.errors import SourceError
 from sources.parsing import Parsed
+from sources.spec import SourceSpec
 
 SOURCE_ID = "insee_chomage"
 QUARTER = re.compile(r"^(\d{4})-T([1-4])$")
@@ -130,3 +133,55 @@ def parse(paths: list[Path]) -> Parsed:
     out = pd.concat(frames, ignore_index=True)
     out.index = out.index + 1
     return Parsed(out, notes)
+
+
+def _zones_per_sheet(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["zoning"] == "ze2020"].groupby("edition")["code"].nunique().rename("n_zones").reset_index()
+
+
+SOURCES = [
+    SourceSpec(
+        id=SOURCE_ID,
+        producer="INSEE",
+        product="Taux de chômage localisés par zone d'emploi (trimestriels, CVS): edition 2023-T3 on the 2020 "
+        "zoning, and the Q1 2013 rates of the 2010 zoning as printed in the diagnostic (extract)",
+        product_page="https://www.insee.fr/fr/statistiques/1893230",
+        official_urls=(
+            "https://github.com/pwisniewski-econ/interestnpy/raw/e9ce012b7324904a506a063501624226aa52d9d5/"
+            "data/external/unemployment/chomage-zone-t1-2003-t3-2023.xlsx",
+            "(extract of the diagnostic partagé, no official URL)",
+        ),
+        bundled=(
+            "insee_chomage/chomage-zone-t1-2003-t3-2023.xlsx",
+            "insee_chomage/chomage-zone-2010-extrait-diagnostic-t1-2013.xlsx",
+        ),
+        extract_files=("insee_chomage/chomage-zone-2010-extrait-diagnostic-t1-2013.xlsx",),
+        licence="Licence Ouverte (INSEE)",
+        attribution="Insee, estimations de taux de chômage localisés",
+        parser=parse,
+        layout="INSEE workbook: banner rows, label row, code row (ZE2020/ZE2010/ZER2020/REG/FRANCE), quarters",
+        expectations=(
+            r.Batch(
+                "rows",
+                r.whole,
+                [
+                    r.matches("code", r"^(?:\d{4}|\d{2}|[0-9AB]{4}|FM)$", "zone_code_is_text"),
+                    r.matches("quarter", r"^\d{4}-T[1-4]$", "quarter_format"),
+                    r.between("rate", "rate_in_0_60", min_value=0, max_value=60),
+                    r.unique(["zoning", "code", "quarter", "edition"], "one_rate_per_zone_quarter_edition"),
+                    r.in_set("zoning", list(ZONINGS.values()), "known_zoning"),
+                ],
+            ),
+            r.Batch("missing_rates", lambda f: f[f["rate"].isna()], [r.not_null("flag", "missing_rate_is_flagged")]),
+            r.Batch(
+                "zones_per_sheet",
+                _zones_per_sheet,
+                [r.between("n_zones", "ze2020_zone_count", min_value=280, max_value=320)],
+            ),
+        ),
+        completeness=Completeness(
+            [Partition(("source_file", "sheet"), each_workbook_has("txcho_ze"), min_rows=1)],
+            shrink_keys=("zoning", "sheet"),
+        ),
+    ),
+]

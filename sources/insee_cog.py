@@ -8,7 +8,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
+from expectations import rules as r
+from expectations.completeness import Completeness, Partition, fixed
 from sources.parsing import Parsed, drop_blank_rows, read_parquet
+from sources.spec import SourceSpec
+
+ODBL = "ODbL 1.0 (contents DbCL 1.0)"
+COG_ATTRIBUTION = "© Code Officiel Géographique (Insee) et package R COGugaison"
+COGUGAISON = "https://github.com/antuki/COGugaison/tree/37a6d4c9ca0d608bb4f2b64aaf1c56c097a7f813/data"
+COG_PAGE = "https://www.insee.fr/fr/information/2028028"
+COG_YEARS = list(range(2008, 2025))
+NO_EPCI = "ZZZZZZZZZ"  # INSEE's marker for a commune in no EPCI (2009–2013); the 2008 table leaves it empty
+CENSUS_VINTAGES = [1968, 1975, 1982, 1990, 1999, *COG_YEARS]  # the censuses before 2006, then every COG vintage
 
 APPARTENANCE_COLUMNS = [
     "cog_year",
@@ -61,3 +74,122 @@ def parse_libelles(paths: list[Path]) -> Parsed:
 
 def parse_passage(paths: list[Path]) -> Parsed:
     return Parsed(_with_row_numbers(read_parquet("insee_cog_passage", paths[0], PASSAGE_COLUMNS)))
+
+
+def _passage_ratio_sums(frame: pd.DataFrame) -> pd.DataFrame:
+    forward = frame[frame["from_year"] < frame["to_year"]]
+    return forward.groupby(["from_year", "to_year", "cod_from"])["ratio"].sum().rename("ratio_sum").reset_index()
+
+
+def cogugaison(**spec) -> SourceSpec:
+    """A table of the COGugaison compilation (INSEE's COG): producer, licence and origin shared by all."""
+    return SourceSpec(producer="INSEE", official_urls=(COGUGAISON,), licence=ODBL, attribution=COG_ATTRIBUTION, **spec)
+
+
+SOURCES = [
+    cogugaison(
+        id="insee_cog_appartenance",
+        product="Table d'appartenance géographique des communes, COG 2008–2024",
+        product_page=COG_PAGE,
+        bundled=("cog/appartenance_communes_cog2008_2024.parquet",),
+        parser=parse_appartenance,
+        layout="COGugaison table_supracom, one row per commune × COG vintage",
+        expectations=(
+            r.Batch(
+                "rows",
+                r.whole,
+                [
+                    r.row_count_between("row_count_bounds", min_value=550_000, max_value=700_000),
+                    r.in_set("cog_year", COG_YEARS, "known_vintage"),
+                    r.not_null("codgeo", "commune_code_present"),
+                    r.matches("codgeo", r.COMMUNE, "commune_code_format"),
+                    r.unique(["cog_year", "codgeo"], "commune_unique_per_vintage"),
+                    r.matches("epci", rf"^(?:\d{{9}}|{NO_EPCI})$", "epci_siren_or_no_epci_marker"),
+                    r.not_null("epci", "commune_in_one_epci", where=("cog_year", ">=", 2009)),
+                    r.matches("ze2010", r.ZONE_EMPLOI, "ze_code_format"),
+                    r.matches("ze2020", r.ZONE_EMPLOI, "ze_code_format"),
+                    r.matches("dep", r"^(?:\d{2}|2[AB]|97\d)$", "departement_code_format"),
+                    r.not_null("dep", "commune_in_a_departement"),
+                ],
+            ),
+            r.Batch(
+                "rows_per_vintage",
+                r.rows_per("cog_year"),
+                [
+                    r.between("n_rows", "communes_per_vintage_bounds", min_value=34_000, max_value=38_000),
+                    r.row_count(len(COG_YEARS), "every_vintage_present"),
+                ],
+            ),
+        ),
+        completeness=Completeness(
+            [Partition(("cog_year",), fixed(*COG_YEARS), min_rows=34_000)], shrink_keys=("cog_year",)
+        ),
+    ),
+    cogugaison(
+        id="insee_cog_libelles",
+        product="Libellés des zonages supra-communaux, COG 2008–2024",
+        product_page=COG_PAGE,
+        bundled=("cog/libelles_supracommunaux_cog2008_2024.parquet",),
+        parser=parse_libelles,
+        layout="COGugaison libelles_supracom",
+        expectations=(
+            r.Batch(
+                "rows",
+                r.whole,
+                [
+                    r.row_count_between("row_count_bounds", min_value=100_000, max_value=250_000),
+                    r.not_null("nivgeo", "level_present"),
+                    r.not_null("libgeo", "label_present"),
+                    r.unique(["cog_year", "nivgeo", "codgeo"], "code_unique_per_level_and_vintage"),
+                ],
+            ),
+        ),
+        completeness=Completeness(
+            [Partition(("cog_year",), fixed(*COG_YEARS), min_rows=5_000)], shrink_keys=("cog_year", "nivgeo")
+        ),
+    ),
+    cogugaison(
+        id="insee_cog_passage",
+        product="Tables de passage des communes entre millésimes du COG, 1968–2024",
+        product_page="https://www.insee.fr/fr/information/2666684",
+        bundled=("cog/passage_communes_1968_2024.parquet",),
+        parser=parse_passage,
+        layout="COGugaison PASSAGE_<from>_<to> tables, stacked",
+        expectations=(
+            r.Batch(
+                "rows",
+                r.whole,
+                [
+                    r.row_count_between("row_count_bounds", min_value=5_000, max_value=50_000),
+                    r.matches("cod_from", r.COMMUNE, "commune_code_format"),
+                    r.matches("cod_to", r.COMMUNE, "commune_code_format"),
+                    r.between("ratio", "ratio_in_0_1", min_value=0, max_value=1),
+                    r.in_set("from_year", CENSUS_VINTAGES, "known_vintage"),
+                ],
+            ),
+            # the backward tables (new → old) leave some ratios empty; only forward steps are used
+            r.Batch(
+                "forward_steps",
+                lambda f: f[f["from_year"] < f["to_year"]],
+                [r.not_null("ratio", "forward_ratio_present")],
+            ),
+            r.Batch(
+                "ratio_sums",
+                _passage_ratio_sums,
+                [
+                    r.between(
+                        "ratio_sum",
+                        "split_ratios_sum_to_one",
+                        "COGugaison gives ratio=1 to every part of some 2022–2024 restorations and 1/n to the "
+                        "members of some 2023→2024 mergers; staging recomputes those ratios (see "
+                        "stg_commune_passage.sql)",
+                        min_value=0.999,
+                        max_value=1.001,
+                        severity="warning",
+                    ),
+                ],
+            ),
+        ),
+        completeness=Completeness([Partition(("from_year",), min_rows=1)], shrink_keys=("from_year",)),
+    ),
+]

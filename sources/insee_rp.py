@@ -17,8 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from expectations import rules as r
+from expectations.completeness import Completeness
 from sources.errors import SourceError
 from sources.parsing import Parsed, empty_frame, read_delimited, require_columns, to_numbers
+from sources.spec import SourceSpec
 
 AGE_BAND = re.compile(r"^P(\d{2})_POP(\d{2})(\d{2}|P)$")
 EVENTS = re.compile(r"^(NAIS|DECE)(\d{2})(\d{2})$")
@@ -225,3 +228,102 @@ def empty_census_variables() -> pd.DataFrame:
             "geo_year": "int64",
         }
     )
+
+
+INSEE_LICENCE = "Licence Ouverte (INSEE)"
+# per commune, one value per census variable (diplomas, activity)
+CENSUS_VARIABLE_RULES = (
+    r.Batch(
+        "rows",
+        r.whole,
+        [
+            r.matches("codgeo", r.COMMUNE, "commune_code_format"),
+            r.unique(["codgeo", "insee_variable"], "one_value_per_commune"),
+            r.between("value", "count_non_negative", min_value=0),
+        ],
+    ),
+)
+
+SOURCES = [
+    SourceSpec(
+        id="insee_rp_age",
+        producer="INSEE",
+        product="Recensement 2009, population par tranche d'âge (moins de 20 ans, 60 ans et plus)",
+        product_page="https://www.insee.fr/fr/statistiques/2044765",
+        official_urls=("https://www.recensement.insee.fr/telechargement/bases-chiffres-cles/BTX_CC_POP_2009.zip",),
+        bundled=("insee_rp/rp2009_age_epci_extract_diagnostic.csv",),
+        extract_files=("insee_rp/rp2009_age_epci_extract_diagnostic.csv",),
+        licence="Licence Ouverte (INSEE); extract of counts printed in the diagnostic partagé (2013)",
+        attribution="Insee, RP 2009, as printed in the diagnostic partagé du Bassin minier (2013), table 1",
+        parser=parse_age_bands,
+        layout="INSEE wide age bands Pyy_POPaabb / Pyy_POPaaP, optional NIVGEO (see sources/insee_rp.py)",
+        expectations=(
+            r.Batch(
+                "rows",
+                r.whole,
+                [
+                    r.not_null("codgeo", "territory_code_present"),
+                    r.in_set("nivgeo", list(NIVGEO_LEVEL), "known_nivgeo"),
+                    r.unique(["nivgeo", "codgeo", "census_year", "band"], "one_count_per_territory_and_band"),
+                    r.between("count", "count_non_negative", min_value=0),
+                    r.not_null("count", "count_present"),
+                    r.between("age_min", "age_in_range", min_value=0, max_value=120),
+                ],
+            ),
+        ),
+        completeness=Completeness(shrink_keys=("nivgeo",)),
+    ),
+    SourceSpec(
+        id="insee_rp_historique",
+        producer="INSEE",
+        product="Séries historiques du recensement: naissances et décès entre recensements, par commune",
+        product_page="https://www.insee.fr/fr/statistiques/2522602",
+        official_urls=("https://www.insee.fr/fr/statistiques/fichier/2522602/base-cc-serie-historique-2009.zip",),
+        bundled=(),
+        licence=INSEE_LICENCE,
+        attribution="Insee, RP et état civil, séries historiques",
+        parser=parse_series_historiques,
+        layout="INSEE base-cc-serie-historique: CODGEO, NAISyyyy, DECEyyyy (see sources/insee_rp.py)",
+        empty=empty_series_historiques,
+        expectations=(
+            r.Batch(
+                "rows",
+                r.whole,
+                [
+                    r.matches("codgeo", r.COMMUNE, "commune_code_format"),
+                    r.unique(["codgeo", "variable"], "one_value_per_commune"),
+                    r.between("count", "count_non_negative", min_value=0),
+                    r.not_null("count", "count_present"),
+                ],
+            ),
+        ),
+    ),
+    SourceSpec(
+        id="insee_rp_diplomes",
+        producer="INSEE",
+        product="Recensement: diplôme le plus élevé de la population non scolarisée de 15 ans ou plus, par commune",
+        product_page="https://www.insee.fr/fr/statistiques/2045760",
+        official_urls=("https://www.insee.fr/fr/statistiques/fichier/2045760/base-cc-diplomes-formation-2009.zip",),
+        bundled=(),
+        licence=INSEE_LICENCE,
+        attribution="Insee, RP, Diplômes - Formation",
+        parser=parse_diplomas,
+        layout="INSEE base-cc-diplomes-formation: CODGEO, Pyy_NSCOL15P, Pyy_NSCOL15P_DIPL0 … _SUP",
+        empty=empty_census_variables,
+        expectations=CENSUS_VARIABLE_RULES,
+    ),
+    SourceSpec(
+        id="insee_rp_actifs",
+        producer="INSEE",
+        product="Recensement: actifs au lieu de résidence et emplois au lieu de travail, par commune",
+        product_page="https://www.insee.fr/fr/statistiques/2044742",
+        official_urls=("https://www.insee.fr/fr/statistiques/fichier/2044742/base-cc-emploi-pop-active-2009.zip",),
+        bundled=(),
+        licence=INSEE_LICENCE,
+        attribution="Insee, RP, Emploi - Population active",
+        parser=parse_activity,
+        layout="INSEE base-cc-emploi-pop-active: CODGEO, Pyy_ACT15P, Pyy_EMPLT",
+        empty=empty_census_variables,
+        expectations=CENSUS_VARIABLE_RULES,
+    ),
+]

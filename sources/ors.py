@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from expectations import rules as r
+from expectations.completeness import Completeness
 from sources.parsing import Parsed, read_delimited, require_columns, to_numbers
+from sources.spec import SourceSpec
 
 SOURCE_ID = "ors_indicateurs"
 COLUMNS = ["territoire", "code", "indicateur", "periode", "valeur", "unite", "rang", "nb_territoires"]
@@ -50,3 +53,57 @@ def rank_order_breaks(frame: pd.DataFrame) -> pd.DataFrame:
         wrong = steps[(steps * direction) < 0]
         breaks.append(ordered.loc[wrong.index])
     return pd.concat(breaks) if breaks else frame.iloc[0:0]
+
+
+SOURCES = [
+    SourceSpec(
+        id=SOURCE_ID,
+        producer="ORS Nord-Pas-de-Calais",
+        product="Indicateurs de mortalité des communautés urbaines et d'agglomération (extract of the diagnostic)",
+        product_page="https://www.orsnpdc.org",
+        official_urls=("(extract of the diagnostic partagé: table 7 and prose)",),
+        bundled=("ors/ors-indicateurs-extrait-diagnostic.csv",),
+        extract_files=("ors/ors-indicateurs-extrait-diagnostic.csv",),
+        licence="figures as printed in the diagnostic partagé (source printed: Insee, Inserm-CépiDc, traitement ORS)",
+        attribution="ORS Nord-Pas-de-Calais, as printed in the diagnostic partagé (2013)",
+        parser=parse,
+        layout="territoire;code;indicateur;periode;valeur;unite;rang;nb_territoires",
+        expectations=(
+            r.Batch(
+                "rows",
+                r.whole,
+                [
+                    r.between("rang", "rank_in_1_198", min_value=1, max_value=198),
+                    r.unique(["territoire", "indicateur", "periode"], "one_value_per_territory_and_indicator"),
+                    r.not_null("indicateur", "indicator_named"),
+                ],
+            ),
+            r.Batch(
+                "ranked",
+                lambda f: f.dropna(subset=["rang"]),
+                [
+                    r.unique(
+                        ["indicateur", "periode", "rang"],
+                        "one_territory_per_rank",
+                        "ties share a rank",
+                        mostly=0.9,
+                        severity="warning",
+                    ),
+                ],
+            ),
+            r.Batch(
+                "rank_order_breaks",
+                rank_order_breaks,
+                [
+                    r.row_count(
+                        0,
+                        "ranks_consistent_with_values",
+                        "reported in the reproduction, never corrected",
+                        severity="warning",
+                    ),
+                ],
+            ),
+        ),
+        completeness=Completeness(shrink_keys=("indicateur",)),
+    ),
+]

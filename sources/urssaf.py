@@ -16,8 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from expectations import rules as r
+from expectations.completeness import Completeness, Partition, fixed
 from sources.errors import SourceError
 from sources.parsing import Parsed, read_delimited
+from sources.spec import SourceSpec
 
 SOURCE_ID = "urssaf_effectifs"
 YEAR_COLUMN = re.compile(r"^(Effectifs salariés|Nombre d'établissements) (\d{4})$")
@@ -81,3 +84,34 @@ def parse(paths: list[Path]) -> Parsed:
     out = pd.concat(frames, ignore_index=True)
     out.index = out.index + 1
     return Parsed(out, notes)
+
+
+SOURCES = [
+    SourceSpec(
+        id=SOURCE_ID,
+        producer="URSSAF",
+        product="Effectifs salariés du secteur privé par zone d'emploi, 2008 et 2012 — extract of the "
+        "diagnostic's table 4 (source printed: URSSAF 2013)",
+        product_page="https://open.urssaf.fr/explore/?q=effectifs+zone+d%27emploi",
+        official_urls=("(extract of the diagnostic partagé, table 4)",),
+        bundled=("urssaf/effectifs-salaries-prive-ze2010-extrait-diagnostic.csv",),
+        extract_files=("urssaf/effectifs-salaries-prive-ze2010-extrait-diagnostic.csv",),
+        licence="Licence Ouverte / ODbL (URSSAF open data); figures as printed in the diagnostic partagé",
+        attribution="Urssaf, as printed in the diagnostic partagé du Bassin minier (2013), table 4",
+        parser=parse,
+        layout="open.urssaf.fr export: Code zone d'emploi [YYYY];Zone d'emploi;Effectifs salariés YYYY …",
+        expectations=(
+            r.Batch(
+                "rows",
+                r.whole,
+                [
+                    r.matches("code", r.ZONE_EMPLOI, "ze_code_format"),
+                    r.between("value", "headcount_non_negative", min_value=0),
+                    r.unique(["zoning", "code", "measure", "year"], "one_value_per_zone_year"),
+                ],
+            ),
+            r.Batch("missing_values", lambda f: f[f["value"].isna()], [r.not_null("flag", "missing_value_is_flagged")]),
+        ),
+        completeness=Completeness([Partition(("measure",), fixed("effectifs"))], shrink_keys=("year",)),
+    ),
+]

@@ -34,6 +34,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from sources.emd import checks
 from sources.emd.codes import dictionary
 from sources.emd.delivery import (
     MANIFESTS,
@@ -53,6 +54,7 @@ from sources.emd.delivery import (
 from sources.emd.standards import REQUIRED, STANDARDS, TEXT_FIELDS, detect_standard
 from sources.errors import SourceError
 from sources.parsing import Parsed, empty_frame, to_numbers
+from sources.spec import SourceSpec
 
 MANIFEST_KEYS = {"survey", "year", "standard", "min_age", "files", "fields", "outside_zone_prefixes"}
 NUMBERED_KEYS = ("household", "person", "trip", "leg")  # ECH, PER, NDEP, T1: '0012' and '12' are one key
@@ -389,3 +391,23 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
 
 def empty() -> pd.DataFrame:
     return empty_frame(SCHEMA)
+
+
+SOURCES = [
+    SourceSpec(
+        id=SOURCE_ID,
+        producer="Cerema / autorités organisatrices de la mobilité",
+        product="Enquêtes ménages déplacements (EMD, EDGT, EMC²), standard Cerema: ménages, personnes, trips",
+        product_page="https://www.cerema.fr/fr/activites/mobilites/connaissance-modelisation-evaluation-mobilite",
+        official_urls=("(microdata delivered by Cerema under agreement; not public)",),
+        bundled=(),
+        licence="delivery agreement of each survey",
+        attribution="Cerema, enquêtes ménages déplacements (standard Cerema)",
+        parser=parse,
+        layout="per survey: a manifest (.yml) + record files (fixed width with layout tables, or ; CSV); "
+        "see docs/emd-surveys.md",
+        empty=empty,
+        expectations=checks.EXPECTATIONS,
+        completeness=checks.COMPLETENESS,
+    ),
+]

@@ -1,0 +1,103 @@
+"""Expectations as data: what a source module declares, and what the runner turns into Great Expectations.
+
+A source module (sources/<producer>.py) lists its rules as `Batch`es of `Expect`s built with the helpers below;
+nothing here imports Great Expectations (a night with nothing to refresh never loads it): `Expect.to_gx()` builds
+the GX expectation when the runner validates. Every expectation carries `meta.rule`, the name used in logs and
+quarantine reports. Severity `critical` quarantines the source; `warning` is reported but lets the batch through
+(used only for documented quirks of real deliveries, each explained in `why`).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import pandas as pd
+
+COMMUNE = r"^(?:\d{5}|2[AB]\d{3})$"  # 5 characters, Corsica 2A/2B included
+SIREN = r"^\d{9}$"
+ZONE_EMPLOI = r"^\d{4}$"
+
+_COMPARISONS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
+
+
+@dataclass(frozen=True)
+class Expect:
+    """One expectation: the GX class (`ExpectColumnValuesToMatchRegex` …), its arguments, the rule's name."""
+
+    kind: str
+    rule: str
+    why: str | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    where: tuple[str, str, Any] | None = None  # row condition: (column, comparison, value), e.g. ("year", ">=", 2009)
+
+    def to_gx(self):
+        import great_expectations.expectations as gxe
+
+        args = dict(self.args)
+        if self.where is not None:
+            from great_expectations.expectations.row_conditions import Column
+
+            column, comparison, value = self.where
+            args["row_condition"] = _COMPARISONS[comparison](Column(column), value)
+        return getattr(gxe, self.kind)(**args, meta={"rule": self.rule, **({"why": self.why} if self.why else {})})
+
+
+def whole(frame: pd.DataFrame) -> pd.DataFrame:
+    """The parsed frame itself (the first batch of every source)."""
+    return frame
+
+
+class Batch(NamedTuple):
+    """A frame the rules run on: the parsed source (`whole`) or one derived from it (rows per year …)."""
+
+    name: str
+    build: Callable[[pd.DataFrame], pd.DataFrame]
+    expectations: list[Expect]
+
+
+def rows_per(key: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """Rows per value of `key`, as a frame with `n_rows` (for "every vintage present, with N rows" rules)."""
+    return lambda frame: frame.groupby(key).size().rename("n_rows").reset_index()
+
+
+# Rule builders: `rule` is the name reports show; other keywords go to GX (`mostly`, `severity`, bounds …).
+def matches(column: str, regex: str, rule: str, why: str | None = None, **kw) -> Expect:
+    return Expect("ExpectColumnValuesToMatchRegex", rule, why, {"column": column, "regex": regex, **kw})
+
+
+def in_set(column: str, values: list, rule: str, why: str | None = None, **kw) -> Expect:
+    return Expect("ExpectColumnValuesToBeInSet", rule, why, {"column": column, "value_set": values, **kw})
+
+
+def between(column: str, rule: str, why: str | None = None, **kw) -> Expect:
+    return Expect("ExpectColumnValuesToBeBetween", rule, why, {"column": column, **kw})
+
+
+def not_null(column: str, rule: str, why: str | None = None, where=None, **kw) -> Expect:
+    return Expect("ExpectColumnValuesToNotBeNull", rule, why, {"column": column, **kw}, where)
+
+
+def null(column: str, rule: str, why: str | None = None, **kw) -> Expect:
+    return Expect("ExpectColumnValuesToBeNull", rule, why, {"column": column, **kw})
+
+
+def unique(columns: str | list[str], rule: str, why: str | None = None, **kw) -> Expect:
+    """One column unique, or a combination of columns unique (a key)."""
+    if isinstance(columns, str):
+        return Expect("ExpectColumnValuesToBeUnique", rule, why, {"column": columns, **kw})
+    return Expect("ExpectCompoundColumnsToBeUnique", rule, why, {"column_list": columns, **kw})
+
+
+def row_count_between(rule: str, why: str | None = None, **kw) -> Expect:
+    return Expect("ExpectTableRowCountToBeBetween", rule, why, kw)
+
+
+def row_count(value: int, rule: str, why: str | None = None, **kw) -> Expect:
+    return Expect("ExpectTableRowCountToEqual", rule, why, {"value": value, **kw})
+
+
+def pair_equal(column_a: str, column_b: str, rule: str, why: str | None = None, **kw) -> Expect:
+    return Expect("ExpectColumnPairValuesToBeEqual", rule, why, {"column_A": column_a, "column_B": column_b, **kw})

@@ -1,0 +1,46 @@
+"""What a source module declares: `SOURCES = [SourceSpec(...)]` (see sources/__init__.py, « Adding a source »)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from sources.parsing import Parsed
+
+if TYPE_CHECKING:
+    from expectations.completeness import Completeness
+    from expectations.rules import Batch
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    id: str
+    producer: str
+    product: str
+    product_page: str  # the producer's page for the product
+    official_urls: tuple[str, ...]  # where the bundled files were taken from
+    bundled: tuple[str, ...]  # paths relative to the data directory
+    licence: str
+    attribution: str
+    parser: Callable[[list[Path]], Parsed]
+    layout: str  # official layout version the parser knows
+    # The rules the parsed frame must pass (expectations/rules.py): the first batch is the parsed frame itself.
+    # Required: a source without rules is refused when the registry discovers it.
+    expectations: tuple[Batch, ...] = ()
+    # What a complete delivery holds (expectations/completeness.py); None: every file gives rows, and the whole
+    # content may not shrink by more than 5 %.
+    completeness: Completeness | None = None
+    # For a source with nothing bundled: the empty frame (schema) used until an origin is configured.
+    empty: Callable[[], pd.DataFrame] | None = None
+    role: str = "input"  # input (transforms read it) | reference (only the reproduction step reads it)
+    # Bundled files that are extracts of the diagnostic itself (its printed figures in the producer's layout),
+    # not independent data: a figure recomputed from them is `consistent`, never `reproduced`. Recognised by
+    # content (sha256), so a real delivery configured in origins.yml in their place counts as independent.
+    extract_files: tuple[str, ...] = ()
+
+    def bundled_paths(self, data_dir: Path) -> list[Path]:
+        return [data_dir / p for p in self.bundled]
