@@ -7,7 +7,8 @@ from pathlib import Path
 from flows.offline import offline_env
 
 _TMP = tempfile.mkdtemp(prefix="observatoire-tests-")
-# Before anything imports prefect (STACK_NOTES §2.3): a private PREFECT_HOME, no telemetry (the CLI's defaults).
+# Before anything imports prefect (a bare `import prefect` creates its home): a private PREFECT_HOME, no telemetry
+# (the CLI's defaults).
 os.environ.update(offline_env(Path(_TMP) / "prefect"))
 os.environ["OBSERVATOIRE_HOME"] = os.path.join(_TMP, "home")
 

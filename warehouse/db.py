@@ -3,7 +3,7 @@
 An analyst connection (`observatoire sql`, the report and export reads, `connect_readonly` for Python users)
 opens the published file read-only with `enable_external_access=false` and `lock_configuration=true`: it
 answers every query on the warehouse and refuses COPY … TO, ATTACH, EXPORT DATABASE, INSTALL/LOAD, reading or
-writing any other file, and `SET` of any option (STACK_NOTES, « A truly read-only analyst connection »).
+writing any other file, and `SET` of any option (each refusal is tested in tests/test_sql_lockdown.py).
 """
 
 from __future__ import annotations
