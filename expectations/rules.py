@@ -58,6 +58,11 @@ class Batch(NamedTuple):
     expectations: list[Expect]
 
 
+def rows(*expectations: Expect) -> Batch:
+    """The first batch of a source: its rules on the parsed frame itself."""
+    return Batch("rows", whole, list(expectations))
+
+
 def rows_per(key: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
     """Rows per value of `key`, as a frame with `n_rows` (for "every vintage present, with N rows" rules)."""
     return lambda frame: frame.groupby(key).size().rename("n_rows").reset_index()

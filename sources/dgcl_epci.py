@@ -61,27 +61,20 @@ def parse(paths: list[Path]) -> Parsed:
 
 SOURCES = [
     SourceSpec(
-        id=SOURCE_ID,
-        producer="DGCL",
-        product="Liste et composition des EPCI à fiscalité propre, 1er janvier 2008–2014",
+        id=SOURCE_ID, parser=parse, layout="DGCL semicolon CSV, columns vary by year (see sources/dgcl_epci.py)",
+        producer="DGCL", product="Liste et composition des EPCI à fiscalité propre, 1er janvier 2008–2014",
         product_page="https://www.collectivites-locales.gouv.fr/institutions/liste-et-composition-des-epci-fiscalite-propre",
         official_urls=tuple(f"{GEOHISTO}/{y}.csv" for y in YEARS),
         bundled=tuple(f"dgcl/epci_composition_{y}.csv.gz" for y in YEARS),
         licence="Licence Ouverte / Open Licence (Etalab)",
         attribution="DGCL, Liste et composition des EPCI (republished by Etalab, geohisto)",
-        parser=parse,
-        layout="DGCL semicolon CSV, columns vary by year (see sources/dgcl_epci.py)",
         expectations=(
-            r.Batch(
-                "rows",
-                r.whole,
-                [
-                    r.matches("siren", r.SIREN, "siren_format"),
-                    r.matches("insee", r.COMMUNE, "commune_code_format"),
-                    r.unique(["year", "insee"], "commune_in_one_epci_per_year"),
-                    r.between("pmun_com", "population_non_negative", min_value=0),
-                    r.not_null("pmun_com", "population_present"),
-                ],
+            r.rows(
+                r.matches("siren", r.SIREN, "siren_format"),
+                r.matches("insee", r.COMMUNE, "commune_code_format"),
+                r.unique(["year", "insee"], "commune_in_one_epci_per_year"),
+                r.between("pmun_com", "population_non_negative", min_value=0),
+                r.not_null("pmun_com", "population_present"),
             ),
             r.Batch(
                 "rows_per_year",

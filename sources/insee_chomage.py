@@ -141,8 +141,7 @@ def _zones_per_sheet(frame: pd.DataFrame) -> pd.DataFrame:
 
 SOURCES = [
     SourceSpec(
-        id=SOURCE_ID,
-        producer="INSEE",
+        id=SOURCE_ID, parser=parse, producer="INSEE",
         product="Taux de chômage localisés par zone d'emploi (trimestriels, CVS): edition 2023-T3 on the 2020 "
         "zoning, and the Q1 2013 rates of the 2010 zoning as printed in the diagnostic (extract)",
         product_page="https://www.insee.fr/fr/statistiques/1893230",
@@ -156,21 +155,15 @@ SOURCES = [
             "insee_chomage/chomage-zone-2010-extrait-diagnostic-t1-2013.xlsx",
         ),
         extract_files=("insee_chomage/chomage-zone-2010-extrait-diagnostic-t1-2013.xlsx",),
-        licence="Licence Ouverte (INSEE)",
-        attribution="Insee, estimations de taux de chômage localisés",
-        parser=parse,
+        licence="Licence Ouverte (INSEE)", attribution="Insee, estimations de taux de chômage localisés",
         layout="INSEE workbook: banner rows, label row, code row (ZE2020/ZE2010/ZER2020/REG/FRANCE), quarters",
         expectations=(
-            r.Batch(
-                "rows",
-                r.whole,
-                [
-                    r.matches("code", r"^(?:\d{4}|\d{2}|[0-9AB]{4}|FM)$", "zone_code_is_text"),
-                    r.matches("quarter", r"^\d{4}-T[1-4]$", "quarter_format"),
-                    r.between("rate", "rate_in_0_60", min_value=0, max_value=60),
-                    r.unique(["zoning", "code", "quarter", "edition"], "one_rate_per_zone_quarter_edition"),
-                    r.in_set("zoning", list(ZONINGS.values()), "known_zoning"),
-                ],
+            r.rows(
+                r.matches("code", r"^(?:\d{4}|\d{2}|[0-9AB]{4}|FM)$", "zone_code_is_text"),
+                r.matches("quarter", r"^\d{4}-T[1-4]$", "quarter_format"),
+                r.between("rate", "rate_in_0_60", min_value=0, max_value=60),
+                r.unique(["zoning", "code", "quarter", "edition"], "one_rate_per_zone_quarter_edition"),
+                r.in_set("zoning", list(ZONINGS.values()), "known_zoning"),
             ),
             r.Batch("missing_rates", lambda f: f[f["rate"].isna()], [r.not_null("flag", "missing_rate_is_flagged")]),
             r.Batch(

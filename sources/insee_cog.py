@@ -86,86 +86,72 @@ def cogugaison(**spec) -> SourceSpec:
     return SourceSpec(producer="INSEE", official_urls=(COGUGAISON,), licence=ODBL, attribution=COG_ATTRIBUTION, **spec)
 
 
+def communes_per_vintage(vintages: list[int], max_rows: int) -> r.Batch:
+    """Every vintage present, each with a plausible number of communes (France had 34 000 to 38 000)."""
+    return r.Batch(
+        "rows_per_vintage",
+        r.rows_per("cog_year"),
+        [
+            r.between("n_rows", "communes_per_vintage_bounds", min_value=34_000, max_value=max_rows),
+            r.row_count(len(vintages), "every_vintage_present"),
+        ],
+    )
+
+
+def complete_vintages(vintages: list[int], min_rows: int, *shrink_keys: str) -> Completeness:
+    return Completeness([Partition(("cog_year",), fixed(*vintages), min_rows=min_rows)], shrink_keys=shrink_keys)
+
+
 SOURCES = [
     cogugaison(
-        id="insee_cog_appartenance",
-        product="Table d'appartenance géographique des communes, COG 2008–2024",
-        product_page=COG_PAGE,
+        id="insee_cog_appartenance", parser=parse_appartenance,
+        product="Table d'appartenance géographique des communes, COG 2008–2024", product_page=COG_PAGE,
         bundled=("cog/appartenance_communes_cog2008_2024.parquet",),
-        parser=parse_appartenance,
         layout="COGugaison table_supracom, one row per commune × COG vintage",
         expectations=(
-            r.Batch(
-                "rows",
-                r.whole,
-                [
-                    r.row_count_between("row_count_bounds", min_value=550_000, max_value=700_000),
-                    r.in_set("cog_year", COG_YEARS, "known_vintage"),
-                    r.not_null("codgeo", "commune_code_present"),
-                    r.matches("codgeo", r.COMMUNE, "commune_code_format"),
-                    r.unique(["cog_year", "codgeo"], "commune_unique_per_vintage"),
-                    r.matches("epci", rf"^(?:\d{{9}}|{NO_EPCI})$", "epci_siren_or_no_epci_marker"),
-                    r.not_null("epci", "commune_in_one_epci", where=("cog_year", ">=", 2009)),
-                    r.matches("ze2010", r.ZONE_EMPLOI, "ze_code_format"),
-                    r.matches("ze2020", r.ZONE_EMPLOI, "ze_code_format"),
-                    r.matches("dep", r"^(?:\d{2}|2[AB]|97\d)$", "departement_code_format"),
-                    r.not_null("dep", "commune_in_a_departement"),
-                ],
+            r.rows(
+                r.row_count_between("row_count_bounds", min_value=550_000, max_value=700_000),
+                r.in_set("cog_year", COG_YEARS, "known_vintage"),
+                r.not_null("codgeo", "commune_code_present"),
+                r.matches("codgeo", r.COMMUNE, "commune_code_format"),
+                r.unique(["cog_year", "codgeo"], "commune_unique_per_vintage"),
+                r.matches("epci", rf"^(?:\d{{9}}|{NO_EPCI})$", "epci_siren_or_no_epci_marker"),
+                r.not_null("epci", "commune_in_one_epci", where=("cog_year", ">=", 2009)),
+                r.matches("ze2010", r.ZONE_EMPLOI, "ze_code_format"),
+                r.matches("ze2020", r.ZONE_EMPLOI, "ze_code_format"),
+                r.matches("dep", r"^(?:\d{2}|2[AB]|97\d)$", "departement_code_format"),
+                r.not_null("dep", "commune_in_a_departement"),
             ),
-            r.Batch(
-                "rows_per_vintage",
-                r.rows_per("cog_year"),
-                [
-                    r.between("n_rows", "communes_per_vintage_bounds", min_value=34_000, max_value=38_000),
-                    r.row_count(len(COG_YEARS), "every_vintage_present"),
-                ],
-            ),
+            communes_per_vintage(COG_YEARS, 38_000),
         ),
-        completeness=Completeness(
-            [Partition(("cog_year",), fixed(*COG_YEARS), min_rows=34_000)], shrink_keys=("cog_year",)
-        ),
+        completeness=complete_vintages(COG_YEARS, 34_000, "cog_year"),
     ),
     cogugaison(
-        id="insee_cog_libelles",
-        product="Libellés des zonages supra-communaux, COG 2008–2024",
-        product_page=COG_PAGE,
+        id="insee_cog_libelles", parser=parse_libelles, layout="COGugaison libelles_supracom",
+        product="Libellés des zonages supra-communaux, COG 2008–2024", product_page=COG_PAGE,
         bundled=("cog/libelles_supracommunaux_cog2008_2024.parquet",),
-        parser=parse_libelles,
-        layout="COGugaison libelles_supracom",
         expectations=(
-            r.Batch(
-                "rows",
-                r.whole,
-                [
-                    r.row_count_between("row_count_bounds", min_value=100_000, max_value=250_000),
-                    r.not_null("nivgeo", "level_present"),
-                    r.not_null("libgeo", "label_present"),
-                    r.unique(["cog_year", "nivgeo", "codgeo"], "code_unique_per_level_and_vintage"),
-                ],
+            r.rows(
+                r.row_count_between("row_count_bounds", min_value=100_000, max_value=250_000),
+                r.not_null("nivgeo", "level_present"),
+                r.not_null("libgeo", "label_present"),
+                r.unique(["cog_year", "nivgeo", "codgeo"], "code_unique_per_level_and_vintage"),
             ),
         ),
-        completeness=Completeness(
-            [Partition(("cog_year",), fixed(*COG_YEARS), min_rows=5_000)], shrink_keys=("cog_year", "nivgeo")
-        ),
+        completeness=complete_vintages(COG_YEARS, 5_000, "cog_year", "nivgeo"),
     ),
     cogugaison(
-        id="insee_cog_passage",
+        id="insee_cog_passage", parser=parse_passage, layout="COGugaison PASSAGE_<from>_<to> tables, stacked",
         product="Tables de passage des communes entre millésimes du COG, 1968–2024",
         product_page="https://www.insee.fr/fr/information/2666684",
         bundled=("cog/passage_communes_1968_2024.parquet",),
-        parser=parse_passage,
-        layout="COGugaison PASSAGE_<from>_<to> tables, stacked",
         expectations=(
-            r.Batch(
-                "rows",
-                r.whole,
-                [
-                    r.row_count_between("row_count_bounds", min_value=5_000, max_value=50_000),
-                    r.matches("cod_from", r.COMMUNE, "commune_code_format"),
-                    r.matches("cod_to", r.COMMUNE, "commune_code_format"),
-                    r.between("ratio", "ratio_in_0_1", min_value=0, max_value=1),
-                    r.in_set("from_year", CENSUS_VINTAGES, "known_vintage"),
-                ],
+            r.rows(
+                r.row_count_between("row_count_bounds", min_value=5_000, max_value=50_000),
+                r.matches("cod_from", r.COMMUNE, "commune_code_format"),
+                r.matches("cod_to", r.COMMUNE, "commune_code_format"),
+                r.between("ratio", "ratio_in_0_1", min_value=0, max_value=1),
+                r.in_set("from_year", CENSUS_VINTAGES, "known_vintage"),
             ),
             # the backward tables (new → old) leave some ratios empty; only forward steps are used
             r.Batch(

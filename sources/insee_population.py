@@ -11,9 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from expectations import rules as r
-from expectations.completeness import Completeness, Partition, fixed
 from sources.errors import SourceError
-from sources.insee_cog import CENSUS_VINTAGES, cogugaison
+from sources.insee_cog import CENSUS_VINTAGES, cogugaison, communes_per_vintage, complete_vintages
 from sources.parsing import Parsed, read_parquet
 
 COLUMNS = ["cog_year", "codgeo", "pop"]
@@ -45,41 +44,23 @@ def parse(paths: list[Path]) -> Parsed:
 
 SOURCES = [
     cogugaison(
-        id="insee_population",
+        id="insee_population", parser=parse, layout="COGugaison POP tables, one row per commune × COG vintage",
         product="Populations des communes (recensements 1968–1999, populations municipales 2006–2022)",
         product_page="https://www.insee.fr/fr/statistiques/3698339",
         bundled=("cog/population_communes_cog1968_2024.parquet",),
-        parser=parse,
-        layout="COGugaison POP tables, one row per commune × COG vintage",
         expectations=(
-            r.Batch(
-                "rows",
-                r.whole,
-                [
-                    r.row_count_between("row_count_bounds", min_value=700_000, max_value=900_000),
-                    r.in_set("cog_year", CENSUS_VINTAGES, "known_vintage"),
-                    r.matches("codgeo", r.COMMUNE, "commune_code_format"),
-                    r.unique(["cog_year", "codgeo"], "commune_unique_per_vintage"),
-                    r.between("pop", "population_non_negative", min_value=0, max_value=3_000_000),
-                    r.not_null(
-                        "pop",
-                        "population_present",
-                        "706 rows (Mayotte before its first census) have none",
-                        mostly=0.998,
-                    ),
-                ],
+            r.rows(
+                r.row_count_between("row_count_bounds", min_value=700_000, max_value=900_000),
+                r.in_set("cog_year", CENSUS_VINTAGES, "known_vintage"),
+                r.matches("codgeo", r.COMMUNE, "commune_code_format"),
+                r.unique(["cog_year", "codgeo"], "commune_unique_per_vintage"),
+                r.between("pop", "population_non_negative", min_value=0, max_value=3_000_000),
+                r.not_null(
+                    "pop", "population_present", "706 rows (Mayotte before its first census) have none", mostly=0.998
+                ),
             ),
-            r.Batch(
-                "rows_per_vintage",
-                r.rows_per("cog_year"),
-                [
-                    r.between("n_rows", "communes_per_vintage_bounds", min_value=34_000, max_value=38_500),
-                    r.row_count(len(CENSUS_VINTAGES), "every_vintage_present"),
-                ],
-            ),
+            communes_per_vintage(CENSUS_VINTAGES, 38_500),
         ),
-        completeness=Completeness(
-            [Partition(("cog_year",), fixed(*CENSUS_VINTAGES), min_rows=34_000)], shrink_keys=("cog_year",)
-        ),
+        completeness=complete_vintages(CENSUS_VINTAGES, 34_000, "cog_year"),
     ),
 ]

@@ -230,24 +230,30 @@ def empty_census_variables() -> pd.DataFrame:
     )
 
 
-INSEE_LICENCE = "Licence Ouverte (INSEE)"
+def base_cc(source_id: str, number: int, base: str, columns: str, **spec) -> SourceSpec:
+    """A commune table of INSEE's census « bases chiffres clés » (`base-cc-…-2009.zip`, page statistiques/<number>),
+    not bundled: published empty until a delivery is configured in origins.yml."""
+    page = f"https://www.insee.fr/fr/statistiques/{number}"
+    return SourceSpec(
+        id=source_id, producer="INSEE", licence="Licence Ouverte (INSEE)", bundled=(),
+        layout=f"INSEE {base}: {columns}",
+        product_page=page, official_urls=(f"https://www.insee.fr/fr/statistiques/fichier/{number}/{base}-2009.zip",),
+        **spec,
+    )
+
+
 # per commune, one value per census variable (diplomas, activity)
 CENSUS_VARIABLE_RULES = (
-    r.Batch(
-        "rows",
-        r.whole,
-        [
-            r.matches("codgeo", r.COMMUNE, "commune_code_format"),
-            r.unique(["codgeo", "insee_variable"], "one_value_per_commune"),
-            r.between("value", "count_non_negative", min_value=0),
-        ],
+    r.rows(
+        r.matches("codgeo", r.COMMUNE, "commune_code_format"),
+        r.unique(["codgeo", "insee_variable"], "one_value_per_commune"),
+        r.between("value", "count_non_negative", min_value=0),
     ),
 )
 
 SOURCES = [
     SourceSpec(
-        id="insee_rp_age",
-        producer="INSEE",
+        id="insee_rp_age", parser=parse_age_bands, producer="INSEE",
         product="Recensement 2009, population par tranche d'âge (moins de 20 ans, 60 ans et plus)",
         product_page="https://www.insee.fr/fr/statistiques/2044765",
         official_urls=("https://www.recensement.insee.fr/telechargement/bases-chiffres-cles/BTX_CC_POP_2009.zip",),
@@ -255,75 +261,44 @@ SOURCES = [
         extract_files=("insee_rp/rp2009_age_epci_extract_diagnostic.csv",),
         licence="Licence Ouverte (INSEE); extract of counts printed in the diagnostic partagé (2013)",
         attribution="Insee, RP 2009, as printed in the diagnostic partagé du Bassin minier (2013), table 1",
-        parser=parse_age_bands,
         layout="INSEE wide age bands Pyy_POPaabb / Pyy_POPaaP, optional NIVGEO (see sources/insee_rp.py)",
         expectations=(
-            r.Batch(
-                "rows",
-                r.whole,
-                [
-                    r.not_null("codgeo", "territory_code_present"),
-                    r.in_set("nivgeo", list(NIVGEO_LEVEL), "known_nivgeo"),
-                    r.unique(["nivgeo", "codgeo", "census_year", "band"], "one_count_per_territory_and_band"),
-                    r.between("count", "count_non_negative", min_value=0),
-                    r.not_null("count", "count_present"),
-                    r.between("age_min", "age_in_range", min_value=0, max_value=120),
-                ],
+            r.rows(
+                r.not_null("codgeo", "territory_code_present"),
+                r.in_set("nivgeo", list(NIVGEO_LEVEL), "known_nivgeo"),
+                r.unique(["nivgeo", "codgeo", "census_year", "band"], "one_count_per_territory_and_band"),
+                r.between("count", "count_non_negative", min_value=0),
+                r.not_null("count", "count_present"),
+                r.between("age_min", "age_in_range", min_value=0, max_value=120),
             ),
         ),
         completeness=Completeness(shrink_keys=("nivgeo",)),
     ),
-    SourceSpec(
-        id="insee_rp_historique",
-        producer="INSEE",
+    base_cc(
+        "insee_rp_historique", 2522602, "base-cc-serie-historique",
+        "CODGEO, NAISyyyy, DECEyyyy (see sources/insee_rp.py)",
         product="Séries historiques du recensement: naissances et décès entre recensements, par commune",
-        product_page="https://www.insee.fr/fr/statistiques/2522602",
-        official_urls=("https://www.insee.fr/fr/statistiques/fichier/2522602/base-cc-serie-historique-2009.zip",),
-        bundled=(),
-        licence=INSEE_LICENCE,
         attribution="Insee, RP et état civil, séries historiques",
-        parser=parse_series_historiques,
-        layout="INSEE base-cc-serie-historique: CODGEO, NAISyyyy, DECEyyyy (see sources/insee_rp.py)",
-        empty=empty_series_historiques,
+        parser=parse_series_historiques, empty=empty_series_historiques,
         expectations=(
-            r.Batch(
-                "rows",
-                r.whole,
-                [
-                    r.matches("codgeo", r.COMMUNE, "commune_code_format"),
-                    r.unique(["codgeo", "variable"], "one_value_per_commune"),
-                    r.between("count", "count_non_negative", min_value=0),
-                    r.not_null("count", "count_present"),
-                ],
+            r.rows(
+                r.matches("codgeo", r.COMMUNE, "commune_code_format"),
+                r.unique(["codgeo", "variable"], "one_value_per_commune"),
+                r.between("count", "count_non_negative", min_value=0),
+                r.not_null("count", "count_present"),
             ),
         ),
     ),
-    SourceSpec(
-        id="insee_rp_diplomes",
-        producer="INSEE",
+    base_cc(
+        "insee_rp_diplomes", 2045760, "base-cc-diplomes-formation", "CODGEO, Pyy_NSCOL15P, Pyy_NSCOL15P_DIPL0 … _SUP",
         product="Recensement: diplôme le plus élevé de la population non scolarisée de 15 ans ou plus, par commune",
-        product_page="https://www.insee.fr/fr/statistiques/2045760",
-        official_urls=("https://www.insee.fr/fr/statistiques/fichier/2045760/base-cc-diplomes-formation-2009.zip",),
-        bundled=(),
-        licence=INSEE_LICENCE,
         attribution="Insee, RP, Diplômes - Formation",
-        parser=parse_diplomas,
-        layout="INSEE base-cc-diplomes-formation: CODGEO, Pyy_NSCOL15P, Pyy_NSCOL15P_DIPL0 … _SUP",
-        empty=empty_census_variables,
-        expectations=CENSUS_VARIABLE_RULES,
+        parser=parse_diplomas, empty=empty_census_variables, expectations=CENSUS_VARIABLE_RULES,
     ),
-    SourceSpec(
-        id="insee_rp_actifs",
-        producer="INSEE",
+    base_cc(
+        "insee_rp_actifs", 2044742, "base-cc-emploi-pop-active", "CODGEO, Pyy_ACT15P, Pyy_EMPLT",
         product="Recensement: actifs au lieu de résidence et emplois au lieu de travail, par commune",
-        product_page="https://www.insee.fr/fr/statistiques/2044742",
-        official_urls=("https://www.insee.fr/fr/statistiques/fichier/2044742/base-cc-emploi-pop-active-2009.zip",),
-        bundled=(),
-        licence=INSEE_LICENCE,
         attribution="Insee, RP, Emploi - Population active",
-        parser=parse_activity,
-        layout="INSEE base-cc-emploi-pop-active: CODGEO, Pyy_ACT15P, Pyy_EMPLT",
-        empty=empty_census_variables,
-        expectations=CENSUS_VARIABLE_RULES,
+        parser=parse_activity, empty=empty_census_variables, expectations=CENSUS_VARIABLE_RULES,
     ),
 ]

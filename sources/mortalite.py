@@ -98,36 +98,30 @@ def empty() -> pd.DataFrame:
 
 def counts_by_age_and_sex(**spec) -> SourceSpec:
     """Deaths or populations by commune × year × sex × age group: same layout, rules and empty schema."""
-    rows = [
+    rows = r.rows(
         r.matches("codgeo", r.COMMUNE, "commune_code_format"),
         r.in_set("sex", [1, 2], "sex_code"),
         r.between("value", "count_non_negative", min_value=0),
         r.unique(["codgeo", "year", "sex", "age_group"], "one_count_per_cell"),
-    ]
-    return SourceSpec(bundled=(), empty=empty, expectations=(r.Batch("rows", r.whole, rows),), **spec)
+    )
+    return SourceSpec(bundled=(), empty=empty, expectations=(rows,), **spec)
 
 
 SOURCES = [
     counts_by_age_and_sex(
-        id="deces_age_sexe",
+        id="deces_age_sexe", parser=parse_deaths, layout="CODGEO;ANNEE;SEXE;AGE;DECES (sources/mortalite.py)",
         producer="INSEE (état civil) / INSERM-CépiDc",
         product="Décès domiciliés par commune, sexe, groupe d'âge quinquennal et année",
         product_page="https://www.insee.fr/fr/information/4190491",
         official_urls=("(delivered to ORS under agreement; INSEE fichier détail des décès for all causes)",),
         licence="depends on the delivery (INSEE: Licence Ouverte; CépiDc: agreement)",
         attribution="Insee, état civil; Inserm-CépiDc",
-        parser=parse_deaths,
-        layout="CODGEO;ANNEE;SEXE;AGE;DECES (sources/mortalite.py)",
     ),
     counts_by_age_and_sex(
-        id="population_age_sexe",
-        producer="INSEE",
-        product="Population par commune, sexe et âge quinquennal (recensement)",
+        id="population_age_sexe", parser=parse_population, layout="CODGEO;ANNEE;SEXE;AGE;POP (sources/mortalite.py)",
+        producer="INSEE", product="Population par commune, sexe et âge quinquennal (recensement)",
         product_page="https://www.insee.fr/fr/statistiques/1893204",
         official_urls=("https://www.insee.fr/fr/statistiques/1893204",),
-        licence="Licence Ouverte (INSEE)",
-        attribution="Insee, RP",
-        parser=parse_population,
-        layout="CODGEO;ANNEE;SEXE;AGE;POP (sources/mortalite.py)",
+        licence="Licence Ouverte (INSEE)", attribution="Insee, RP",
     ),
 ]

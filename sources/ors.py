@@ -57,26 +57,20 @@ def rank_order_breaks(frame: pd.DataFrame) -> pd.DataFrame:
 
 SOURCES = [
     SourceSpec(
-        id=SOURCE_ID,
-        producer="ORS Nord-Pas-de-Calais",
+        id=SOURCE_ID, parser=parse, layout="territoire;code;indicateur;periode;valeur;unite;rang;nb_territoires",
+        producer="ORS Nord-Pas-de-Calais", product_page="https://www.orsnpdc.org",
         product="Indicateurs de mortalité des communautés urbaines et d'agglomération (extract of the diagnostic)",
-        product_page="https://www.orsnpdc.org",
         official_urls=("(extract of the diagnostic partagé: table 7 and prose)",),
         bundled=("ors/ors-indicateurs-extrait-diagnostic.csv",),
         extract_files=("ors/ors-indicateurs-extrait-diagnostic.csv",),
-        licence="figures as printed in the diagnostic partagé (source printed: Insee, Inserm-CépiDc, traitement ORS)",
+        licence="figures as printed in the diagnostic partagé "
+        "(source printed: Insee, Inserm-CépiDc, traitement ORS)",
         attribution="ORS Nord-Pas-de-Calais, as printed in the diagnostic partagé (2013)",
-        parser=parse,
-        layout="territoire;code;indicateur;periode;valeur;unite;rang;nb_territoires",
         expectations=(
-            r.Batch(
-                "rows",
-                r.whole,
-                [
-                    r.between("rang", "rank_in_1_198", min_value=1, max_value=198),
-                    r.unique(["territoire", "indicateur", "periode"], "one_value_per_territory_and_indicator"),
-                    r.not_null("indicateur", "indicator_named"),
-                ],
+            r.rows(
+                r.between("rang", "rank_in_1_198", min_value=1, max_value=198),
+                r.unique(["territoire", "indicateur", "periode"], "one_value_per_territory_and_indicator"),
+                r.not_null("indicateur", "indicator_named"),
             ),
             r.Batch(
                 "ranked",

@@ -88,8 +88,7 @@ def parse(paths: list[Path]) -> Parsed:
 
 SOURCES = [
     SourceSpec(
-        id=SOURCE_ID,
-        producer="URSSAF",
+        id=SOURCE_ID, parser=parse, producer="URSSAF",
         product="Effectifs salariés du secteur privé par zone d'emploi, 2008 et 2012 — extract of the "
         "diagnostic's table 4 (source printed: URSSAF 2013)",
         product_page="https://open.urssaf.fr/explore/?q=effectifs+zone+d%27emploi",
@@ -98,17 +97,12 @@ SOURCES = [
         extract_files=("urssaf/effectifs-salaries-prive-ze2010-extrait-diagnostic.csv",),
         licence="Licence Ouverte / ODbL (URSSAF open data); figures as printed in the diagnostic partagé",
         attribution="Urssaf, as printed in the diagnostic partagé du Bassin minier (2013), table 4",
-        parser=parse,
         layout="open.urssaf.fr export: Code zone d'emploi [YYYY];Zone d'emploi;Effectifs salariés YYYY …",
         expectations=(
-            r.Batch(
-                "rows",
-                r.whole,
-                [
-                    r.matches("code", r.ZONE_EMPLOI, "ze_code_format"),
-                    r.between("value", "headcount_non_negative", min_value=0),
-                    r.unique(["zoning", "code", "measure", "year"], "one_value_per_zone_year"),
-                ],
+            r.rows(
+                r.matches("code", r.ZONE_EMPLOI, "ze_code_format"),
+                r.between("value", "headcount_non_negative", min_value=0),
+                r.unique(["zoning", "code", "measure", "year"], "one_value_per_zone_year"),
             ),
             r.Batch("missing_values", lambda f: f[f["value"].isna()], [r.not_null("flag", "missing_value_is_flagged")]),
         ),
