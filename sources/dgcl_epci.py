@@ -19,7 +19,7 @@ import pandas as pd
 from expectations import rules as r
 from expectations.completeness import Completeness, Partition, fixed
 from sources.errors import SourceError
-from sources.parsing import Parsed, read_delimited, require_columns
+from sources.parsing import Parsed, read_delimited, require_columns, stacked
 from sources.spec import SourceSpec
 
 SOURCE_ID = "dgcl_epci"
@@ -54,20 +54,12 @@ def parse(paths: list[Path]) -> Parsed:
         frames.append(frame)
         if padded:
             notes.append(f"{path.name}: {padded} commune code(s) left-padded to 5 characters")
-    frame = pd.concat(frames, ignore_index=True)
-    frame.index = frame.index + 1
-    return Parsed(frame, notes)
+    return stacked(frames, notes)
 
 
 SOURCES = [
     SourceSpec(
         id=SOURCE_ID, parser=parse, layout="DGCL semicolon CSV, columns vary by year (see sources/dgcl_epci.py)",
-        producer="DGCL", product="Liste et composition des EPCI à fiscalité propre, 1er janvier 2008–2014",
-        product_page="https://www.collectivites-locales.gouv.fr/institutions/liste-et-composition-des-epci-fiscalite-propre",
-        official_urls=tuple(f"{GEOHISTO}/{y}.csv" for y in YEARS),
-        bundled=tuple(f"dgcl/epci_composition_{y}.csv.gz" for y in YEARS),
-        licence="Licence Ouverte / Open Licence (Etalab)",
-        attribution="DGCL, Liste et composition des EPCI (republished by Etalab, geohisto)",
         expectations=(
             r.rows(
                 r.matches("siren", r.SIREN, "siren_format"),
@@ -85,5 +77,11 @@ SOURCES = [
         completeness=Completeness(
             [Partition(("year",), fixed(*YEARS), min_rows=30_000, one_file_each=True)], shrink_keys=("year",)
         ),
+        producer="DGCL", product="Liste et composition des EPCI à fiscalité propre, 1er janvier 2008–2014",
+        product_page="https://www.collectivites-locales.gouv.fr/institutions/liste-et-composition-des-epci-fiscalite-propre",
+        official_urls=tuple(f"{GEOHISTO}/{y}.csv" for y in YEARS),
+        bundled=tuple(f"dgcl/epci_composition_{y}.csv.gz" for y in YEARS),
+        licence="Licence Ouverte / Open Licence (Etalab)",
+        attribution="DGCL, Liste et composition des EPCI (republished by Etalab, geohisto)",
     ),
 ]

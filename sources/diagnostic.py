@@ -171,13 +171,6 @@ TABLES = (
 SOURCES = [
     SourceSpec(
         id=SOURCE_ID, parser=parse, role="reference",
-        producer="Conférence Permanente du Bassin Minier Nord-Pas-de-Calais",
-        product="Livre Blanc Acte II, diagnostic partagé (décembre 2013): tables and prose figures",
-        product_page="(printed document; its text extraction is named by sha256 in sources/data/diagnostic/README.md)",
-        official_urls=(), bundled=tuple(f"diagnostic/{name}" for name in TABLES),
-        licence="published document, figures quoted as reference",
-        attribution="CPBM, diagnostic partagé du Bassin minier (2013)",
-        layout="one CSV per printed table + prose_figures.csv (sources/data/diagnostic/README.md)",
         expectations=(
             r.rows(
                 r.unique("figure_id", "figure_id_unique"),
@@ -188,14 +181,16 @@ SOURCES = [
             ),
         ),
         completeness=Completeness(shrink_keys=("table_id",)),
+        producer="Conférence Permanente du Bassin Minier Nord-Pas-de-Calais",
+        product="Livre Blanc Acte II, diagnostic partagé (décembre 2013): tables and prose figures",
+        product_page="(printed document; its text extraction is named by sha256 in sources/data/diagnostic/README.md)",
+        official_urls=(), bundled=tuple(f"diagnostic/{name}" for name in TABLES),
+        licence="published document, figures quoted as reference",
+        attribution="CPBM, diagnostic partagé du Bassin minier (2013)",
+        layout="one CSV per printed table + prose_figures.csv (sources/data/diagnostic/README.md)",
     ),
     SourceSpec(
         id="diagnostic_crosswalk", parser=parse_crosswalk, role="reference",
-        producer="observatoire (hand-made mapping)",
-        product="Printed territory names of the diagnostic → (level, code, geo_year)",
-        product_page="sources/data/diagnostic/crosswalk_territories.csv",
-        official_urls=(), bundled=("diagnostic/crosswalk_territories.csv",), licence="MIT (project)", attribution="",
-        layout="table_id, territory, level, code, geo_year, note",
         expectations=(
             r.rows(
                 r.unique(["table_id", "territory"], "one_mapping_per_printed_name"),
@@ -205,5 +200,10 @@ SOURCES = [
             ),
         ),
         completeness=Completeness(shrink_keys=("table_id",)),
+        producer="observatoire (hand-made mapping)",
+        product="Printed territory names of the diagnostic → (level, code, geo_year)",
+        product_page="sources/data/diagnostic/crosswalk_territories.csv",
+        official_urls=(), bundled=("diagnostic/crosswalk_territories.csv",), licence="MIT (project)", attribution="",
+        layout="table_id, territory, level, code, geo_year, note",
     ),
 ]

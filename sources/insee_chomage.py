@@ -21,7 +21,7 @@ import pandas as pd
 from expectations import rules as r
 from expectations.completeness import Completeness, Partition, each_workbook_has
 from sources.errors import SourceError
-from sources.parsing import Parsed
+from sources.parsing import Parsed, stacked
 from sources.spec import SourceSpec
 
 SOURCE_ID = "insee_chomage"
@@ -130,9 +130,7 @@ def parse(paths: list[Path]) -> Parsed:
                 f"{path.name} [{name}]: {frame.code.nunique()} zones × {frame.quarter.nunique()} quarters, "
                 f"edition {edition}"
             )
-    out = pd.concat(frames, ignore_index=True)
-    out.index = out.index + 1
-    return Parsed(out, notes)
+    return stacked(frames, notes)
 
 
 def _zones_per_sheet(frame: pd.DataFrame) -> pd.DataFrame:
@@ -142,21 +140,6 @@ def _zones_per_sheet(frame: pd.DataFrame) -> pd.DataFrame:
 SOURCES = [
     SourceSpec(
         id=SOURCE_ID, parser=parse, producer="INSEE",
-        product="Taux de chômage localisés par zone d'emploi (trimestriels, CVS): edition 2023-T3 on the 2020 "
-        "zoning, and the Q1 2013 rates of the 2010 zoning as printed in the diagnostic (extract)",
-        product_page="https://www.insee.fr/fr/statistiques/1893230",
-        official_urls=(
-            "https://github.com/pwisniewski-econ/interestnpy/raw/e9ce012b7324904a506a063501624226aa52d9d5/"
-            "data/external/unemployment/chomage-zone-t1-2003-t3-2023.xlsx",
-            "(extract of the diagnostic partagé, no official URL)",
-        ),
-        bundled=(
-            "insee_chomage/chomage-zone-t1-2003-t3-2023.xlsx",
-            "insee_chomage/chomage-zone-2010-extrait-diagnostic-t1-2013.xlsx",
-        ),
-        extract_files=("insee_chomage/chomage-zone-2010-extrait-diagnostic-t1-2013.xlsx",),
-        licence="Licence Ouverte (INSEE)", attribution="Insee, estimations de taux de chômage localisés",
-        layout="INSEE workbook: banner rows, label row, code row (ZE2020/ZE2010/ZER2020/REG/FRANCE), quarters",
         expectations=(
             r.rows(
                 r.matches("code", r"^(?:\d{4}|\d{2}|[0-9AB]{4}|FM)$", "zone_code_is_text"),
@@ -176,5 +159,20 @@ SOURCES = [
             [Partition(("source_file", "sheet"), each_workbook_has("txcho_ze"), min_rows=1)],
             shrink_keys=("zoning", "sheet"),
         ),
+        product="Taux de chômage localisés par zone d'emploi (trimestriels, CVS): edition 2023-T3 on the 2020 "
+        "zoning, and the Q1 2013 rates of the 2010 zoning as printed in the diagnostic (extract)",
+        product_page="https://www.insee.fr/fr/statistiques/1893230",
+        official_urls=(
+            "https://github.com/pwisniewski-econ/interestnpy/raw/e9ce012b7324904a506a063501624226aa52d9d5/"
+            "data/external/unemployment/chomage-zone-t1-2003-t3-2023.xlsx",
+            "(extract of the diagnostic partagé, no official URL)",
+        ),
+        bundled=(
+            "insee_chomage/chomage-zone-t1-2003-t3-2023.xlsx",
+            "insee_chomage/chomage-zone-2010-extrait-diagnostic-t1-2013.xlsx",
+        ),
+        extract_files=("insee_chomage/chomage-zone-2010-extrait-diagnostic-t1-2013.xlsx",),
+        licence="Licence Ouverte (INSEE)", attribution="Insee, estimations de taux de chômage localisés",
+        layout="INSEE workbook: banner rows, label row, code row (ZE2020/ZE2010/ZER2020/REG/FRANCE), quarters",
     ),
 ]

@@ -105,9 +105,6 @@ def complete_vintages(vintages: list[int], min_rows: int, *shrink_keys: str) -> 
 SOURCES = [
     cogugaison(
         id="insee_cog_appartenance", parser=parse_appartenance,
-        product="Table d'appartenance géographique des communes, COG 2008–2024", product_page=COG_PAGE,
-        bundled=("cog/appartenance_communes_cog2008_2024.parquet",),
-        layout="COGugaison table_supracom, one row per commune × COG vintage",
         expectations=(
             r.rows(
                 r.row_count_between("row_count_bounds", min_value=550_000, max_value=700_000),
@@ -125,11 +122,12 @@ SOURCES = [
             communes_per_vintage(COG_YEARS, 38_000),
         ),
         completeness=complete_vintages(COG_YEARS, 34_000, "cog_year"),
+        product="Table d'appartenance géographique des communes, COG 2008–2024", product_page=COG_PAGE,
+        bundled=("cog/appartenance_communes_cog2008_2024.parquet",),
+        layout="COGugaison table_supracom, one row per commune × COG vintage",
     ),
     cogugaison(
         id="insee_cog_libelles", parser=parse_libelles, layout="COGugaison libelles_supracom",
-        product="Libellés des zonages supra-communaux, COG 2008–2024", product_page=COG_PAGE,
-        bundled=("cog/libelles_supracommunaux_cog2008_2024.parquet",),
         expectations=(
             r.rows(
                 r.row_count_between("row_count_bounds", min_value=100_000, max_value=250_000),
@@ -139,12 +137,11 @@ SOURCES = [
             ),
         ),
         completeness=complete_vintages(COG_YEARS, 5_000, "cog_year", "nivgeo"),
+        product="Libellés des zonages supra-communaux, COG 2008–2024", product_page=COG_PAGE,
+        bundled=("cog/libelles_supracommunaux_cog2008_2024.parquet",),
     ),
     cogugaison(
         id="insee_cog_passage", parser=parse_passage, layout="COGugaison PASSAGE_<from>_<to> tables, stacked",
-        product="Tables de passage des communes entre millésimes du COG, 1968–2024",
-        product_page="https://www.insee.fr/fr/information/2666684",
-        bundled=("cog/passage_communes_1968_2024.parquet",),
         expectations=(
             r.rows(
                 r.row_count_between("row_count_bounds", min_value=5_000, max_value=50_000),
@@ -177,5 +174,8 @@ SOURCES = [
             ),
         ),
         completeness=Completeness([Partition(("from_year",), min_rows=1)], shrink_keys=("from_year",)),
+        product="Tables de passage des communes entre millésimes du COG, 1968–2024",
+        product_page="https://www.insee.fr/fr/information/2666684",
+        bundled=("cog/passage_communes_1968_2024.parquet",),
     ),
 ]

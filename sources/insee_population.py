@@ -45,9 +45,6 @@ def parse(paths: list[Path]) -> Parsed:
 SOURCES = [
     cogugaison(
         id="insee_population", parser=parse, layout="COGugaison POP tables, one row per commune × COG vintage",
-        product="Populations des communes (recensements 1968–1999, populations municipales 2006–2022)",
-        product_page="https://www.insee.fr/fr/statistiques/3698339",
-        bundled=("cog/population_communes_cog1968_2024.parquet",),
         expectations=(
             r.rows(
                 r.row_count_between("row_count_bounds", min_value=700_000, max_value=900_000),
@@ -62,5 +59,8 @@ SOURCES = [
             communes_per_vintage(CENSUS_VINTAGES, 38_500),
         ),
         completeness=complete_vintages(CENSUS_VINTAGES, 34_000, "cog_year"),
+        product="Populations des communes (recensements 1968–1999, populations municipales 2006–2022)",
+        product_page="https://www.insee.fr/fr/statistiques/3698339",
+        bundled=("cog/population_communes_cog1968_2024.parquet",),
     ),
 ]

@@ -20,9 +20,10 @@ import pandas as pd
 from expectations import rules as r
 from expectations.completeness import Completeness
 from sources.errors import SourceError
-from sources.parsing import Parsed, empty_frame, read_delimited, require_columns, to_numbers
+from sources.parsing import Parsed, empty_frame, read_delimited, require_columns, stacked, to_numbers
 from sources.spec import SourceSpec
 
+AGE_EXTRACT = "insee_rp/rp2009_age_epci_extract_diagnostic.csv"
 AGE_BAND = re.compile(r"^P(\d{2})_POP(\d{2})(\d{2}|P)$")
 EVENTS = re.compile(r"^(NAIS|DECE)(\d{2})(\d{2})$")
 NIVGEO_LEVEL = {
@@ -138,9 +139,7 @@ def parse_series_historiques(paths: list[Path], source_id: str = "insee_rp_histo
                 )
             )
         notes.append(f"{path.name}: {len(frame)} communes × {len(events)} event columns")
-    out = pd.concat(frames, ignore_index=True)
-    out.index = out.index + 1
-    return Parsed(out, notes)
+    return stacked(frames, notes)
 
 
 def empty_series_historiques() -> pd.DataFrame:
@@ -254,14 +253,6 @@ CENSUS_VARIABLE_RULES = (
 SOURCES = [
     SourceSpec(
         id="insee_rp_age", parser=parse_age_bands, producer="INSEE",
-        product="Recensement 2009, population par tranche d'âge (moins de 20 ans, 60 ans et plus)",
-        product_page="https://www.insee.fr/fr/statistiques/2044765",
-        official_urls=("https://www.recensement.insee.fr/telechargement/bases-chiffres-cles/BTX_CC_POP_2009.zip",),
-        bundled=("insee_rp/rp2009_age_epci_extract_diagnostic.csv",),
-        extract_files=("insee_rp/rp2009_age_epci_extract_diagnostic.csv",),
-        licence="Licence Ouverte (INSEE); extract of counts printed in the diagnostic partagé (2013)",
-        attribution="Insee, RP 2009, as printed in the diagnostic partagé du Bassin minier (2013), table 1",
-        layout="INSEE wide age bands Pyy_POPaabb / Pyy_POPaaP, optional NIVGEO (see sources/insee_rp.py)",
         expectations=(
             r.rows(
                 r.not_null("codgeo", "territory_code_present"),
@@ -273,13 +264,17 @@ SOURCES = [
             ),
         ),
         completeness=Completeness(shrink_keys=("nivgeo",)),
+        product="Recensement 2009, population par tranche d'âge (moins de 20 ans, 60 ans et plus)",
+        product_page="https://www.insee.fr/fr/statistiques/2044765",
+        official_urls=("https://www.recensement.insee.fr/telechargement/bases-chiffres-cles/BTX_CC_POP_2009.zip",),
+        bundled=(AGE_EXTRACT,), extract_files=(AGE_EXTRACT,),  # the diagnostic's counts, not independent data
+        licence="Licence Ouverte (INSEE); extract of counts printed in the diagnostic partagé (2013)",
+        attribution="Insee, RP 2009, as printed in the diagnostic partagé du Bassin minier (2013), table 1",
+        layout="INSEE wide age bands Pyy_POPaabb / Pyy_POPaaP, optional NIVGEO (see sources/insee_rp.py)",
     ),
     base_cc(
         "insee_rp_historique", 2522602, "base-cc-serie-historique",
         "CODGEO, NAISyyyy, DECEyyyy (see sources/insee_rp.py)",
-        product="Séries historiques du recensement: naissances et décès entre recensements, par commune",
-        attribution="Insee, RP et état civil, séries historiques",
-        parser=parse_series_historiques, empty=empty_series_historiques,
         expectations=(
             r.rows(
                 r.matches("codgeo", r.COMMUNE, "commune_code_format"),
@@ -288,6 +283,9 @@ SOURCES = [
                 r.not_null("count", "count_present"),
             ),
         ),
+        product="Séries historiques du recensement: naissances et décès entre recensements, par commune",
+        attribution="Insee, RP et état civil, séries historiques",
+        parser=parse_series_historiques, empty=empty_series_historiques,
     ),
     base_cc(
         "insee_rp_diplomes", 2045760, "base-cc-diplomes-formation", "CODGEO, Pyy_NSCOL15P, Pyy_NSCOL15P_DIPL0 … _SUP",

@@ -19,6 +19,7 @@ from sources.parsing import Parsed, read_delimited, require_columns, to_numbers
 from sources.spec import SourceSpec
 
 SOURCE_ID = "ors_indicateurs"
+EXTRACT = "ors/ors-indicateurs-extrait-diagnostic.csv"
 COLUMNS = ["territoire", "code", "indicateur", "periode", "valeur", "unite", "rang", "nb_territoires"]
 
 
@@ -58,14 +59,6 @@ def rank_order_breaks(frame: pd.DataFrame) -> pd.DataFrame:
 SOURCES = [
     SourceSpec(
         id=SOURCE_ID, parser=parse, layout="territoire;code;indicateur;periode;valeur;unite;rang;nb_territoires",
-        producer="ORS Nord-Pas-de-Calais", product_page="https://www.orsnpdc.org",
-        product="Indicateurs de mortalité des communautés urbaines et d'agglomération (extract of the diagnostic)",
-        official_urls=("(extract of the diagnostic partagé: table 7 and prose)",),
-        bundled=("ors/ors-indicateurs-extrait-diagnostic.csv",),
-        extract_files=("ors/ors-indicateurs-extrait-diagnostic.csv",),
-        licence="figures as printed in the diagnostic partagé "
-        "(source printed: Insee, Inserm-CépiDc, traitement ORS)",
-        attribution="ORS Nord-Pas-de-Calais, as printed in the diagnostic partagé (2013)",
         expectations=(
             r.rows(
                 r.between("rang", "rank_in_1_198", min_value=1, max_value=198),
@@ -99,5 +92,12 @@ SOURCES = [
             ),
         ),
         completeness=Completeness(shrink_keys=("indicateur",)),
+        producer="ORS Nord-Pas-de-Calais", product_page="https://www.orsnpdc.org",
+        product="Indicateurs de mortalité des communautés urbaines et d'agglomération (extract of the diagnostic)",
+        official_urls=("(extract of the diagnostic partagé: table 7 and prose)",),
+        bundled=(EXTRACT,), extract_files=(EXTRACT,),  # the diagnostic's figures, not independent data
+        licence="figures as printed in the diagnostic partagé "
+        "(source printed: Insee, Inserm-CépiDc, traitement ORS)",
+        attribution="ORS Nord-Pas-de-Calais, as printed in the diagnostic partagé (2013)",
     ),
 ]

@@ -19,10 +19,11 @@ import pandas as pd
 from expectations import rules as r
 from expectations.completeness import Completeness, Partition, fixed
 from sources.errors import SourceError
-from sources.parsing import Parsed, read_delimited
+from sources.parsing import Parsed, read_delimited, stacked
 from sources.spec import SourceSpec
 
 SOURCE_ID = "urssaf_effectifs"
+EXTRACT = "urssaf/effectifs-salaries-prive-ze2010-extrait-diagnostic.csv"
 YEAR_COLUMN = re.compile(r"^(Effectifs salariés|Nombre d'établissements) (\d{4})$")
 CODE_COLUMN = re.compile(r"^Code zone d'emploi(?: (\d{4}))?$")
 MARKERS = {"s": "suppressed", "secret": "suppressed"}
@@ -81,23 +82,12 @@ def parse(paths: list[Path]) -> Parsed:
         notes.append(
             f"{path.name}: {len(raw)} zones × {len(years)} year columns (zoning ZE{zoning_year}, geo {geo_year})"
         )
-    out = pd.concat(frames, ignore_index=True)
-    out.index = out.index + 1
-    return Parsed(out, notes)
+    return stacked(frames, notes)
 
 
 SOURCES = [
     SourceSpec(
         id=SOURCE_ID, parser=parse, producer="URSSAF",
-        product="Effectifs salariés du secteur privé par zone d'emploi, 2008 et 2012 — extract of the "
-        "diagnostic's table 4 (source printed: URSSAF 2013)",
-        product_page="https://open.urssaf.fr/explore/?q=effectifs+zone+d%27emploi",
-        official_urls=("(extract of the diagnostic partagé, table 4)",),
-        bundled=("urssaf/effectifs-salaries-prive-ze2010-extrait-diagnostic.csv",),
-        extract_files=("urssaf/effectifs-salaries-prive-ze2010-extrait-diagnostic.csv",),
-        licence="Licence Ouverte / ODbL (URSSAF open data); figures as printed in the diagnostic partagé",
-        attribution="Urssaf, as printed in the diagnostic partagé du Bassin minier (2013), table 4",
-        layout="open.urssaf.fr export: Code zone d'emploi [YYYY];Zone d'emploi;Effectifs salariés YYYY …",
         expectations=(
             r.rows(
                 r.matches("code", r.ZONE_EMPLOI, "ze_code_format"),
@@ -107,5 +97,13 @@ SOURCES = [
             r.Batch("missing_values", lambda f: f[f["value"].isna()], [r.not_null("flag", "missing_value_is_flagged")]),
         ),
         completeness=Completeness([Partition(("measure",), fixed("effectifs"))], shrink_keys=("year",)),
+        product="Effectifs salariés du secteur privé par zone d'emploi, 2008 et 2012 — extract of the "
+        "diagnostic's table 4 (source printed: URSSAF 2013)",
+        product_page="https://open.urssaf.fr/explore/?q=effectifs+zone+d%27emploi",
+        official_urls=("(extract of the diagnostic partagé, table 4)",),
+        bundled=(EXTRACT,), extract_files=(EXTRACT,),  # the diagnostic's figures, not independent data
+        licence="Licence Ouverte / ODbL (URSSAF open data); figures as printed in the diagnostic partagé",
+        attribution="Urssaf, as printed in the diagnostic partagé du Bassin minier (2013), table 4",
+        layout="open.urssaf.fr export: Code zone d'emploi [YYYY];Zone d'emploi;Effectifs salariés YYYY …",
     ),
 ]

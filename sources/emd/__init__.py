@@ -395,16 +395,16 @@ def empty() -> pd.DataFrame:
 
 SOURCES = [
     SourceSpec(
-        id=SOURCE_ID, parser=parse, empty=empty, bundled=(),
+        id=SOURCE_ID, parser=parse, empty=empty,
+        expectations=checks.EXPECTATIONS,
+        completeness=checks.COMPLETENESS,
         producer="Cerema / autorités organisatrices de la mobilité",
         product="Enquêtes ménages déplacements (EMD, EDGT, EMC²), standard Cerema: ménages, personnes, trips",
         product_page="https://www.cerema.fr/fr/activites/mobilites/connaissance-modelisation-evaluation-mobilite",
-        official_urls=("(microdata delivered by Cerema under agreement; not public)",),
+        official_urls=("(microdata delivered by Cerema under agreement; not public)",), bundled=(),
         licence="delivery agreement of each survey",
         attribution="Cerema, enquêtes ménages déplacements (standard Cerema)",
         layout="per survey: a manifest (.yml) + record files (fixed width with layout tables, or ; CSV); "
         "see docs/emd-surveys.md",
-        expectations=checks.EXPECTATIONS,
-        completeness=checks.COMPLETENESS,
     ),
 ]
