@@ -87,7 +87,7 @@ def parse(paths: list[Path]) -> Parsed:
 
 SOURCES = [
     SourceSpec(
-        id=SOURCE_ID, parser=parse, producer="URSSAF",
+        id=SOURCE_ID, parser=parse,
         expectations=(
             r.rows(
                 r.matches("code", r.ZONE_EMPLOI, "ze_code_format"),
@@ -99,7 +99,7 @@ SOURCES = [
         completeness=Completeness([Partition(("measure",), fixed("effectifs"))], shrink_keys=("year",)),
         product="Effectifs salariés du secteur privé par zone d'emploi, 2008 et 2012 — extract of the "
         "diagnostic's table 4 (source printed: URSSAF 2013)",
-        product_page="https://open.urssaf.fr/explore/?q=effectifs+zone+d%27emploi",
+        producer="URSSAF", product_page="https://open.urssaf.fr/explore/?q=effectifs+zone+d%27emploi",
         official_urls=("(extract of the diagnostic partagé, table 4)",),
         bundled=(EXTRACT,), extract_files=(EXTRACT,),  # the diagnostic's figures, not independent data
         licence="Licence Ouverte / ODbL (URSSAF open data); figures as printed in the diagnostic partagé",
