@@ -19,6 +19,7 @@ from expectations.completeness import Completeness
 from sources.errors import SourceError
 from sources.parsing import Parsed, read_delimited, require_columns
 from sources.spec import SourceSpec
+from transforms.levels import LEVELS
 
 SOURCE_ID = "diagnostic"
 TABLE_FILE = re.compile(r"^(t\d+)_.*\.csv$")
@@ -154,8 +155,6 @@ def parse_crosswalk(paths: list[Path]) -> Parsed:
     return Parsed(frame)
 
 
-# the territory levels of the warehouse (warehouse/build.py LEVELS)
-LEVELS = ["commune", "epci", "ze2010", "ze2020", "arrondissement", "departement", "region", "france_metro", "grouping"]
 TABLES = (
     "t1_jeunesse_epci_2009.csv",
     "t2_population_arrondissements_1999_2009.csv",
@@ -194,7 +193,7 @@ SOURCES = [
         expectations=(
             r.rows(
                 r.unique(["table_id", "territory"], "one_mapping_per_printed_name"),
-                r.in_set("level", LEVELS, "known_level"),
+                r.in_set("level", list(LEVELS), "known_level"),
                 r.not_null("code", "code_present"),
                 r.between("geo_year", "known_vintage", min_value=2008, max_value=2024),
             ),
