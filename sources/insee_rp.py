@@ -74,14 +74,20 @@ def _numbers(source_id: str, path: Path, frame: pd.DataFrame, column: str) -> pd
     return to_numbers(source_id, path.name, frame[column], column, frame["source_line"])
 
 
+def _wide_table(source_id: str, path: Path, pattern: re.Pattern, missing: str) -> tuple[pd.DataFrame, list[str]]:
+    """A wide INSEE table and its columns named like `pattern` (a file with none is refused, named)."""
+    frame = read_table(source_id, path)
+    columns = [c for c in frame.columns if pattern.match(str(c))]
+    if not columns:
+        raise SourceError(source_id, path.name, "required_columns", missing)
+    return frame, columns
+
+
 def parse_age_bands(paths: list[Path], source_id: str = "insee_rp_age") -> Parsed:
     """Wide INSEE age-band table(s) → one row per territory × census × age band."""
     frames, notes = [], []
     for path in paths:
-        frame = read_table(source_id, path)
-        bands = [c for c in frame.columns if AGE_BAND.match(str(c))]
-        if not bands:
-            raise SourceError(source_id, path.name, "required_columns", "no age-band column (Pyy_POPaabb / Pyy_POPaaP)")
+        frame, bands = _wide_table(source_id, path, AGE_BAND, "no age-band column (Pyy_POPaabb / Pyy_POPaaP)")
         nivgeo = frame["NIVGEO"] if "NIVGEO" in frame.columns else pd.Series("COM", index=frame.index)
         unknown = sorted(set(nivgeo) - set(NIVGEO_LEVEL))
         if unknown:
@@ -116,10 +122,7 @@ def parse_series_historiques(paths: list[Path], source_id: str = "insee_rp_histo
     """« Séries historiques » births and deaths between censuses → one row per commune × event × interval."""
     frames, notes = [], []
     for path in paths:
-        frame = read_table(source_id, path)
-        events = [c for c in frame.columns if EVENTS.match(str(c))]
-        if not events:
-            raise SourceError(source_id, path.name, "required_columns", "no NAISyyyy / DECEyyyy column")
+        frame, events = _wide_table(source_id, path, EVENTS, "no NAISyyyy / DECEyyyy column")
         latest = max(year4(EVENTS.match(c).group(3)) for c in events)
         for column in events:
             kind, start, end = EVENTS.match(column).groups()
@@ -146,15 +149,9 @@ def empty_series_historiques() -> pd.DataFrame:
     """Schema of `parse_series_historiques` with no rows (no file configured)."""
     return empty_frame(
         {
-            "codgeo": "str",
-            "event": "str",
-            "period_start": "int64",
-            "period_end": "int64",
-            "variable": "str",
-            "count": "float64",
-            "geo_year": "int64",
-            "source_file": "str",
-            "source_line": "int64",
+            "codgeo": "str", "event": "str", "period_start": "int64", "period_end": "int64",
+            "variable": "str", "count": "float64", "geo_year": "int64",
+            "source_file": "str", "source_line": "int64",
         }
     )
 
@@ -217,14 +214,9 @@ def parse_activity(paths: list[Path]) -> Parsed:
 def empty_census_variables() -> pd.DataFrame:
     return empty_frame(
         {
-            "codgeo": "str",
-            "census_year": "int64",
-            "variable": "str",
-            "insee_variable": "str",
-            "value": "float64",
-            "source_file": "str",
-            "source_line": "int64",
-            "geo_year": "int64",
+            "codgeo": "str", "census_year": "int64",
+            "variable": "str", "insee_variable": "str", "value": "float64",
+            "source_file": "str", "source_line": "int64", "geo_year": "int64",
         }
     )
 

@@ -83,15 +83,10 @@ def parse_population(paths: list[Path]) -> Parsed:
 def empty() -> pd.DataFrame:
     return empty_frame(
         {
-            "codgeo": "str",
-            "year": "int64",
-            "sex": "int64",
-            "age_min": "int64",
-            "age_max": "Int64",
-            "age_group": "str",
+            "codgeo": "str", "year": "int64", "sex": "int64",
+            "age_min": "int64", "age_max": "Int64", "age_group": "str",
             "value": "float64",
-            "source_file": "str",
-            "source_line": "int64",
+            "source_file": "str", "source_line": "int64",
         }
     )
 
