@@ -28,7 +28,7 @@ from expectations import completeness
 from expectations.runner import RuleResult, ValidationReport, validate, write_report
 from sources.errors import FetchError, InfrastructureError, SourceError
 from sources.fetch import combined_sha256, fetch, storage
-from sources.registry import SOURCES, SourceSpec
+from sources.registry import SOURCES, SourceSpec, reader_fingerprint
 from sources.settings import Origin, Settings, configured_origins
 
 
@@ -158,7 +158,12 @@ def _not_configured(settings: Settings, spec: SourceSpec, started: float) -> Sou
     previous = last_good(settings, spec.id)
     table = pa.Table.from_pandas(spec.empty(), preserve_index=False)
     marker = not_configured_marker(table)
-    if previous is None or previous["sha256"] != marker or store_problem(settings, spec.id, previous):
+    if (
+        previous is None
+        or previous["sha256"] != marker
+        or previous.get("reader") != reader_fingerprint(spec.id)
+        or store_problem(settings, spec.id, previous)
+    ):
         _publish_validated(settings, spec.id, table, marker, [], [message], [], {})
         changed = True  # e.g. a file was removed from the configuration
     else:
@@ -190,6 +195,7 @@ def _publish_validated(
         "warnings": warnings,
         "partitions": partitions,
         "parquet_sha256": file_sha256(parquet),  # checked before every build reads the store
+        "reader": reader_fingerprint(source_id),  # the parser and rules that validated it
     }
     write_json_atomic(settings.validated_dir / f"{source_id}.json", meta)
 
@@ -272,7 +278,7 @@ def _refresh(
     sha = combined_sha256(landed)
     previous = last_good(settings, spec.id)
     notes_before: list[str] = []
-    if previous and previous["sha256"] == sha and not force:
+    if previous and previous["sha256"] == sha and previous.get("reader") == reader_fingerprint(spec.id) and not force:
         problem = store_problem(settings, spec.id, previous)
         if problem is None:
             return SourceOutcome(spec.id, "unchanged", sha, previous["rows"], notes=previous.get("notes", []))

@@ -139,6 +139,8 @@ def code_fingerprint() -> str:
             *root.glob("reports/*.py"),
             root / "reports/figure_map.yml",
             *root.glob("expectations/*.py"),
+            *root.glob("sources/**/*.py"),  # parsers and each source's rules: what the validated store holds
+            *root.glob("sources/*.yml"),
         ]
     )
     digest = hashlib.sha256()

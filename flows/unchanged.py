@@ -2,7 +2,7 @@
 
 `observatoire run` (without --force) asks `unchanged_run` first. It answers None — and the full run proceeds, with
 the Prefect engine — unless every file of every source is a local file whose content (sha256) is the last good one,
-the validated store is intact, no model, configuration or method changed since the published warehouse was built
+the validated store is intact and was validated by the same parser and rules, no model, configuration or method changed since the published warehouse was built
 and that warehouse exists. Then it does what the full run does when nothing changed, minus the engine: under the
 run lock, heal the state, bring each source up to date through the same gate (each is `unchanged`; the attempt
 is recorded), skip the build and record the run (store/last_run.json, shown by `observatoire status`).
@@ -28,7 +28,7 @@ from expectations.gate import (
 )
 from flows.state import heal_state, preflight, single_run, stale_sources, write_run_state
 from sources.fetch import _is_url, combined_sha256
-from sources.registry import SOURCES, SourceSpec
+from sources.registry import SOURCES, SourceSpec, reader_fingerprint
 from sources.settings import Settings
 
 SKIP_REASON = "no source and no model changed since the last successful run"
@@ -37,8 +37,8 @@ SKIP_REASON = "no source and no model changed since the last successful run"
 def _content_unchanged(settings: Settings, spec: SourceSpec) -> bool:
     """The source's files hash to its last good content (read locally, nothing landed or parsed)."""
     previous = last_good(settings, spec.id)
-    if previous is None:
-        return False
+    if previous is None or previous.get("reader") != reader_fingerprint(spec.id):
+        return False  # never validated, or validated by another parser or other rules
     origins = _resolve_origins(settings, spec, None)
     if not origins:
         sha = not_configured_marker(pa.Table.from_pandas(spec.empty(), preserve_index=False))

@@ -51,6 +51,12 @@ def _checked(module, spec: object, seen: dict[str, str]) -> SourceSpec:
     return spec
 
 
+def _module_files(module) -> list[Path]:
+    """The files that make a producer's module: the module, or every file of its package."""
+    where = Path(module.__file__)
+    return sorted(where.parent.rglob("*.py")) if where.name == "__init__.py" else [where]
+
+
 def discover(package: str = "sources") -> dict[str, SourceSpec]:
     """id → spec of every source declared by the modules of `package` (those with a `SOURCES` list)."""
     root = importlib.import_module(package)
@@ -67,10 +73,26 @@ def discover(package: str = "sources") -> dict[str, SourceSpec]:
             raise SourceDeclarationError(f"{module.__file__}: SOURCES must be a list of SourceSpec")
         for spec in declared:
             found[spec.id] = _checked(module, spec, seen)
+            MODULE_FILES[spec.id] = _module_files(module)
     return found
 
 
+MODULE_FILES: dict[str, list[Path]] = {}  # source id → the files of the module that declares it
 SOURCES: dict[str, SourceSpec] = discover()
+# What reads and checks every source besides its own module: parsing helpers, the rule engine, code tables.
+_SHARED_READER_FILES = ("sources/parsing.py", "sources/spec.py", "sources/*.yml", "expectations/*.py")
+
+
+def reader_fingerprint(source_id: str) -> str:
+    """Hash of the code that turns a source's files into its validated content (its module's parser and rules,
+    the shared parsing helpers and the rule engine): when it changes, unchanged files are parsed and validated
+    again, so a tightened rule or a fixed parser applies to the data already there."""
+    root = Path(__file__).resolve().parent.parent
+    shared = [p for pattern in _SHARED_READER_FILES for p in sorted(root.glob(pattern))]
+    digest = hashlib.sha256()
+    for path in [*MODULE_FILES.get(source_id, []), *shared]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def document_extract_sources(validated_metas: dict[str, dict], data_dir: Path) -> set[str]:

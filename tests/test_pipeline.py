@@ -213,3 +213,20 @@ def test_every_bundled_file_is_checksummed_and_a_changed_one_is_quarantined(priv
     message = " ".join(outcome["messages"])
     assert "effectifs-salaries-prive-ze2010-extrait-diagnostic.csv" in message and "SHA256SUMS" in message
     assert _digest(get_settings().warehouse_path) == before
+
+
+def test_a_changed_parser_or_rule_validates_unchanged_files_again(private_home, monkeypatch):
+    # Same files, other reader (a source module's parser or rules edited): the content is parsed and validated
+    # again instead of being trusted as `unchanged`, and the no-change night does not answer for it.
+    from expectations import gate
+    from flows import unchanged
+    from sources.registry import SOURCES
+
+    settings = get_settings()
+    spec = SOURCES["urssaf_effectifs"]
+    assert gate._refresh(settings, spec, None, force=False, accept_shrink=False).status == "unchanged"
+    assert unchanged._content_unchanged(settings, spec)
+    monkeypatch.setattr(gate, "reader_fingerprint", lambda source_id: "another parser")
+    monkeypatch.setattr(unchanged, "reader_fingerprint", lambda source_id: "another parser")
+    assert not unchanged._content_unchanged(settings, spec)
+    assert gate._refresh(settings, spec, None, force=False, accept_shrink=False).status == "validated"
