@@ -3,10 +3,10 @@
 `observatoire run` (without --force) asks `unchanged_run` first. It answers None — and the full run proceeds, with
 the Prefect engine — unless every file of every source is a local file whose content (sha256) is the last good one,
 the validated store is intact and was validated by the same parser and rules, no model, configuration or method
-changed since the published warehouse was built
-and that warehouse exists. Then it does what the full run does when nothing changed, minus the engine: under the
-run lock, heal the state, bring each source up to date through the same gate (each is `unchanged`; the attempt
-is recorded), skip the build and record the run (store/last_run.json, shown by `observatoire status`).
+changed since the published warehouse was built and that warehouse exists. Then it does what the full run does when
+nothing changed, minus the engine: under the run lock, heal the state, bring each source up to date through the same
+gate (each is `unchanged`; the attempt is recorded), skip the build and record the run (store/last_run.json, shown
+by `observatoire status`).
 A source fetched from a URL always takes the full run (a download decides whether it changed).
 """
 
