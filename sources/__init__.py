@@ -23,5 +23,6 @@ sources, as `insee_cog.py` does). Each spec holds, in this order:
 Nothing else lists sources: `sources/registry.py` imports every module of the package and keeps those with a
 `SOURCES` list; the validation engine (`expectations/`) runs what they declare. The rest of a new source is the
 warehouse's side: its staging model in `transforms/sql/staging/`, its indicator model and its catalogue entries
-in `transforms/indicators.yml`.
+in `transforms/indicators.yml`. Its files are bundled under `sources/data/` (with their sha256 in SHA256SUMS) or
+configured in `origins.yml`. `tests/test_new_source.py` adds a source this way, four files, in a copy of the project.
 """
