@@ -506,3 +506,15 @@ def portrait(
     from reports.portraits import run_cli
 
     raise typer.Exit(run_cli(level, code, grouping, out, console.print))
+
+
+def main() -> None:
+    """The `observatoire` command: the app, with a source module that declares a source the pipeline cannot run
+    (sources/registry.py refuses it at import) reported in one line naming the module, not a traceback."""
+    from sources.errors import SourceDeclarationError
+
+    try:
+        app()
+    except SourceDeclarationError as exc:
+        _fail(str(exc), EXIT_USAGE, "source declaration error")
+        sys.exit(EXIT_USAGE)

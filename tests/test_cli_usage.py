@@ -55,3 +55,22 @@ def test_serve_without_a_reachable_api_fails_at_once(monkeypatch):
     result = runner.invoke(app, ["serve"])
     assert result.exit_code == 1
     assert "does not answer" in result.output and "prefect server start" in result.output
+
+
+def test_a_source_module_the_pipeline_cannot_run_is_one_line_and_exit_4(monkeypatch, capsys):
+    # sources/registry.py refuses a declaration at import (no rules, duplicate id …); the command says so in one
+    # line naming the module, exit 4 like any configuration mistake, no traceback.
+    import pytest
+
+    from flows import cli
+    from sources.errors import SourceDeclarationError
+
+    def broken_import() -> None:
+        raise SourceDeclarationError("sources/zz_new.py: source 'zz' declares no expectations")
+
+    monkeypatch.setattr(cli, "app", broken_import)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == 4
+    out = capsys.readouterr().out
+    assert "source declaration error: sources/zz_new.py" in out and "Traceback" not in out
