@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from sources.errors import ConfigError
 
@@ -102,6 +102,15 @@ class OriginEntry(Strict):
     url: str | None = None
     path: str | None = None
     sha256: str | None = None
+
+    @field_validator("sha256", mode="before")
+    @classmethod
+    def _hex_digest(cls, value: Any) -> Any:
+        if isinstance(value, int | float):  # YAML reads a digest of digits only as a number: its zeros are lost
+            raise ValueError("YAML read this sha256 as a number; write it in quotes: sha256: \"…\"")
+        if isinstance(value, str) and not (len(value) == 64 and all(c in "0123456789abcdefABCDEF" for c in value)):
+            raise ValueError(f"a sha256 is 64 hexadecimal digits, got {len(value)} characters: {value!r}")
+        return value
 
     def location(self) -> str:
         if bool(self.url) == bool(self.path):

@@ -15,11 +15,11 @@ def _settings(tmp_path, text: str) -> Settings:
 def test_paths_urls_and_checksums(tmp_path):
     settings = _settings(
         tmp_path,
-        "dgcl_epci:\n  - /data/2015.csv\n  - url: https://example.org/2016.csv\n    sha256: ABC\n"
+        f"dgcl_epci:\n  - /data/2015.csv\n  - url: https://example.org/2016.csv\n    sha256: {'AB' * 32}\n"
         "insee_rp_age: /data/btx.zip\n",
     )
     assert configured_origins(settings) == {
-        "dgcl_epci": [Origin("/data/2015.csv"), Origin("https://example.org/2016.csv", "ABC")],
+        "dgcl_epci": [Origin("/data/2015.csv"), Origin("https://example.org/2016.csv", "AB" * 32)],
         "insee_rp_age": [Origin("/data/btx.zip")],
     }
 
@@ -41,7 +41,17 @@ def test_unknown_key_lists_the_valid_keys(tmp_path):
 
 def test_entry_needs_exactly_one_of_path_or_url(tmp_path):
     with pytest.raises(ConfigError, match="exactly one of url or path"):
-        configured_origins(_settings(tmp_path, "dgcl_epci:\n  - sha256: abc\n"))
+        configured_origins(_settings(tmp_path, f"dgcl_epci:\n  - sha256: {'ab' * 32}\n"))
+
+
+def test_a_sha256_is_64_hex_digits_and_quoted_when_yaml_would_read_a_number(tmp_path):
+    # An unquoted digest of digits only is an integer for YAML (leading zeros lost): refused with the fix to make.
+    with pytest.raises(ConfigError, match=r"dgcl_epci\[0\]: sha256: .*as a number; write it in quotes"):
+        configured_origins(_settings(tmp_path, f"dgcl_epci:\n  - path: /a.csv\n    sha256: {'1' * 64}\n"))
+    with pytest.raises(ConfigError, match="64 hexadecimal digits, got 6 characters"):
+        configured_origins(_settings(tmp_path, "dgcl_epci:\n  - path: /a.csv\n    sha256: 5f3dab\n"))
+    quoted = configured_origins(_settings(tmp_path, f"dgcl_epci:\n  - path: /a.csv\n    sha256: '{'1' * 64}'\n"))
+    assert quoted == {"dgcl_epci": [Origin("/a.csv", "1" * 64)]}
 
 
 def test_yaml_syntax_error_names_file_and_line(tmp_path):
