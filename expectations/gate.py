@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from expectations import completeness
 from expectations.runner import RuleResult, ValidationReport, validate, write_report
 from sources.errors import FetchError, InfrastructureError, SourceError
-from sources.fetch import combined_sha256, fetch, storage
+from sources.fetch import combined_sha256, fetch, file_sha256, storage
 from sources.registry import SOURCES, SourceSpec, reader_fingerprint
 from sources.settings import Origin, Settings, configured_origins
 
@@ -45,14 +45,6 @@ class SourceOutcome:
     report: str | None = None
     changed: bool = False  # the published content of this source changes: the warehouse must be rebuilt
     partitions: dict[str, int] = field(default_factory=dict)  # rows per partition of the content seen
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def last_good(settings: Settings, source_id: str) -> dict | None:

@@ -5,7 +5,6 @@ was built from, the last run's record, what is stale. Imported by the nightly fl
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 from contextlib import contextmanager
@@ -16,7 +15,7 @@ from expectations.gate import last_good, write_json_atomic
 from flows.configuration import check_configuration
 from sources.errors import BusyError, ConfigError
 from sources.fetch import read_manifest, storage
-from sources.registry import SOURCES
+from sources.registry import SOURCES, code_digest
 from sources.settings import PROJECT_ROOT, Settings
 
 
@@ -143,10 +142,7 @@ def code_fingerprint() -> str:
             *root.glob("sources/*.yml"),
         ]
     )
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    return code_digest(files)
 
 
 def stale_sources(settings: Settings) -> list[str]:

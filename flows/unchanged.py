@@ -21,14 +21,13 @@ import pyarrow as pa
 
 from expectations.gate import (
     _resolve_origins,
-    file_sha256,
     last_good,
     not_configured_marker,
     refresh_source,
     store_problem,
 )
 from flows.state import heal_state, preflight, single_run, stale_sources, write_run_state
-from sources.fetch import _is_url, combined_sha256
+from sources.fetch import _is_url, combined_sha256, file_sha256
 from sources.registry import SOURCES, SourceSpec, reader_fingerprint
 from sources.settings import Settings
 

@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from expectations.gate import file_sha256
+from sources.fetch import file_sha256
 from sources.registry import COG_ATTRIBUTION, SOURCES
 
 CSV_CONVENTION = "separator ';', decimal ',', UTF-8 with BOM"

@@ -194,6 +194,14 @@ def append_manifest(landing_dir: Path, landed: LandedFile) -> None:
         os.replace(tmp, path)
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def combined_sha256(files: list[LandedFile]) -> str:
     """One content hash for a source made of several files (order-independent)."""
     digest = hashlib.sha256()

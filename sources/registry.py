@@ -17,7 +17,9 @@ import pkgutil
 from pathlib import Path
 
 from sources.errors import SourceDeclarationError
+from sources.fetch import file_sha256
 from sources.insee_cog import COG_ATTRIBUTION  # noqa: F401 (the derived database's attribution: reports/export.py)
+from sources.settings import PROJECT_ROOT
 from sources.spec import SourceSpec
 
 NOT_PRODUCERS = {"registry"}  # modules of the package that are the machinery itself
@@ -53,7 +55,7 @@ def _checked(module, spec: object, seen: dict[str, str]) -> SourceSpec:
 
 def _module_files(module) -> list[Path]:
     """The files that make a producer's module: the module, or every file of its package."""
-    where = Path(module.__file__)
+    where = Path(module.__file__).resolve()
     return sorted(where.parent.rglob("*.py")) if where.name == "__init__.py" else [where]
 
 
@@ -87,11 +89,15 @@ def reader_fingerprint(source_id: str) -> str:
     """Hash of the code that turns a source's files into its validated content (its module's parser and rules,
     the shared parsing helpers and the rule engine): when it changes, unchanged files are parsed and validated
     again, so a tightened rule or a fixed parser applies to the data already there."""
-    root = Path(__file__).resolve().parent.parent
-    shared = [p for pattern in _SHARED_READER_FILES for p in sorted(root.glob(pattern))]
+    shared = [p for pattern in _SHARED_READER_FILES for p in sorted(PROJECT_ROOT.glob(pattern))]
+    return code_digest([*MODULE_FILES.get(source_id, []), *shared])
+
+
+def code_digest(files: list[Path]) -> str:
+    """One hash of the project's files given (their paths in the project and their bytes, in the order given)."""
     digest = hashlib.sha256()
-    for path in [*MODULE_FILES.get(source_id, []), *shared]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in files:
+        digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -102,11 +108,7 @@ def document_extract_sources(validated_metas: dict[str, dict], data_dir: Path) -
         spec = SOURCES.get(source_id)
         if spec is None or not spec.extract_files:
             continue
-        extracts = {
-            hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in (data_dir / f for f in spec.extract_files)
-            if path.exists()
-        }
+        extracts = {file_sha256(path) for path in (data_dir / f for f in spec.extract_files) if path.exists()}
         if extracts & {f["sha256"] for f in meta.get("files", [])}:
             found.add(source_id)
     return found
