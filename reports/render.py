@@ -56,6 +56,11 @@ def slug(text: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in ascii_text).split())[:60]
 
 
+def section(number: int, title: str, *intro: str) -> list[Block]:
+    """A numbered section of the report: its heading (anchored on the title) and its introductory paragraphs."""
+    return [Block("h2", f"{number}. {title}", slug(title)), *(Block("p", text) for text in intro)]
+
+
 def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status.replace("_", " "))
 

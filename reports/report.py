@@ -20,7 +20,7 @@ from reports.render import (
     figure,
     fr,
     pretty_indicator,
-    slug,
+    section,
     status_chart,
     status_label,
     to_html,
@@ -103,11 +103,10 @@ def _gap_chart(part: pd.DataFrame, table_id: str) -> Block | None:
 
 
 def edition_2013_blocks(repro: pd.DataFrame) -> list[Block]:
-    title = "L'édition 2013 recalculée, tableau par tableau"
     blocks = [
-        Block("h2", f"2. {title}", slug(title)),
-        Block(
-            "p",
+        *section(
+            2,
+            "L'édition 2013 recalculée, tableau par tableau",
             f"Les {len(repro)} chiffres imprimés dans le diagnostic partagé de décembre 2013, chacun recalculé "
             "depuis les données de l'entrepôt quand elles le permettent. Statuts : reproduit (égal à la précision "
             "imprimée, recalculé depuis des données indépendantes du document), cohérent (l'arithmétique du "
@@ -186,8 +185,7 @@ def _conventions(repro: pd.DataFrame) -> pd.DataFrame:
 
 
 def annex_blocks(repro: pd.DataFrame, sources: pd.DataFrame) -> list[Block]:
-    title = "Annexe : détails de la reproduction"
-    blocks = [Block("h2", f"3. {title}", slug(title))]
+    blocks = section(3, "Annexe : détails de la reproduction")
     explained = repro[repro.status.isin(EXPLAINED)]
     blocks += [
         Block("h3", "A. Chiffres qui diffèrent ou dont la donnée d'entrée est incohérente", "annexe-ecarts"),

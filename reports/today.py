@@ -11,7 +11,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from reports.render import Block, bar_chart, figure, fr, line_chart, pretty_indicator, short_label, slug
+from reports.render import Block, bar_chart, figure, fr, line_chart, pretty_indicator, section, short_label, slug
 
 GROUPING = "bassin_minier"
 MAJORITY = 0.5  # share of a territory's population inside the grouping that makes it « of the Bassin minier »
@@ -263,11 +263,10 @@ def today_blocks(con: duckdb.DuckDBPyConnection) -> list[Block]:
     census = latest_census(con, geo_year)
     rows = territory_set(con, geo_year, census)
     long, short = variation_periods(con, census)
-    title = "Le diagnostic sur les données d'aujourd'hui"
     blocks = [
-        Block("h2", f"1. {title}", slug(title)),
-        Block(
-            "p",
+        *section(
+            1,
+            "Le diagnostic sur les données d'aujourd'hui",
             f"Les tableaux du diagnostic que les données livrées permettent de calculer, sur la géographie la plus "
             f"récente (COG {geo_year}) et les dernières données (recensement {census}, dernier trimestre de "
             "chômage publié), à côté de l'édition 2013. Cette section est recalculée à chaque rafraîchissement "
