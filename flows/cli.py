@@ -85,7 +85,7 @@ def print_summary(summary: dict) -> None:
         for col in ("layer", "model", "rows", "seconds"):
             models.add_column(col)
         for m in build["models"]:
-            rows = "ephemeral" if m["rows"] is None else f"{m['rows']:,}"
+            rows = m["kind"] if m["rows"] is None else f"{m['rows']:,}"
             models.add_row(m["layer"], m["model"], rows, f"{m['seconds']:.2f}")
         console.print(models)
         for check in build["checks"]:
@@ -124,12 +124,16 @@ def run(
         # Nothing to refresh: answered before Prefect, Great Expectations or matplotlib is imported (≈ 2 s).
         summary = None if force else unchanged_run(get_settings(), source, accept_shrink)
         if summary is None:
-            from flows.nightly import nightly_refresh, preflight
+            from flows.state import preflight
 
             preflight(get_settings(), source, accept_shrink, probe_lock=not no_prefect)
-            if no_prefect:
-                summary = nightly_refresh.fn(source, force, accept_shrink)
+            if no_prefect:  # the same steps without importing Prefect
+                from flows.refresh import run_refresh
+
+                summary = run_refresh(source, force, accept_shrink)
             else:
+                from flows.nightly import nightly_refresh
+
                 state = nightly_refresh(source, force, accept_shrink, return_state=True)
                 summary = state.result(raise_on_failure=False)
                 if isinstance(summary, BaseException):
@@ -380,7 +384,7 @@ def status() -> None:
     from datetime import datetime
 
     from expectations.gate import last_attempt, last_good
-    from flows.nightly import read_published, stale_sources
+    from flows.state import read_published, stale_sources
     from sources.registry import SOURCES
     from sources.settings import get_settings
 

@@ -1,0 +1,178 @@
+"""The refresh without an engine: fetch → validate (per source) → build → cross-source checks → publish.
+
+`observatoire run --no-prefect` calls it directly, and so does the Prefect flow (flows/nightly.py), which passes
+its own task runs for the per-source refresh and the build: this module imports no Prefect (1 s of imports a
+run without the engine does not need).
+
+The build is skipped when no source changed since the last successful run and a warehouse is published.
+Steps receive and return paths, ids and small records — never DataFrames or connections.
+
+At start (under the run lock) the state heals: temp files of a killed run are removed, a corrupt
+published.json / landing manifest / quarantine pointer is named and rebuilt from what is on disk.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+
+from expectations import cross_source
+from expectations.gate import last_good, refresh_source, store_problem, write_json_atomic
+from flows.state import (
+    code_fingerprint,
+    heal_state,
+    preflight,
+    single_run,
+    stale_sources,
+    write_run_state,
+)
+from reports import reproduction
+from sources.registry import SOURCES
+from sources.settings import Settings, get_settings
+from warehouse import build as wh
+
+# (source ids, force, sources whose shrinkage is accepted) → one outcome record per source, in order
+RefreshSources = Callable[[list[str], bool, set[str]], list[dict]]
+
+
+def refresh_one(source_id: str, force: bool = False, accept_shrink: bool = False) -> dict:
+    return asdict(refresh_source(get_settings(), source_id, force=force, accept_shrink=accept_shrink))
+
+
+def refresh_in_turn(ids: list[str], force: bool, accept: set[str]) -> list[dict]:
+    return [refresh_one(i, force, i in accept) for i in ids]
+
+
+def sources_frame(settings: Settings) -> pd.DataFrame:
+    """The last good content of every source, each checked against the sha256 recorded when it was validated
+    (a store file modified since is never built from)."""
+    rows = []
+    for source_id in SOURCES:
+        meta = last_good(settings, source_id)
+        if meta is None:
+            raise RuntimeError(
+                f"source {source_id} has never passed validation: nothing to build it from "
+                f"(see {settings.quarantine_dir / source_id})"
+            )
+        if problem := store_problem(settings, source_id, meta):
+            raise RuntimeError(f"validated store of {source_id} refused: {problem}")
+        rows.append(
+            {
+                "source_id": source_id,
+                "sha256": meta["sha256"],
+                "rows": meta["rows"],
+                "n_files": len(meta["files"]),
+                "files": ", ".join(f["filename"] for f in meta["files"]),
+                "validated_at": meta["validated_at"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def build_and_publish(log: Callable[[str], object] = lambda _message: None) -> dict:
+    settings = get_settings()
+    sources = sources_frame(settings)
+    steps = {
+        "checks": lambda con: cross_source.run(con, settings.store_dir / "checks"),
+        "reproduction": lambda con: reproduction.run(con, settings.validated_dir),
+    }
+    result = wh.build(settings.warehouse_path, settings.validated_dir, sources, log=log, steps=steps)
+    wh.publish(result.tmp_path, settings.warehouse_path)
+    published = {s["source_id"]: s["sha256"] for s in sources.to_dict("records")} | {"_pipeline": code_fingerprint()}
+    write_json_atomic(settings.store_dir / "published.json", published)
+    return {
+        "models": result.models,
+        "seconds": round(result.seconds, 2),
+        "checks": [
+            {"check": r.source_id, "warnings": [w.describe(r.files[0]) for w in r.warnings]}
+            for r in result.steps["checks"]
+        ],
+        "reproduction": result.steps["reproduction"],
+    }
+
+
+def run_refresh(
+    source_ids: list[str] | None = None,
+    force: bool = False,
+    accept_shrink: list[str] | None = None,
+    refresh: RefreshSources = refresh_in_turn,
+    build: Callable[[], dict] = build_and_publish,
+) -> dict:
+    """One refresh. `refresh` brings the sources up to date (in turn here; the Prefect flow passes its task runs),
+    `build` builds, audits and publishes the warehouse when something changed.
+
+    Raises ConfigError (bad configuration or source id), BusyError (another run holds the lock),
+    InfrastructureError (the pipeline's own storage failed); a bad source only quarantines that source."""
+    started = time.perf_counter()
+    settings = get_settings()
+    ids = source_ids or list(SOURCES)
+    preflight(settings, ids, accept_shrink)
+    with single_run(settings):
+        write_run_state(settings, status="running", sources=ids)
+        try:
+            summary = _refresh_all(settings, ids, force, set(accept_shrink or []), refresh, build)
+        except BaseException as exc:
+            write_run_state(settings, status="failed", error=f"{type(exc).__name__}: {exc}")
+            raise
+        summary["seconds"] = round(time.perf_counter() - started, 2)
+        write_run_state(
+            settings,
+            status="quarantined" if summary["quarantined"] else "ok",
+            quarantined=summary["quarantined"],
+            built=summary["built"],
+            seconds=summary["seconds"],
+        )
+    return summary
+
+
+def _refresh_all(
+    settings: Settings, ids: list[str], force: bool, accept: set[str], refresh: RefreshSources, build: Callable
+) -> dict:
+    healed = heal_state(settings)
+    for source_id in ids:  # a store file modified since validation is validated again from its landed files
+        if last_good(settings, source_id) and (problem := store_problem(settings, source_id)):
+            healed.append(f"{problem}; {source_id} is validated again")
+    outcomes = refresh(ids, force, accept)
+    changed = stale_sources(settings)
+    summary = {"sources": outcomes, "built": False, "build": None, "changed": changed, "healed": healed}
+    if changed or force or not settings.warehouse_path.exists():
+        summary["build"] = build()
+        summary["built"] = True
+        summary["skip_reason"] = None
+    else:
+        summary["skip_reason"] = "no source and no model changed since the last successful run"
+    summary["warehouse"] = str(settings.warehouse_path)
+    summary["quarantined"] = [o["source_id"] for o in outcomes if o["status"] == "quarantined"]
+    return summary
+
+
+def quarantine_markdown(summary: dict) -> str:
+    """The quarantine reports of this run, one after the other (the Prefect markdown artifact)."""
+    parts = [f"# Quarantined: {', '.join(summary['quarantined'])}", ""]
+    for o in summary["sources"]:
+        if o["status"] != "quarantined":
+            continue
+        parts += [f"## {o['source_id']}", "", *[f"- {m}" for m in o["messages"]], ""]
+        if o.get("report") and Path(o["report"]).exists():
+            parts += [Path(o["report"]).read_text(encoding="utf-8"), ""]
+    return "\n".join(parts)
+
+
+def summary_rows(summary: dict) -> list[dict]:
+    return [
+        {
+            "source": o["source_id"],
+            "status": o["status"],
+            "sha256": (o["sha256"] or "")[:12],
+            "rows": o["rows"] or 0,
+            "seconds": round(o["seconds"], 1),
+            "details": " | ".join(o["messages"] + o["warnings"])[:500],
+        }
+        for o in summary["sources"]
+    ]
+
+
