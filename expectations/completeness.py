@@ -32,6 +32,14 @@ class Partition:
     expected: Callable[[list[str]], list[tuple]] = lambda files: []
     min_rows: int = 1
     one_file_each: bool = False  # a partition comes from one file only (a year delivered twice is refused)
+    france_wide: bool = False  # min_rows is France's: scaled to a narrower scope (sources/scope.py)
+
+    def minimum(self) -> int:
+        if not self.france_wide:
+            return self.min_rows
+        from sources.scope import current
+
+        return int(current().bounds(self.min_rows, None)[0])
 
 
 @dataclass(frozen=True)
@@ -105,17 +113,17 @@ def check(spec: Completeness, frame: pd.DataFrame, files: list[str]) -> list[Rul
                 _result(f"complete_{name}", "completeness", [f"no column {missing_keys}"], 0, "partition keys absent")
             )
             continue
-        counts = _counts(frame, part.keys)
+        counts, minimum = _counts(frame, part.keys), part.minimum()
         expected = [tuple(v) for v in part.expected(files)]
-        short_keys = [v for v in dict.fromkeys([*expected, *counts]) if counts.get(v, 0) < part.min_rows]
-        short = [f"{_label(part.keys, v)}: {counts.get(v, 0)} rows (minimum {part.min_rows})" for v in short_keys]
+        short_keys = [v for v in dict.fromkeys([*expected, *counts]) if counts.get(v, 0) < minimum]
+        short = [f"{_label(part.keys, v)}: {counts.get(v, 0)} rows (minimum {minimum})" for v in short_keys]
         results.append(
             _result(
                 f"complete_{name}",
                 "completeness",
                 short,
                 len(set(expected) | set(counts)),
-                f"every expected {'/'.join(part.keys)} present with at least {part.min_rows} row(s)",
+                f"every expected {'/'.join(part.keys)} present with at least {minimum} row(s)",
                 _files_of(frame, part.keys, short_keys),
             )
         )

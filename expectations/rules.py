@@ -32,11 +32,17 @@ class Expect:
     why: str | None = None
     args: dict[str, Any] = field(default_factory=dict)
     where: tuple[str, str, Any] | None = None  # row condition: (column, comparison, value), e.g. ("year", ">=", 2009)
+    # min_value/max_value are France's: under a narrower scope (OBSERVATOIRE_SCOPE) they are scaled to it
+    france_wide: bool = False
 
     def to_gx(self):
         import great_expectations.expectations as gxe
 
         args = dict(self.args)
+        if self.france_wide:
+            from sources.scope import current
+
+            args["min_value"], args["max_value"] = current().bounds(args.get("min_value"), args.get("max_value"))
         if self.where is not None:
             from great_expectations.expectations.row_conditions import Column
 
@@ -77,8 +83,8 @@ def in_set(column: str, values: list, rule: str, why: str | None = None, **kw) -
     return Expect("ExpectColumnValuesToBeInSet", rule, why, {"column": column, "value_set": values, **kw})
 
 
-def between(column: str, rule: str, why: str | None = None, **kw) -> Expect:
-    return Expect("ExpectColumnValuesToBeBetween", rule, why, {"column": column, **kw})
+def between(column: str, rule: str, why: str | None = None, france_wide: bool = False, **kw) -> Expect:
+    return Expect("ExpectColumnValuesToBeBetween", rule, why, {"column": column, **kw}, france_wide=france_wide)
 
 
 def not_null(column: str, rule: str, why: str | None = None, where=None, **kw) -> Expect:
@@ -96,8 +102,8 @@ def unique(columns: str | list[str], rule: str, why: str | None = None, **kw) ->
     return Expect("ExpectCompoundColumnsToBeUnique", rule, why, {"column_list": columns, **kw})
 
 
-def row_count_between(rule: str, why: str | None = None, **kw) -> Expect:
-    return Expect("ExpectTableRowCountToBeBetween", rule, why, kw)
+def row_count_between(rule: str, why: str | None = None, france_wide: bool = False, **kw) -> Expect:
+    return Expect("ExpectTableRowCountToBeBetween", rule, why, kw, france_wide=france_wide)
 
 
 def row_count(value: int, rule: str, why: str | None = None, **kw) -> Expect:

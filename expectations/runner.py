@@ -181,7 +181,9 @@ def _definition(source_id: str, batch: str, expectations: list[Expect]):
     process."""
     import great_expectations as gx
 
-    name = f"{source_id}.{batch}"
+    from sources.scope import current
+
+    name = f"{source_id}.{batch}.{current().name}"  # France-wide bounds are scaled to the scope (sources/scope.py)
     if name not in _definitions:
         ctx = _gx()
         asset = ctx.data_sources.get("frames").add_dataframe_asset(name)

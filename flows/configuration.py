@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, RootModel
 
+from sources import scope
 from sources.errors import ConfigError
 from sources.settings import PROJECT_ROOT, Settings, configured_origins
 from sources.yaml_config import Strict, load
@@ -169,10 +170,12 @@ SCHEMAS: dict[str, type[BaseModel]] = {
 
 
 def check_configuration(settings: Settings, root: Path = PROJECT_ROOT) -> None:
-    """Every YAML of the project and the operator's origins.yml through its schema; ConfigError on a mistake."""
+    """Every YAML of the project, the operator's origins.yml through its schema and the scope
+    (OBSERVATOIRE_SCOPE); ConfigError on a mistake."""
     for relative, model in SCHEMAS.items():
         path = root / relative
         if not path.exists():
             raise ConfigError(f"{path}: missing")
         load(path, model)
     configured_origins(settings)
+    scope.current()

@@ -71,11 +71,20 @@ SOURCES = [
             r.Batch(
                 "rows_per_year",
                 r.rows_per("year"),
-                [r.between("n_rows", "member_communes_per_year_bounds", min_value=30_000, max_value=37_500)],
+                [
+                    r.between(
+                        "n_rows",
+                        "member_communes_per_year_bounds",
+                        min_value=30_000,
+                        max_value=37_500,
+                        france_wide=True,
+                    )
+                ],
             ),
         ),
         completeness=Completeness(
-            [Partition(("year",), fixed(*YEARS), min_rows=30_000, one_file_each=True)], shrink_keys=("year",)
+            [Partition(("year",), fixed(*YEARS), min_rows=30_000, one_file_each=True, france_wide=True)],
+            shrink_keys=("year",),
         ),
         producer="DGCL", product="Liste et composition des EPCI à fiscalité propre, 1er janvier 2008–2014",
         product_page="https://www.collectivites-locales.gouv.fr/institutions/liste-et-composition-des-epci-fiscalite-propre",

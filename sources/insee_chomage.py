@@ -152,7 +152,7 @@ SOURCES = [
             r.Batch(
                 "zones_per_sheet",
                 _zones_per_sheet,
-                [r.between("n_zones", "ze2020_zone_count", min_value=280, max_value=320)],
+                [r.between("n_zones", "ze2020_zone_count", min_value=280, max_value=320, france_wide=True)],
             ),
         ),
         completeness=Completeness(

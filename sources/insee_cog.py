@@ -92,14 +92,16 @@ def communes_per_vintage(vintages: list[int], max_rows: int) -> r.Batch:
         "rows_per_vintage",
         r.rows_per("cog_year"),
         [
-            r.between("n_rows", "communes_per_vintage_bounds", min_value=34_000, max_value=max_rows),
+            r.between("n_rows", "communes_per_vintage_bounds", min_value=34_000, max_value=max_rows, france_wide=True),
             r.row_count(len(vintages), "every_vintage_present"),
         ],
     )
 
 
-def complete_vintages(vintages: list[int], min_rows: int, *shrink_keys: str) -> Completeness:
-    return Completeness([Partition(("cog_year",), fixed(*vintages), min_rows=min_rows)], shrink_keys=shrink_keys)
+def complete_vintages(vintages: list[int], min_rows: int, *shrink_keys: str, france_wide: bool = True) -> Completeness:
+    """Every vintage with at least `min_rows` rows: France's, scaled to a narrower scope unless france_wide=False."""
+    partition = Partition(("cog_year",), fixed(*vintages), min_rows=min_rows, france_wide=france_wide)
+    return Completeness([partition], shrink_keys=shrink_keys)
 
 
 SOURCES = [
@@ -107,7 +109,7 @@ SOURCES = [
         id="insee_cog_appartenance", parser=parse_appartenance,
         expectations=(
             r.rows(
-                r.row_count_between("row_count_bounds", min_value=550_000, max_value=700_000),
+                r.row_count_between("row_count_bounds", min_value=550_000, max_value=700_000, france_wide=True),
                 r.in_set("cog_year", COG_YEARS, "known_vintage"),
                 r.not_null("codgeo", "commune_code_present"),
                 r.matches("codgeo", r.COMMUNE, "commune_code_format"),
@@ -136,7 +138,8 @@ SOURCES = [
                 r.unique(["cog_year", "nivgeo", "codgeo"], "code_unique_per_level_and_vintage"),
             ),
         ),
-        completeness=complete_vintages(COG_YEARS, 5_000, "cog_year", "nivgeo"),
+        # labels of every zone of France, whatever the scope (the small geography keeps this file whole)
+        completeness=complete_vintages(COG_YEARS, 5_000, "cog_year", "nivgeo", france_wide=False),
         product="Libellés des zonages supra-communaux, COG 2008–2024", product_page=COG_PAGE,
         bundled=("cog/libelles_supracommunaux_cog2008_2024.parquet",),
     ),
@@ -144,7 +147,7 @@ SOURCES = [
         id="insee_cog_passage", parser=parse_passage, layout="COGugaison PASSAGE_<from>_<to> tables, stacked",
         expectations=(
             r.rows(
-                r.row_count_between("row_count_bounds", min_value=5_000, max_value=50_000),
+                r.row_count_between("row_count_bounds", min_value=5_000, max_value=50_000, france_wide=True),
                 r.matches("cod_from", r.COMMUNE, "commune_code_format"),
                 r.matches("cod_to", r.COMMUNE, "commune_code_format"),
                 r.between("ratio", "ratio_in_0_1", min_value=0, max_value=1),

@@ -47,7 +47,7 @@ SOURCES = [
         id="insee_population", parser=parse, layout="COGugaison POP tables, one row per commune × COG vintage",
         expectations=(
             r.rows(
-                r.row_count_between("row_count_bounds", min_value=700_000, max_value=900_000),
+                r.row_count_between("row_count_bounds", min_value=700_000, max_value=900_000, france_wide=True),
                 r.in_set("cog_year", CENSUS_VINTAGES, "known_vintage"),
                 r.matches("codgeo", r.COMMUNE, "commune_code_format"),
                 r.unique(["cog_year", "codgeo"], "commune_unique_per_vintage"),

@@ -82,15 +82,21 @@ def discover(package: str = "sources") -> dict[str, SourceSpec]:
 MODULE_FILES: dict[str, list[Path]] = {}  # source id → the files of the module that declares it
 SOURCES: dict[str, SourceSpec] = discover()
 # What reads and checks every source besides its own module: parsing helpers, the rule engine, code tables.
-_SHARED_READER_FILES = ("sources/parsing.py", "sources/spec.py", "sources/*.yml", "expectations/*.py")
+_SHARED_READER_FILES = (
+    "sources/parsing.py", "sources/spec.py", "sources/scope.py", "sources/*.yml", "expectations/*.py"
+)
 
 
 def reader_fingerprint(source_id: str) -> str:
     """Hash of the code that turns a source's files into its validated content (its module's parser and rules,
     the shared parsing helpers and the rule engine): when it changes, unchanged files are parsed and validated
-    again, so a tightened rule or a fixed parser applies to the data already there."""
+    again, so a tightened rule or a fixed parser applies to the data already there. The scope (sources/scope.py)
+    counts too: it sets the France-wide bounds."""
+    from sources.scope import current
+
     shared = [p for pattern in _SHARED_READER_FILES for p in sorted(PROJECT_ROOT.glob(pattern))]
-    return code_digest([*MODULE_FILES.get(source_id, []), *shared])
+    digest = code_digest([*MODULE_FILES.get(source_id, []), *shared])
+    return digest if current().name == "france" else f"{digest}:{current().name}"
 
 
 def code_digest(files: list[Path]) -> str:

@@ -4,8 +4,14 @@ départements (Nord 59, Pas-de-Calais 62: the bassin minier and every territory 
 The cut is consistent across sources: the communes kept are those of the two départements in any vintage, closed
 over the passage tables (a commune merged into or split from a kept one is kept, wherever it lies), so that
 every census still projects and conserves its population; the membership, population, passage and DGCL files
-keep the rows of those communes only, in their delivered format (Parquet schema, gzip'd semicolon CSV). Every
-other bundled file is copied as is. A build of it takes seconds instead of the France-wide half-minute.
+keep the rows of those communes only, in their delivered format (Parquet schema, gzip'd semicolon CSV). Files
+that list zones rather than communes keep the zones of the cut: the unemployment workbook its employment zones
+(and the regional parts of those that straddle a region), the census extract its EPCIs and regions (France as a
+whole lies outside the cut: its figure would not add up from the cut's regions). Every other bundled file (labels
+of every zone, the diagnostic's extracts by name) is copied as is, and SHA256SUMS lists the cut files' own sums
+(the checksum rule still holds).
+A build of it runs under the scope `nord-pas-de-calais` (OBSERVATOIRE_SCOPE, sources/scope.py: the France-wide
+row-count bounds scaled to the two départements) and takes seconds instead of the France-wide half-minute.
 """
 
 from __future__ import annotations
@@ -18,7 +24,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-DEPARTEMENTS = ("59", "62")
+from sources.fetch import file_sha256
+from sources.scope import SCOPES
+
+SCOPE = SCOPES["nord-pas-de-calais"]
+DEPARTEMENTS = SCOPE.departements
 
 
 def _communes(cog: Path, departements: tuple[str, ...]) -> set[str]:
@@ -61,4 +71,38 @@ def cut(data_dir: Path, out: Path, departements: tuple[str, ...] = DEPARTEMENTS)
         body = [line for line in lines[1:] if line and line.split(b";")[column].decode("latin-1") in kept]
         with gzip.open(path, "wb") as f:
             f.write(b"\n".join([lines[0], *body]) + b"\n")
+    membership = pq.read_table(cog / "appartenance_communes_cog2008_2024.parquet").to_pandas()
+    _cut_unemployment(out / "insee_chomage" / "chomage-zone-t1-2003-t3-2023.xlsx", set(membership["ze2020"]))
+    _cut_census_extract(
+        out / "insee_rp" / "rp2009_age_epci_extract_diagnostic.csv",
+        {"EPCI": set(membership["epci"]), "REG": set(membership["reg"])},
+    )
+    sums = [line.split(maxsplit=1)[1].strip() for line in (out / "SHA256SUMS").read_text().splitlines() if line.strip()]
+    (out / "SHA256SUMS").write_text("".join(f"{file_sha256(out / name.lstrip('*'))}  {name}\n" for name in sums))
     return out
+
+
+def _cut_unemployment(path: Path, zones: set[str]) -> None:
+    """Rows of the workbook's zone sheets (below the code header row) kept for the cut's employment zones; a
+    regional part (ZER2020 `RRXX`) belongs to the interregional zone `00XX`."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path)
+    for sheet in workbook.worksheets:
+        column = [str(c.value or "").strip() for c in sheet["A"]]
+        header = next((i for i, code in enumerate(column) if code in ("ZE2020", "ZER2020")), None)
+        if header is None:
+            continue
+        for row in reversed(range(header + 1, len(column))):
+            zone = column[row] if column[header] == "ZE2020" else f"00{column[row][2:]}"
+            if column[row] and zone not in zones:
+                sheet.delete_rows(row + 1)
+    workbook.save(path)
+
+
+def _cut_census_extract(path: Path, kept: dict[str, set[str]]) -> None:
+    """The census extract (NIVGEO;CODGEO;…, CRLF): the header and the rows of the cut's territories."""
+    lines = path.read_bytes().split(b"\r\n")
+    cells = [line.decode().split(";") for line in lines[1:] if line]
+    body = [";".join(c).encode() for c in cells if c[1] in kept.get(c[0], ())]
+    path.write_bytes(b"\r\n".join([lines[0], *body, b""]))

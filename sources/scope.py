@@ -1,0 +1,56 @@
+"""The geographic extent a run covers: France (the default, the only one a real run uses) or a declared part of it.
+
+The row-count bounds of the sources cut by commune (COG memberships, populations, passage tables, DGCL lists) are
+France's: a delivery of 34 000 to 38 000 communes per vintage. A run over a part of France (the tests' small real
+geography, `tests/small_geography.py`: Nord and Pas-de-Calais cut from the bundled files) declares it with
+`OBSERVATOIRE_SCOPE=<name>`; those bounds are then France's multiplied by the scope's share of France's communes,
+with a factor `SLACK` either way (a few départements are no uniform sample of France: Nord and Pas-de-Calais hold
+4.3 % of the communes but 1.2 % of the passage-table rows). The rules keep their names, so a quarantine report
+reads the same; under `france` every bound is exactly the declared one. A rule that scales says so:
+`france_wide=True` on the rule or the completeness partition (expectations/rules.py, expectations/completeness.py).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+from sources.errors import ConfigError
+
+SCOPE_ENV = "OBSERVATOIRE_SCOPE"
+SLACK = 2.0
+
+
+@dataclass(frozen=True)
+class Scope:
+    name: str
+    label: str
+    departements: tuple[str, ...]  # () = every département
+    share: float  # the scope's share of France's communes
+
+    def bounds(self, min_value: float | None, max_value: float | None) -> tuple[float | None, float | None]:
+        """France's bounds for this scope (identical under `france`)."""
+        if self.share == 1:
+            return min_value, max_value
+        low = None if min_value is None else math.floor(min_value * self.share / SLACK)
+        high = None if max_value is None else math.ceil(max_value * self.share * SLACK)
+        return low, high
+
+
+SCOPES = {
+    scope.name: scope
+    for scope in (
+        Scope("france", "France, every département", (), 1.0),
+        # 1 538–1 547 of France's 34 936–36 700 communes in COG 2008–2024 (tests/test_config.py recounts them)
+        Scope("nord-pas-de-calais", "Nord (59) and Pas-de-Calais (62)", ("59", "62"), 0.043),
+    )
+}
+
+
+def current() -> Scope:
+    """The scope of this process (OBSERVATOIRE_SCOPE, default france); ConfigError on an unknown name."""
+    name = os.environ.get(SCOPE_ENV, "france").strip() or "france"
+    if name not in SCOPES:
+        raise ConfigError(f"{SCOPE_ENV}={name!r}: unknown scope; valid scopes: {', '.join(SCOPES)}")
+    return SCOPES[name]
