@@ -1,4 +1,11 @@
-"""Test settings: Prefect and the pipeline write only into temporary folders, offline."""
+"""Test settings: Prefect and the pipeline write only into temporary folders, offline.
+
+Two real warehouses, each built once per session: `built_home` from the bundled France-wide data (the tests that
+assert national figures), `small_home` from the small real geography (tests/small_geography.py: Nord and
+Pas-de-Calais cut from the same files, built under OBSERVATOIRE_SCOPE=nord-pas-de-calais in a few seconds) for the
+tests that exercise mechanics: synthetic records injected, quarantine and last good data, rebuilds. A test that
+damages or rebuilds takes a private copy (`private_home`/`private_data`, `small_private_home`/`small_private_data`).
+"""
 
 import os
 import tempfile
@@ -16,7 +23,8 @@ import shutil  # noqa: E402
 
 import pytest  # noqa: E402
 
-from sources.settings import get_settings  # noqa: E402
+from sources.scope import SCOPE_ENV  # noqa: E402
+from sources.settings import PROJECT_ROOT, get_settings  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +62,56 @@ def private_data(tmp_path, monkeypatch) -> Path:
     reaches the rule under test instead of failing the checksum; tests/test_pipeline.py checks the checksums)."""
     data = tmp_path / "data"
     shutil.copytree(get_settings().data_dir, data)
+    (data / "SHA256SUMS").unlink()
+    monkeypatch.setenv("OBSERVATOIRE_DATA_DIR", str(data))
+    return data
+
+
+def _use_small(monkeypatch, home: Path, data: Path) -> None:
+    from small_geography import SCOPE
+
+    monkeypatch.setenv("OBSERVATOIRE_HOME", str(home))
+    monkeypatch.setenv("OBSERVATOIRE_DATA_DIR", str(data))
+    monkeypatch.setenv(SCOPE_ENV, SCOPE.name)
+
+
+@pytest.fixture(scope="session")
+def small_data(tmp_path_factory) -> Path:
+    """The bundled data cut to the small real geography, once per session (read-only: copy it to damage it)."""
+    from small_geography import cut
+
+    return cut(PROJECT_ROOT / "sources" / "data", tmp_path_factory.mktemp("small") / "data")
+
+
+@pytest.fixture(scope="session")
+def small_home(small_data, tmp_path_factory) -> Path:
+    """A warehouse built once from the small real geography (no Prefect engine: the flow body itself)."""
+    from flows.nightly import run_refresh
+
+    home = tmp_path_factory.mktemp("small") / "home"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _use_small(monkeypatch, home, small_data)
+        summary = run_refresh()
+    assert summary["built"], summary
+    assert not summary["quarantined"], summary
+    return home
+
+
+@pytest.fixture
+def small_private_home(small_home, small_data, tmp_path, monkeypatch) -> Path:
+    """A copy of the small build (landing, store, published warehouse) that a test may damage or rebuild; the
+    settings point at it, at the small data and at its scope."""
+    home = tmp_path / "home"
+    shutil.copytree(small_home, home)
+    _use_small(monkeypatch, home, small_data)
+    return home
+
+
+@pytest.fixture
+def small_private_data(small_private_home, small_data, tmp_path, monkeypatch) -> Path:
+    """A copy of the small data that a test may corrupt (without SHA256SUMS, as `private_data`)."""
+    data = tmp_path / "data"
+    shutil.copytree(small_data, data)
     (data / "SHA256SUMS").unlink()
     monkeypatch.setenv("OBSERVATOIRE_DATA_DIR", str(data))
     return data

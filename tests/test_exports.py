@@ -68,11 +68,19 @@ def test_readme_lists_the_exported_tables():
     assert listed == set(MARTS)
 
 
-@pytest.mark.slow  # a second France-wide build
-def test_two_builds_of_the_same_inputs_give_byte_identical_snapshots(private_home, tmp_path):
+@pytest.mark.parametrize(
+    "home",
+    [
+        "small_private_home",  # the small real geography: the mechanics, in seconds
+        pytest.param("private_home", marks=pytest.mark.slow),  # France: parallel sums over millions of rows
+    ],
+)
+def test_two_builds_of_the_same_inputs_give_byte_identical_snapshots(home, request, tmp_path):
     # One forced rebuild of the same bundled inputs: float sums may differ at 1e-14, published bytes may not.
     from flows.nightly import run_refresh
     from warehouse.db import connect_readonly
+
+    request.getfixturevalue(home)
 
     def snapshot_of(name: str) -> dict[str, bytes]:
         con = connect_readonly(get_settings().warehouse_path)

@@ -389,11 +389,11 @@ def test_an_unforeseen_reader_error_is_still_the_sources_alone(store_copy, tmp_p
 
 
 # --- end to end: through `observatoire run` ---------------------------------------------------------------------
-def test_run_quarantines_one_source_and_keeps_the_warehouse(private_home, private_data):
+def test_run_quarantines_one_source_and_keeps_the_warehouse(small_private_home, small_private_data):
     from flows.cli import app
 
     damage = edit_lines(lambda lines: lines[:1])  # the DGCL 2012 list reduced to its header line
-    damage(private_data / "dgcl" / DGCL_2012)
+    damage(small_private_data / "dgcl" / DGCL_2012)
     settings = get_settings()
     before = _sha(settings.warehouse_path)
 
@@ -417,7 +417,7 @@ def test_run_quarantines_one_source_and_keeps_the_warehouse(private_home, privat
     assert "quarantined" in status.output and "dgcl_epci" in status.output
 
 
-def test_run_with_a_typo_in_origins_exits_4_listing_the_valid_ids(private_home, tmp_path, monkeypatch):
+def test_run_with_a_typo_in_origins_exits_4_listing_the_valid_ids(small_private_home, tmp_path, monkeypatch):
     from flows.cli import app
 
     origins = tmp_path / "origins.yml"

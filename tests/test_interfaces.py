@@ -110,8 +110,7 @@ def test_analyst_guide_queries_run_on_the_published_warehouse(warehouse):
         assert rows, f"no row for:\n{query}"
 
 
-@pytest.mark.slow  # a France-wide rebuild
-def test_sql_answers_while_a_refresh_runs(private_home):
+def test_sql_answers_while_a_refresh_runs(small_private_home):  # a rebuild of the small real geography
     from flows.nightly import run_refresh
 
     done = {}

@@ -292,8 +292,8 @@ def test_manifest_names_fields_that_differ_from_the_standard(tmp_path):
     assert any("interviewed_weight ← POIDS_ENQ" in n for n in parsed.notes)
 
 
-@pytest.mark.slow  # a France-wide rebuild
-def test_configured_surveys_flow_into_mart_mobilite(private_home, tmp_path, monkeypatch):
+def test_configured_surveys_flow_into_mart_mobilite(small_private_home, tmp_path, monkeypatch):
+    # On the small real geography (Nord, Pas-de-Calais): the surveys of Lens and Douai lie inside it.
     from flows.nightly import run_refresh
     from sources.settings import get_settings
     from warehouse.db import connect_readonly

@@ -18,7 +18,7 @@ def _digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_second_run_without_change_skips_the_build(private_home):
+def test_second_run_without_change_skips_the_build(small_private_home):
     settings = get_settings()
     before = _digest(settings.warehouse_path)
     started = time.perf_counter()
@@ -31,7 +31,7 @@ def test_second_run_without_change_skips_the_build(private_home):
 
 
 
-def test_no_change_night_answers_before_prefect_and_is_recorded(private_home):
+def test_no_change_night_answers_before_prefect_and_is_recorded(small_private_home):
     # `observatoire run` with nothing to refresh: decided from file hashes before Prefect, Great Expectations,
     # matplotlib or scipy is imported (a fresh process tells), the run recorded for `status`, the file untouched.
     import json
@@ -108,9 +108,9 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_bad_input_is_quarantined_and_the_published_warehouse_kept(private_home, private_data, case):
+def test_bad_input_is_quarantined_and_the_published_warehouse_kept(small_private_home, small_private_data, case):
     relative, source_id, damage, rule = CASES[case]
-    damage(private_data / relative)
+    damage(small_private_data / relative)
     settings = get_settings()
     before = _digest(settings.warehouse_path)
 
@@ -124,17 +124,18 @@ def test_bad_input_is_quarantined_and_the_published_warehouse_kept(private_home,
     assert others <= {"unchanged", "not_configured"}, "the other sources still refresh"
     assert not summary["built"]
     assert _digest(settings.warehouse_path) == before
-    report = private_home / "warehouse" / "store" / "quarantine" / source_id / outcome["sha256"] / "report.md"
+    report = small_private_home / "warehouse" / "store" / "quarantine" / source_id / outcome["sha256"] / "report.md"
     if outcome["sha256"]:
         assert rule in report.read_text()
 
 
-@pytest.mark.slow  # a France-wide rebuild
-def test_quarantined_source_keeps_its_last_good_data_when_another_source_changes(private_home, private_data):
+def test_quarantined_source_keeps_its_last_good_data_when_another_source_changes(
+    small_private_home, small_private_data
+):
     # The DGCL file is damaged and the population changes: the build runs with the new population and the last
-    # good DGCL tables.
-    _truncate_gzip(private_data / "dgcl/epci_composition_2012.csv.gz")
-    path = private_data / "cog/population_communes_cog1968_2024.parquet"
+    # good DGCL tables (on the small real geography: 62498 is a commune of Pas-de-Calais).
+    _truncate_gzip(small_private_data / "dgcl/epci_composition_2012.csv.gz")
+    path = small_private_data / "cog/population_communes_cog1968_2024.parquet"
     frame = pd.read_parquet(path)
     frame.loc[(frame.cog_year == 2024) & (frame.codgeo == "62498"), "pop"] += 1  # a revised count
     frame.to_parquet(path, index=False)
@@ -150,28 +151,29 @@ def test_quarantined_source_keeps_its_last_good_data_when_another_source_changes
 
 
 READER = textwrap.dedent("""
-    import sys, time, duckdb
+    import os, sys, time, duckdb
     con = duckdb.connect(sys.argv[1], read_only=True)
     print("ready", flush=True)
     n = 0
-    deadline = time.time() + float(sys.argv[2])
-    while time.time() < deadline:
+    deadline = time.time() + float(sys.argv[3])
+    while time.time() < deadline and not os.path.exists(sys.argv[2]):  # until the build is over
         n += con.sql("SELECT count(*) FROM indicator_values WHERE level = 'region'").fetchall()[0][0] > 0
     print("answered", n, flush=True)
 """)
 
 
-@pytest.mark.slow  # a France-wide rebuild
-def test_reader_keeps_answering_during_a_build(private_home):
+def test_reader_keeps_answering_during_a_build(small_private_home, tmp_path):
     settings = get_settings()
+    built = tmp_path / "built"
     reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(settings.warehouse_path), "25"],
+        [sys.executable, "-c", READER, str(settings.warehouse_path), str(built), "120"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     assert reader.stdout.readline().strip() == "ready"
     summary = run_refresh(force=True)  # rebuild and publish while the reader holds the old file
+    built.touch()
     out, err = reader.communicate(timeout=120)
     assert summary["built"]
     assert reader.returncode == 0, err
@@ -215,7 +217,7 @@ def test_every_bundled_file_is_checksummed_and_a_changed_one_is_quarantined(priv
     assert _digest(get_settings().warehouse_path) == before
 
 
-def test_a_changed_parser_or_rule_validates_unchanged_files_again(private_home, monkeypatch):
+def test_a_changed_parser_or_rule_validates_unchanged_files_again(small_private_home, monkeypatch):
     # Same files, other reader (a source module's parser or rules edited): the content is parsed and validated
     # again instead of being trusted as `unchanged`, and the no-change night does not answer for it.
     from expectations import gate

@@ -95,9 +95,9 @@ def test_components_must_add_up_to_the_total(warehouse):
     assert {t for t, s in statuses.items() if s == "inconsistent_input"} == broken
 
 
-@pytest.mark.slow  # a France-wide rebuild
-def test_configured_series_historiques_flow_into_the_demography_mart(private_home, tmp_path, monkeypatch):
-    # A synthetic file (labelled so) in INSEE's séries historiques layout for the communes of one EPCI of 2011.
+def test_configured_series_historiques_flow_into_the_demography_mart(small_private_home, tmp_path, monkeypatch):
+    # A synthetic file (labelled so) in INSEE's séries historiques layout for the communes of one EPCI of 2011,
+    # injected into the small real geography (the EPCI lies in Pas-de-Calais).
     # Expected natural rate computed here from the synthetic counts and the real populations of the warehouse.
     from warehouse.db import connect_readonly
 

@@ -57,9 +57,9 @@ def test_dsr_with_dobson_interval_by_hand():
     assert abs(est.ci_high - 100_000 * (0.0065 + math.sqrt(var / 90) * (o_high - 90))) < 1e-9
 
 
-@pytest.mark.slow  # a France-wide rebuild
-def test_icm_by_epci_pooled_over_years_end_to_end(private_home, tmp_path, monkeypatch):
-    # Synthetic counts (labelled so) for the communes of two EPCI of 2011, two years, two sexes, two age groups.
+def test_icm_by_epci_pooled_over_years_end_to_end(small_private_home, tmp_path, monkeypatch):
+    # Synthetic counts (labelled so) for the communes of two EPCI of 2011, two years, two sexes, two age groups,
+    # injected into the small real geography (both EPCI lie in Nord and Pas-de-Calais).
     # Expected values computed here with pandas from the same counts: reference rates = all communes pooled.
     from flows.nightly import run_refresh
     from sources.settings import get_settings

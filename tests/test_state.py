@@ -16,7 +16,7 @@ from sources.settings import get_settings
 runner = CliRunner()
 
 
-def test_corrupt_state_files_are_named_and_rebuilt(private_home):
+def test_corrupt_state_files_are_named_and_rebuilt(small_private_home):
     settings = get_settings()
     expected = json.loads((settings.store_dir / "published.json").read_text())
     (settings.store_dir / "published.json").write_text("")  # a crash inside a non-atomic write
@@ -48,7 +48,7 @@ def test_corrupt_state_files_are_named_and_rebuilt(private_home):
     assert not any(p.exists() for p in leftovers)
 
 
-def test_a_corrupt_validated_meta_makes_the_source_validate_again(private_home):
+def test_a_corrupt_validated_meta_makes_the_source_validate_again(small_private_home):
     settings = get_settings()
     (settings.validated_dir / "urssaf_effectifs.json").write_text("{")
     summary = run_refresh(["urssaf_effectifs"])
@@ -57,7 +57,7 @@ def test_a_corrupt_validated_meta_makes_the_source_validate_again(private_home):
     assert not summary["built"], "same content as published: nothing to rebuild"
 
 
-def test_a_modified_store_file_is_never_built_from(private_home):
+def test_a_modified_store_file_is_never_built_from(small_private_home):
     import pandas as pd
 
     settings = get_settings()
@@ -73,7 +73,7 @@ def test_a_modified_store_file_is_never_built_from(private_home):
     assert any("ors_indicateurs" in n for n in summary["healed"])
 
 
-def test_a_second_refresh_is_busy_exit_5(private_home):
+def test_a_second_refresh_is_busy_exit_5(small_private_home):
     settings = get_settings()
     with open(settings.store_dir / ".lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -84,7 +84,7 @@ def test_a_second_refresh_is_busy_exit_5(private_home):
     assert "busy" in result.output and "Traceback" not in result.output
 
 
-def test_status_reports_a_crashed_run(private_home):
+def test_status_reports_a_crashed_run(small_private_home):
     settings = get_settings()
     (settings.store_dir / "last_run.json").write_text(json.dumps({"status": "running", "pid": 2**22 + 12345}))
     result = runner.invoke(app, ["status"])
@@ -113,7 +113,7 @@ def test_prefect_flow_run_fails_when_a_source_is_quarantined(private_home, priva
     assert "non_empty_file" in report.data and "effectifs-salaries-prive-ze2010-extrait-diagnostic.csv" in report.data
 
 
-def test_an_unwritable_landing_area_fails_the_run_naming_the_path(private_home):
+def test_an_unwritable_landing_area_fails_the_run_naming_the_path(small_private_home):
     settings = get_settings()
     shutil.rmtree(settings.landing_dir)
     settings.landing_dir.write_text("not a folder")  # the landing area cannot be created: infrastructure
