@@ -12,7 +12,9 @@ sources, as `insee_cog.py` does). Each spec holds, in this order:
 - `expectations`: the rules the parsed frame must pass, as data (`expectations/rules.py`): `r.rows(...)` on the
   frame itself, then `r.Batch(name, frame → derived frame, [...])` for rules on derived frames (rows per year …).
   Each rule is built with `r.matches`, `r.in_set`, `r.between`, `r.not_null`, `r.unique`, `r.row_count` … and a
-  rule name that quarantine reports show; `severity="warning"` only with its `why`. Required: a module whose
+  rule name that quarantine reports show; `severity="warning"` only with its `why`; `france_wide=True` on a
+  bound that counts France's rows (a row count, rows per vintage; also on a completeness `Partition`), so that it
+  scales to a narrower OBSERVATOIRE_SCOPE (`sources/scope.py`). Required: a module whose
   source declares none stops the import (`SourceDeclarationError`, naming the module), so does an id declared
   twice or a source with no bundled file and no `empty` schema;
 - `completeness` (`expectations/completeness.py`): the partitions a complete delivery holds and the keys compared
