@@ -62,8 +62,15 @@ def _data_hash(path: Path) -> str:
     return hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).values.tobytes()).hexdigest()
 
 
-@pytest.mark.slow  # two full snapshots (≈ 20 s)
-def test_export_twice_gives_identical_data_and_csv_equals_parquet(built_home, tmp_path):
+@pytest.mark.parametrize(
+    "home",
+    [
+        "small_private_home",  # the small real geography: two snapshots in a second
+        pytest.param("built_home", marks=pytest.mark.slow),  # France: two full snapshots (≈ 20 s)
+    ],
+)
+def test_export_twice_gives_identical_data_and_csv_equals_parquet(home, request, tmp_path):
+    request.getfixturevalue(home)
     first = runner.invoke(app, ["export", "--year", "2013", "--out", str(tmp_path / "a")])
     second = runner.invoke(app, ["export", "--year", "2013", "--out", str(tmp_path / "b")])
     assert first.exit_code == 0 and second.exit_code == 0, first.output
