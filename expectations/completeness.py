@@ -35,6 +35,7 @@ class Partition:
     france_wide: bool = False  # min_rows is France's: scaled to a narrower scope (sources/scope.py)
 
     def minimum(self) -> int:
+        """min_rows for the scope of this run (OBSERVATOIRE_SCOPE)."""
         if not self.france_wide:
             return self.min_rows
         from sources.scope import current
