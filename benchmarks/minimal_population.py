@@ -9,6 +9,10 @@ other model, no documentation: one in-memory DuckDB connection over the validate
 
     python benchmarks/minimal_population.py <validated dir>            # time the script
     python benchmarks/minimal_population.py <validated dir> --check    # also compare with the build's models
+    python benchmarks/minimal_population.py <validated dir> --file F   # store the rows in a DuckDB file F
+
+`--file` keeps the rows as the build must: written to a DuckDB file (the build's storage format, v1.4.0) and
+checkpointed, instead of held in memory until the script exits.
 
 `--check` runs the project's own models up to int_population_territory in the same process and asserts that the
 two give the same rows (the script is a benchmark only if it does the same work).
@@ -169,8 +173,15 @@ def check(con: duckdb.DuckDBPyConnection, validated: Path) -> None:
 def main() -> None:
     validated = Path(sys.argv[1])
     started = time.perf_counter()
-    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    target = Path(sys.argv[sys.argv.index("--file") + 1]) if "--file" in sys.argv else None
+    if target is not None:
+        target.unlink(missing_ok=True)
+        config["storage_compatibility_version"] = "v1.4.0"
+    con = duckdb.connect(str(target or ":memory:"), config=config)
     rows = population_territory(con, validated)
+    if target is not None:
+        con.execute("CHECKPOINT")
     commune_rows = con.sql("SELECT count(*) FROM projected").fetchall()[0][0]
     print(f"minimal script: {commune_rows:,} commune rows, {rows:,} territory rows in "
           f"{time.perf_counter() - started:.1f} s")

@@ -115,3 +115,8 @@ def small_private_data(small_private_home, small_data, tmp_path, monkeypatch) ->
     (data / "SHA256SUMS").unlink()
     monkeypatch.setenv("OBSERVATOIRE_DATA_DIR", str(data))
     return data
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Remove this session's folder (two warehouses, copies, Prefect's home: ≈ 150 MB) when the tests end."""
+    shutil.rmtree(_TMP, ignore_errors=True)
