@@ -13,8 +13,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.refresh import (  # noqa: F401  (re-exported: callers and tests import them from here)
     build_and_publish,
     quarantine_markdown,
-    refresh_in_turn,
     refresh_one,
+    refresh_side_by_side,
     run_refresh,
     sources_frame,
     summary_rows,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
@@ -43,8 +44,12 @@ def refresh_one(source_id: str, force: bool = False, accept_shrink: bool = False
     return asdict(refresh_source(get_settings(), source_id, force=force, accept_shrink=accept_shrink))
 
 
-def refresh_in_turn(ids: list[str], force: bool, accept: set[str]) -> list[dict]:
-    return [refresh_one(i, force, i in accept) for i in ids]
+def refresh_side_by_side(ids: list[str], force: bool, accept: set[str]) -> list[dict]:
+    """Two sources at a time in threads, as the Prefect flow's task runner does: a source's reading and parsing
+    (Arrow, calamine, gzip: outside the GIL) overlaps another's validation (one at a time: expectations/runner.py)
+    and the first import of Great Expectations (≈ 2 s). Outcomes in the order of `ids`."""
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="refresh-source") as pool:
+        return list(pool.map(lambda i: refresh_one(i, force, i in accept), ids))
 
 
 def sources_frame(settings: Settings) -> pd.DataFrame:
@@ -99,11 +104,11 @@ def run_refresh(
     source_ids: list[str] | None = None,
     force: bool = False,
     accept_shrink: list[str] | None = None,
-    refresh: RefreshSources = refresh_in_turn,
+    refresh: RefreshSources = refresh_side_by_side,
     build: Callable[[], dict] = build_and_publish,
 ) -> dict:
-    """One refresh. `refresh` brings the sources up to date (in turn here; the Prefect flow passes its task runs),
-    `build` builds, audits and publishes the warehouse when something changed.
+    """One refresh. `refresh` brings the sources up to date (two at a time in threads here; the Prefect flow
+    passes its task runs), `build` builds, audits and publishes the warehouse when something changed.
 
     Raises ConfigError (bad configuration or source id), BusyError (another run holds the lock),
     InfrastructureError (the pipeline's own storage failed); a bad source only quarantines that source."""
