@@ -29,9 +29,9 @@ FLAGS_PATH = runner.SQL_DIR.parent / "flags.yml"
 # The published file is written in DuckDB 1.4's storage format: DBeaver, R and most packaged CLIs ship the 1.4 LTS
 # line, which refuses the default format of DuckDB 2 ("version number 999").
 STORAGE_VERSION = "v1.4.0"
-# DuckDB's memory for a build (its buffers, temporary tables, hash tables; Python adds about 0.5 GB), beyond which
-# it spills to the temporary directory. 700 MB keeps a France-wide refresh under 1.5 GB of peak memory (measured in
-# benchmarks/RESULTS.md); a machine with memory to spare may raise it (faster, fewer spills).
+# DuckDB's memory for a build (its buffers, temporary tables, hash tables; the Python process enters the build at
+# about 0.4 GB), beyond which it spills to the temporary directory. 700 MB keeps a France-wide refresh at about
+# 1.2 GB of peak memory (benchmarks/RESULTS.md); a machine with memory to spare may raise it (fewer spills).
 MEMORY_LIMIT_ENV, MEMORY_LIMIT_DEFAULT = "OBSERVATOIRE_DUCKDB_MEMORY", "700MB"
 TEMP_DIR_ENV = "OBSERVATOIRE_DUCKDB_TEMP"  # default: <warehouse folder>/.duckdb_spill, removed after the build
 KEYS = {
