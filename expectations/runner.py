@@ -8,6 +8,7 @@ duckdb dialect; fivetran/great_expectations#11579, #10738).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
@@ -161,6 +162,9 @@ def _gx():
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
+        # that module sets its own logger to INFO and announces a temporary folder for a docs site we never build:
+        # the first line a reader of `observatoire run` saw under Prefect's console logging (warnings still show)
+        logging.getLogger(ProgressBarsConfig.__module__).setLevel(logging.WARNING)
         _context = gx.get_context(mode="ephemeral")
         _context.variables.progress_bars = ProgressBarsConfig(globally=False)
         _context.data_sources.add_pandas("frames")
