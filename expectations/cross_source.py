@@ -24,10 +24,11 @@ def _share_rule(column: str) -> r.Expect:
     )
 
 
-# check id → (query on the built warehouse, rules)
+# check id → (query on the built warehouse, rules); ordered, so that the rows a report names ("data row 6", the
+# sample of a warning) are the same from one run to the next (the tables are written in parallel, in no set order)
 CROSS_SOURCE: dict[str, tuple[str, tuple[r.Batch, ...]]] = {
     "cross_epci_insee_vs_dgcl": (
-        "SELECT * FROM check_epci_insee_vs_dgcl",
+        "SELECT * FROM check_epci_insee_vs_dgcl ORDER BY ALL",
         (
             r.Batch(
                 "differences",
@@ -44,7 +45,7 @@ CROSS_SOURCE: dict[str, tuple[str, tuple[r.Batch, ...]]] = {
         ),
     ),
     "cross_dgcl_population_vs_census": (
-        "SELECT * FROM check_dgcl_population_vs_census WHERE pop_insee IS NOT NULL",
+        "SELECT * FROM check_dgcl_population_vs_census WHERE pop_insee IS NOT NULL ORDER BY year, codgeo",
         (
             r.Batch(
                 "pairs",
@@ -63,7 +64,7 @@ CROSS_SOURCE: dict[str, tuple[str, tuple[r.Batch, ...]]] = {
         ),
     ),
     "cross_age_counts_vs_population": (
-        "SELECT * FROM check_age_counts_vs_population",
+        "SELECT * FROM check_age_counts_vs_population ORDER BY level, code, census_year",
         (
             r.Batch(
                 "shares",
