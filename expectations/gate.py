@@ -110,12 +110,26 @@ def _file_in_traceback(exc: BaseException, paths: list[Path]) -> str | None:
 
 
 def _error_report(
-    spec: SourceSpec, files: list[str], sha: str, exc: BaseException, paths: list[Path] | None = None
+    spec: SourceSpec,
+    files: list[str],
+    sha: str,
+    exc: BaseException,
+    paths: list[Path] | None = None,
+    parsed: bool = False,
 ) -> ValidationReport:
+    """The quarantine report of an error raised while reading (`parsed` False) or, once parsed, while checking or
+    storing the content (a column the rules expect is missing, a column mixing types Arrow cannot store …)."""
     if isinstance(exc, SourceError):
         rule, detail, where, file = exc.rule, exc.detail, [exc.where()], exc.file
     elif isinstance(exc, FetchError):
         rule, detail, where, file = "fetch", str(exc), [], None
+    elif parsed:  # the parser returned a frame the rules or the store cannot take: the content, not the code
+        rule, detail, where, file = (
+            "checkable_content",
+            f"the parsed content could not be checked or stored: {type(exc).__name__}: {exc}",
+            [],
+            None,
+        )
     else:  # an error no parser foresaw: still this source's alone, named with the file being read
         file = _file_in_traceback(exc, paths or [])
         rule, detail = "readable_file", f"cannot read the file: {type(exc).__name__}: {exc}"
@@ -280,19 +294,24 @@ def _refresh(
         parsed = spec.parser(paths)
     except Exception as exc:  # noqa: BLE001 (any reader error is this source's, reported with its file)
         return _quarantine(settings, _error_report(spec, names, sha, exc, paths))
-    rules = spec.completeness or completeness.Completeness()
-    extra = completeness.check(rules, parsed.frame, names)
-    partitions = completeness.partition_counts(rules, parsed.frame)
-    old = completeness.last_good_counts(rules, previous, settings.validated_dir / f"{spec.id}.parquet")
-    extra.append(completeness.shrinkage(rules, partitions, old, accept_shrink))
-    report = validate(spec.id, parsed.frame, names, sha, extra=extra, batches=spec.expectations)
+    try:  # checked and converted: an error here is still this source's (its quarantine, not a crash of the run)
+        rules = spec.completeness or completeness.Completeness()
+        extra = completeness.check(rules, parsed.frame, names)
+        partitions = completeness.partition_counts(rules, parsed.frame)
+        old = completeness.last_good_counts(rules, previous, settings.validated_dir / f"{spec.id}.parquet")
+        extra.append(completeness.shrinkage(rules, partitions, old, accept_shrink))
+        report = validate(spec.id, parsed.frame, names, sha, extra=extra, batches=spec.expectations)
+        table = pa.Table.from_pandas(parsed.frame, preserve_index=False) if report.success else None
+    except InfrastructureError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        return _quarantine(settings, _error_report(spec, names, sha, exc, paths, parsed=True))
     warnings = [w.describe(", ".join(names)) for w in report.warnings]
     notes = notes_before + parsed.notes
-    if not report.success:
+    if table is None:
         outcome = _quarantine(settings, report)
         outcome.warnings, outcome.notes, outcome.partitions = warnings, notes, partitions
         return outcome
-    table = pa.Table.from_pandas(parsed.frame, preserve_index=False)
     with storage(settings.store_dir / "validation" / spec.id):
         write_report(report, settings.store_dir / "validation" / spec.id)
     _publish_validated(settings, spec.id, table, sha, [asdict(f) for f in landed], notes, warnings, partitions)

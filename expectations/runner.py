@@ -251,8 +251,10 @@ def validate(
         for batch, build, expectations in batches:
             vd = _definition(source_id, batch, expectations)
             data = build(frame)
-            out = vd.run(batch_parameters={"dataframe": data}, result_format={"result_format": "SUMMARY"})
-            _forget_batches()
+            try:
+                out = vd.run(batch_parameters={"dataframe": data}, result_format={"result_format": "SUMMARY"})
+            finally:
+                _forget_batches()
             for r in out.results:
                 result = _result(batch, r)
                 result.locations = locate(data, result.sample_rows)

@@ -388,6 +388,43 @@ def test_an_unforeseen_reader_error_is_still_the_sources_alone(store_copy, tmp_p
     assert urssaf.SOURCE_ID == "urssaf_effectifs"
 
 
+@pytest.mark.parametrize(
+    ("source_id", "damage", "error"),
+    [
+        # a column mixing numbers and text: the rules pass, Arrow cannot store it
+        ("urssaf_effectifs", lambda f: f.assign(extra=[1 if i % 2 else "x" for i in range(len(f))]), "ArrowTypeError"),
+        # a column the rules group by is gone: a batch (rows per year) cannot be built
+        ("dgcl_epci", lambda f: f.drop(columns=["year"]), "KeyError"),
+    ],
+)
+def test_content_the_rules_or_the_store_cannot_take_is_the_sources_alone(
+    source_id, damage, error, store_copy, tmp_path, monkeypatch
+):
+    # Once parsed, an error while checking or storing the frame quarantines the source (it used to escape
+    # refresh_source and fail the whole run, losing the other sources' outcomes).
+    from dataclasses import replace
+
+    from sources import registry
+
+    spec = registry.SOURCES[source_id]
+
+    def parse_then_damage(paths):
+        parsed = spec.parser(paths)
+        return replace(parsed, frame=damage(parsed.frame))
+
+    monkeypatch.setitem(registry.SOURCES, source_id, replace(spec, parser=parse_then_damage))
+    home = tmp_path / "home"
+    shutil.copytree(store_copy, home / "warehouse" / "store")
+    settings = Settings(data_dir=DATA, home=home, origins_path=None)
+    validated = settings.validated_dir / f"{source_id}.parquet"
+    before = _sha(validated)
+    outcome = refresh_source(settings, source_id, force=True)
+    message = " ".join(outcome.messages)
+    assert outcome.status == "quarantined", outcome
+    assert "rule checkable_content failed" in message and error in message, message
+    assert _sha(validated) == before, "the last good data of the source is kept"
+
+
 # --- end to end: through `observatoire run` ---------------------------------------------------------------------
 def test_run_quarantines_one_source_and_keeps_the_warehouse(small_private_home, small_private_data):
     from flows.cli import app
