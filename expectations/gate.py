@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from expectations import completeness
 from expectations.runner import RuleResult, ValidationReport, validate, write_report
+from sources import scope
 from sources.errors import FetchError, InfrastructureError, SourceError
 from sources.fetch import combined_sha256, fetch, file_sha256, storage
 from sources.registry import SOURCES, SourceSpec, reader_fingerprint
@@ -202,6 +203,7 @@ def _publish_validated(
         "partitions": partitions,
         "parquet_sha256": file_sha256(parquet),  # checked before every build reads the store
         "reader": reader_fingerprint(source_id),  # the parser and rules that validated it
+        "scope": scope.current().name,  # the extent whose bounds it passed (sources/scope.py): france in real runs
     }
     write_json_atomic(settings.validated_dir / f"{source_id}.json", meta)
 

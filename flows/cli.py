@@ -385,6 +385,7 @@ def status() -> None:
 
     from expectations.gate import last_attempt, last_good
     from flows.state import read_published, stale_sources
+    from sources import scope
     from sources.registry import SOURCES
     from sources.settings import get_settings
 
@@ -399,6 +400,10 @@ def status() -> None:
     if published is None:
         console.print(Text("published.json is unreadable: the next run rebuilds it", style="yellow"))
     in_warehouse = published or {}
+    built_for = str(in_warehouse.get("_pipeline", "")).partition("+")[2] or "france"  # flows/state.code_fingerprint
+    current = scope.current().name
+    other = f" (this shell's {scope.SCOPE_ENV}: {current})" if current != built_for else ""
+    console.print(Text(f"scope: {built_for}{other}"))
     table = Table(title="Sources")
     for column in ("source", "last good sha256", "validated at", "in warehouse", "last attempt"):
         table.add_column(column)

@@ -32,6 +32,7 @@ from flows.state import (
     write_run_state,
 )
 from reports import reproduction
+from sources import scope
 from sources.registry import SOURCES
 from sources.settings import Settings, get_settings
 from warehouse import build as wh
@@ -54,8 +55,8 @@ def refresh_side_by_side(ids: list[str], force: bool, accept: set[str]) -> list[
 
 def sources_frame(settings: Settings) -> pd.DataFrame:
     """The last good content of every source, each checked against the sha256 recorded when it was validated
-    (a store file modified since is never built from)."""
-    rows = []
+    (a store file modified since is never built from) and validated under this run's scope."""
+    rows, run_scope = [], scope.current().name
     for source_id in SOURCES:
         meta = last_good(settings, source_id)
         if meta is None:
@@ -65,6 +66,13 @@ def sources_frame(settings: Settings) -> pd.DataFrame:
             )
         if problem := store_problem(settings, source_id, meta):
             raise RuntimeError(f"validated store of {source_id} refused: {problem}")
+        validated_under = meta.get("scope", "france")
+        if validated_under != run_scope:  # bounds of one extent never publish as another's (a cut as France)
+            raise RuntimeError(
+                f"source {source_id}: its last good content passed the bounds of scope {validated_under!r}, this run's "
+                f"scope is {run_scope!r} ({scope.SCOPE_ENV}); nothing is built until it validates under "
+                f"{run_scope!r} (see {settings.quarantine_dir / source_id})"
+            )
         rows.append(
             {
                 "source_id": source_id,
@@ -73,6 +81,7 @@ def sources_frame(settings: Settings) -> pd.DataFrame:
                 "n_files": len(meta["files"]),
                 "files": ", ".join(f["filename"] for f in meta["files"]),
                 "validated_at": meta["validated_at"],
+                "scope": validated_under,
             }
         )
     return pd.DataFrame(rows)

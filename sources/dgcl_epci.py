@@ -63,7 +63,7 @@ SOURCES = [
         expectations=(
             r.rows(
                 r.matches("siren", r.SIREN, "siren_format"),
-                r.matches("insee", r.COMMUNE, "commune_code_format"),
+                r.matches("insee", r.COMMUNE, "commune_code_format", france_wide=True),
                 r.unique(["year", "insee"], "commune_in_one_epci_per_year"),
                 r.between("pmun_com", "population_non_negative", min_value=0),
                 r.not_null("pmun_com", "population_present"),

@@ -112,7 +112,7 @@ SOURCES = [
                 r.row_count_between("row_count_bounds", min_value=550_000, max_value=700_000, france_wide=True),
                 r.in_set("cog_year", COG_YEARS, "known_vintage"),
                 r.not_null("codgeo", "commune_code_present"),
-                r.matches("codgeo", r.COMMUNE, "commune_code_format"),
+                r.matches("codgeo", r.COMMUNE, "commune_code_format", france_wide=True),
                 r.unique(["cog_year", "codgeo"], "commune_unique_per_vintage"),
                 r.matches("epci", rf"^(?:\d{{9}}|{NO_EPCI})$", "epci_siren_or_no_epci_marker"),
                 r.not_null("epci", "commune_in_one_epci", where=("cog_year", ">=", 2009)),

@@ -49,7 +49,7 @@ SOURCES = [
             r.rows(
                 r.row_count_between("row_count_bounds", min_value=700_000, max_value=900_000, france_wide=True),
                 r.in_set("cog_year", CENSUS_VINTAGES, "known_vintage"),
-                r.matches("codgeo", r.COMMUNE, "commune_code_format"),
+                r.matches("codgeo", r.COMMUNE, "commune_code_format", france_wide=True),
                 r.unique(["cog_year", "codgeo"], "commune_unique_per_vintage"),
                 r.between("pop", "population_non_negative", min_value=0, max_value=3_000_000),
                 r.not_null(

@@ -8,6 +8,9 @@ with a factor `SLACK` either way (a few départements are no uniform sample of F
 4.3 % of the communes but 1.2 % of the passage-table rows). The rules keep their names, so a quarantine report
 reads the same; under `france` every bound is exactly the declared one. A rule that scales says so:
 `france_wide=True` on the rule or the completeness partition (expectations/rules.py, expectations/completeness.py).
+On a commune-code rule (`r.matches(..., france_wide=True)`) it means the reverse check: under a narrower scope every
+commune must lie in the scope's départements (rule `commune_in_scope`, 99 % of the rows: the passage tables bring
+in a few neighbouring communes), so that a France-wide file thinned to the cut's row counts is not taken for the cut.
 """
 
 from __future__ import annotations
@@ -37,6 +40,13 @@ class Scope:
         low = None if min_value is None else math.floor(round(min_value * self.share / SLACK, 6))
         high = None if max_value is None else math.ceil(round(max_value * self.share * SLACK, 6))
         return low, high
+
+
+    def commune_regex(self) -> str | None:
+        """Commune codes of the scope's départements (None under `france`: every commune code is in it)."""
+        if not self.departements:
+            return None
+        return "^(?:" + "|".join(rf"{d}\d{{{5 - len(d)}}}" for d in self.departements) + ")$"
 
 
 SCOPES = {

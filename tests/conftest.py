@@ -18,6 +18,7 @@ _TMP = tempfile.mkdtemp(prefix="observatoire-tests-")
 # (the CLI's defaults).
 os.environ.update(offline_env(Path(_TMP) / "prefect"))
 os.environ["OBSERVATOIRE_HOME"] = os.path.join(_TMP, "home")
+os.environ.pop("OBSERVATOIRE_SCOPE", None)  # a value exported in the shell would build `built_home` with a cut's bounds
 
 import shutil  # noqa: E402
 
@@ -118,5 +119,6 @@ def small_private_data(small_private_home, small_data, tmp_path, monkeypatch) ->
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
-    """Remove this session's folder (two warehouses, copies, Prefect's home: ≈ 150 MB) when the tests end."""
+    """Remove this session's own folder (the France-wide build, Prefect's home: ≈ 150 MB) when the tests end; pytest
+    removes its own temporary folders (the small build, the copies; pyproject.toml keeps those of failed tests)."""
     shutil.rmtree(_TMP, ignore_errors=True)

@@ -28,7 +28,10 @@ def test_under_france_every_bound_is_the_declared_one(monkeypatch):
         rules, parts = _france_wide(spec)
         for rule in rules:
             gx = rule.to_gx()
-            assert (gx.min_value, gx.max_value) == (rule.args["min_value"], rule.args["max_value"])
+            if "regex" in rule.args:  # commune codes: every code of France
+                assert gx.regex == rule.args["regex"] and gx.meta["rule"] == rule.rule
+            else:
+                assert (gx.min_value, gx.max_value) == (rule.args["min_value"], rule.args["max_value"])
             scaled.add((spec.id, rule.rule))
         for part in parts:
             assert part.minimum() == part.min_rows
@@ -101,3 +104,45 @@ def test_the_cut_keeps_every_vintage_of_two_departements_and_publishes_without_c
         assert set(critical.values()) == {0}, critical
     finally:
         con.close()
+
+
+def test_content_validated_under_a_narrow_scope_never_publishes_as_france(small_private_home, monkeypatch):
+    # The small build's store passed the cut's bounds. A run under `france` validates the sources again (the scope
+    # is part of the reader), quarantines the cut, and refuses to build from content validated under another
+    # scope: the warehouse stays the narrow one, and `status` says whose it is.
+    import hashlib
+
+    from flows.cli import app
+    from sources.settings import get_settings
+
+    warehouse = get_settings().warehouse_path
+    meta = (get_settings().validated_dir / "insee_population.json").read_text(encoding="utf-8")
+    assert '"scope": "nord-pas-de-calais"' in meta
+    before = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+    monkeypatch.setenv(SCOPE_ENV, "france")
+    result = CliRunner().invoke(app, ["run", "--no-prefect", "--force"])
+    out = " ".join(result.output.split())
+    assert result.exit_code == 1, result.output
+    assert "passed the bounds of scope 'nord-pas-de-calais', this run's scope is 'france'" in out, out
+    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before, "nothing published"
+    status = " ".join(CliRunner().invoke(app, ["status"]).output.split())
+    assert "scope: nord-pas-de-calais (this shell's OBSERVATOIRE_SCOPE: france)" in status, status
+    assert "stale (validated but not yet in the warehouse): pipeline" in status
+
+
+def test_a_france_wide_file_thinned_to_the_cuts_size_is_not_taken_for_the_cut(tmp_path, monkeypatch):
+    # Every 16th row of the France-wide population file (≈ 50 000 rows of every département) passes the cut's
+    # scaled row counts; its communes outside Nord and Pas-de-Calais do not pass `commune_in_scope`.
+    from sources.settings import Origin
+
+    source = PROJECT_ROOT / "sources" / "data" / "cog" / "population_communes_cog1968_2024.parquet"
+    table = pq.read_table(source)
+    thinned = tmp_path / source.name
+    pq.write_table(table.take(list(range(0, table.num_rows, 16))), thinned)
+    outside = sum(not c.startswith(("59", "62")) for c in pq.read_table(thinned)["codgeo"].to_pylist())
+    monkeypatch.setenv(SCOPE_ENV, "nord-pas-de-calais")
+    settings = Settings(data_dir=PROJECT_ROOT / "sources" / "data", home=tmp_path / "home", origins_path=None)
+    outcome = refresh_source(settings, "insee_population", origins=[Origin(str(thinned))])
+    message = " ".join(outcome.messages)
+    assert outcome.status == "quarantined", outcome
+    assert "rule commune_in_scope failed" in message and f"{outside} of" in message, message
