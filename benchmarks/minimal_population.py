@@ -174,9 +174,12 @@ def main() -> None:
     validated = Path(sys.argv[1])
     started = time.perf_counter()
     config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-    target = Path(sys.argv[sys.argv.index("--file") + 1]) if "--file" in sys.argv else None
-    if target is not None:
-        target.unlink(missing_ok=True)
+    target = None
+    if "--file" in sys.argv:
+        given = sys.argv[sys.argv.index("--file") + 1:][:1]
+        if not given or given[0].startswith("--") or Path(given[0]).exists():
+            raise SystemExit("--file needs the path of a DuckDB file that does not exist yet (it is never overwritten)")
+        target = Path(given[0])
         config["storage_compatibility_version"] = "v1.4.0"
     con = duckdb.connect(str(target or ":memory:"), config=config)
     rows = population_territory(con, validated)

@@ -40,7 +40,7 @@ class Partition:
             return self.min_rows
         from sources.scope import current
 
-        return int(current().bounds(self.min_rows, None)[0])
+        return max(1, int(current().bounds(self.min_rows, None)[0]))  # a partition is never allowed to be empty
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,7 @@ def run_refresh(
     InfrastructureError (the pipeline's own storage failed); a bad source only quarantines that source."""
     started = time.perf_counter()
     settings = get_settings()
-    ids = source_ids or list(SOURCES)
+    ids = list(dict.fromkeys(source_ids or SOURCES))  # `--source x --source x` refreshes x once
     preflight(settings, ids, accept_shrink)
     with single_run(settings):
         write_run_state(settings, status="running", sources=ids)

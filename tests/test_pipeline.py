@@ -172,8 +172,10 @@ def test_reader_keeps_answering_during_a_build(small_private_home, tmp_path):
         text=True,
     )
     assert reader.stdout.readline().strip() == "ready"
-    summary = run_refresh(force=True)  # rebuild and publish while the reader holds the old file
-    built.touch()
+    try:
+        summary = run_refresh(force=True)  # rebuild and publish while the reader holds the old file
+    finally:
+        built.touch()  # the reader stops (also when the build raised)
     out, err = reader.communicate(timeout=120)
     assert summary["built"]
     assert reader.returncode == 0, err
