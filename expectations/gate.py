@@ -30,7 +30,7 @@ from sources import scope
 from sources.errors import FetchError, InfrastructureError, SourceError
 from sources.fetch import combined_sha256, fetch, file_sha256, storage
 from sources.registry import SOURCES, SourceSpec, reader_fingerprint
-from sources.settings import Origin, Settings, configured_origins
+from sources.settings import PROJECT_ROOT, Origin, Settings, configured_origins
 
 
 @dataclass
@@ -110,6 +110,15 @@ def _file_in_traceback(exc: BaseException, paths: list[Path]) -> str | None:
     return found
 
 
+def _project_line(exc: BaseException) -> str:
+    """The innermost line of the project's own code in the traceback (file:line), else the innermost line."""
+    frames = [(frame.f_code.co_filename, line) for frame, line in traceback.walk_tb(exc.__traceback__)]
+    ours = [(f, n) for f, n in frames if f.startswith(str(PROJECT_ROOT)) and "/.venv/" not in f]
+    filename, line = (ours or frames or [("?", 0)])[-1]
+    shown = Path(filename).relative_to(PROJECT_ROOT) if filename.startswith(str(PROJECT_ROOT)) else Path(filename).name
+    return f"{shown}:{line}"
+
+
 def _error_report(
     spec: SourceSpec,
     files: list[str],
@@ -124,10 +133,12 @@ def _error_report(
         rule, detail, where, file = exc.rule, exc.detail, [exc.where()], exc.file
     elif isinstance(exc, FetchError):
         rule, detail, where, file = "fetch", str(exc), [], None
-    elif parsed:  # the parser returned a frame the rules or the store cannot take: the content, not the code
+    elif parsed:  # the frame the rules or the store could not take (or a fault of our own checking code: the
+        # detail names the project line that raised, for a developer)
         rule, detail, where, file = (
             "checkable_content",
-            f"the parsed content could not be checked or stored: {type(exc).__name__}: {exc}",
+            f"the parsed content could not be checked or stored: {type(exc).__name__}: {exc} "
+            f"(raised at {_project_line(exc)})",
             [],
             None,
         )
@@ -136,7 +147,7 @@ def _error_report(
         rule, detail = "readable_file", f"cannot read the file: {type(exc).__name__}: {exc}"
         where = [f"file {file}"] if file else []
     result = RuleResult(
-        batch="read" if not isinstance(exc, FetchError) else "fetch",
+        batch="fetch" if isinstance(exc, FetchError) else "check" if parsed else "read",
         rule=rule,
         expectation="parse",
         column=getattr(exc, "column", None),
@@ -304,7 +315,7 @@ def _refresh(
         extra.append(completeness.shrinkage(rules, partitions, old, accept_shrink))
         report = validate(spec.id, parsed.frame, names, sha, extra=extra, batches=spec.expectations)
         table = pa.Table.from_pandas(parsed.frame, preserve_index=False) if report.success else None
-    except InfrastructureError:
+    except (InfrastructureError, MemoryError):  # the pipeline's own failure, not this source's content
         raise
     except Exception as exc:  # noqa: BLE001
         return _quarantine(settings, _error_report(spec, names, sha, exc, paths, parsed=True))

@@ -39,22 +39,31 @@ class Expect:
     def to_gx(self):
         import great_expectations.expectations as gxe
 
-        args, rule = dict(self.args), self.rule
-        if self.france_wide:
+        args = dict(self.args)
+        if self.france_wide and "regex" not in args:
             from sources.scope import current
 
-            if "regex" in args:  # commune codes: under a narrower scope, those of its départements, but for the
-                # few neighbours the passage tables bring in (3 of 33 983 population rows of Nord-Pas-de-Calais)
-                if (regex := current().commune_regex()) is not None:
-                    args["regex"], args["mostly"], rule = regex, 0.99, "commune_in_scope"
-            else:
-                args["min_value"], args["max_value"] = current().bounds(args.get("min_value"), args.get("max_value"))
+            args["min_value"], args["max_value"] = current().bounds(args.get("min_value"), args.get("max_value"))
         if self.where is not None:
             from great_expectations.expectations.row_conditions import Column
 
             column, comparison, value = self.where
             args["row_condition"] = _COMPARISONS[comparison](Column(column), value)
-        return getattr(gxe, self.kind)(**args, meta={"rule": rule, **({"why": self.why} if self.why else {})})
+        return getattr(gxe, self.kind)(**args, meta={"rule": self.rule, **({"why": self.why} if self.why else {})})
+
+    def to_gx_all(self) -> list:
+        """The GX expectations of this rule for the run's scope: itself, and for a commune-code rule marked
+        france_wide under a narrower scope also `commune_in_scope` (codes of its départements, but for the few
+        neighbours the passage tables bring in: 3 of 33 983 population rows of Nord-Pas-de-Calais)."""
+        expectations = [self.to_gx()]
+        if self.france_wide and "regex" in self.args:
+            from sources.scope import current
+
+            if (regex := current().commune_regex()) is not None:
+                scoped = Expect(self.kind, "commune_in_scope", f"communes of scope {current().name}",
+                                {**self.args, "regex": regex, "mostly": 0.99}, self.where)
+                expectations.append(scoped.to_gx())
+        return expectations
 
 
 def whole(frame: pd.DataFrame) -> pd.DataFrame:

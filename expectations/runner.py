@@ -191,7 +191,8 @@ def _definition(source_id: str, batch: str, expectations: list[Expect]):
     if name not in _definitions:
         ctx = _gx()
         asset = ctx.data_sources.get("frames").add_dataframe_asset(name)
-        suite = ctx.suites.add(gx.ExpectationSuite(name=name, expectations=[e.to_gx() for e in expectations]))
+        rules = [g for e in expectations for g in e.to_gx_all()]
+        suite = ctx.suites.add(gx.ExpectationSuite(name=name, expectations=rules))
         _definitions[name] = ctx.validation_definitions.add(
             gx.ValidationDefinition(name=name, data=asset.add_batch_definition_whole_dataframe("all"), suite=suite)
         )

@@ -120,6 +120,7 @@ def run(
     from sources.errors import BusyError, ConfigError, InfrastructureError
     from sources.settings import get_settings
 
+    source = list(dict.fromkeys(source)) if source else source  # `--source x --source x` refreshes x once
     try:
         # Nothing to refresh: answered before Prefect, Great Expectations or matplotlib is imported (≈ 2 s).
         summary = None if force else unchanged_run(get_settings(), source, accept_shrink)
@@ -386,6 +387,7 @@ def status() -> None:
     from expectations.gate import last_attempt, last_good
     from flows.state import read_published, stale_sources
     from sources import scope
+    from sources.errors import ConfigError
     from sources.registry import SOURCES
     from sources.settings import get_settings
 
@@ -400,10 +402,15 @@ def status() -> None:
     if published is None:
         console.print(Text("published.json is unreadable: the next run rebuilds it", style="yellow"))
     in_warehouse = published or {}
-    built_for = str(in_warehouse.get("_pipeline", "")).partition("+")[2] or "france"  # flows/state.code_fingerprint
-    current = scope.current().name
-    other = f" (this shell's {scope.SCOPE_ENV}: {current})" if current != built_for else ""
-    console.print(Text(f"scope: {built_for}{other}"))
+    built_for = _warehouse_scope(settings)
+    try:
+        current = scope.current().name
+    except ConfigError as exc:
+        raise _fail(str(exc), EXIT_USAGE, "configuration error") from None
+    if built_for is not None:
+        shell = os.environ.get(scope.SCOPE_ENV) or f"unset, so {current}"
+        other = f" (this shell's {scope.SCOPE_ENV}: {shell})" if current != built_for else ""
+        console.print(Text(f"scope: {built_for}{other}"))
     table = Table(title="Sources")
     for column in ("source", "last good sha256", "validated at", "in warehouse", "last attempt"):
         table.add_column(column)
@@ -428,6 +435,23 @@ def status() -> None:
     console.print(table)
     stale = stale_sources(settings)
     console.print(Text(f"stale (validated but not yet in the warehouse): {', '.join(stale) if stale else 'none'}"))
+
+
+def _warehouse_scope(settings) -> str | None:
+    """The scope(s) of the published warehouse's sources (cfg_sources.scope); None without a warehouse."""
+    if not settings.warehouse_path.exists():
+        return None
+    from warehouse.db import connect_readonly
+
+    try:
+        con = connect_readonly(settings.warehouse_path)
+        try:
+            scopes = [s for (s,) in con.sql("SELECT DISTINCT scope FROM cfg_sources ORDER BY 1").fetchall()]
+        finally:
+            con.close()
+    except Exception:  # noqa: BLE001 (a warehouse built before the scope was recorded, or unreadable)
+        return "unknown"
+    return ", ".join(scopes) or "unknown"
 
 
 def _last_run(settings, os) -> str:

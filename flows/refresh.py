@@ -56,7 +56,7 @@ def refresh_side_by_side(ids: list[str], force: bool, accept: set[str]) -> list[
 def sources_frame(settings: Settings) -> pd.DataFrame:
     """The last good content of every source, each checked against the sha256 recorded when it was validated
     (a store file modified since is never built from) and validated under this run's scope."""
-    rows, run_scope = [], scope.current().name
+    rows, elsewhere, run_scope = [], [], scope.current().name
     for source_id in SOURCES:
         meta = last_good(settings, source_id)
         if meta is None:
@@ -66,13 +66,9 @@ def sources_frame(settings: Settings) -> pd.DataFrame:
             )
         if problem := store_problem(settings, source_id, meta):
             raise RuntimeError(f"validated store of {source_id} refused: {problem}")
-        validated_under = meta.get("scope", "france")
+        validated_under = scope.of_meta(meta)
         if validated_under != run_scope:  # bounds of one extent never publish as another's (a cut as France)
-            raise RuntimeError(
-                f"source {source_id}: its last good content passed the bounds of scope {validated_under!r}, this run's "
-                f"scope is {run_scope!r} ({scope.SCOPE_ENV}); nothing is built until it validates under "
-                f"{run_scope!r} (see {settings.quarantine_dir / source_id})"
-            )
+            elsewhere.append(f"{source_id} ({validated_under})")
         rows.append(
             {
                 "source_id": source_id,
@@ -83,6 +79,12 @@ def sources_frame(settings: Settings) -> pd.DataFrame:
                 "validated_at": meta["validated_at"],
                 "scope": validated_under,
             }
+        )
+    if elsewhere:
+        raise RuntimeError(
+            f"nothing built: the last good content of {', '.join(elsewhere)} passed the bounds of another scope than "
+            f"this run's, {run_scope!r} ({scope.SCOPE_ENV}); run `observatoire run` (every source) under "
+            f"{run_scope!r} until they validate, or set {scope.SCOPE_ENV} back"
         )
     return pd.DataFrame(rows)
 

@@ -8,9 +8,10 @@ with a factor `SLACK` either way (a few départements are no uniform sample of F
 4.3 % of the communes but 1.2 % of the passage-table rows). The rules keep their names, so a quarantine report
 reads the same; under `france` every bound is exactly the declared one. A rule that scales says so:
 `france_wide=True` on the rule or the completeness partition (expectations/rules.py, expectations/completeness.py).
-On a commune-code rule (`r.matches(..., france_wide=True)`) it means the reverse check: under a narrower scope every
-commune must lie in the scope's départements (rule `commune_in_scope`, 99 % of the rows: the passage tables bring
-in a few neighbouring communes), so that a France-wide file thinned to the cut's row counts is not taken for the cut.
+On a commune-code rule (`r.matches(..., france_wide=True)`) it adds the reverse check: under a narrower scope the
+communes must lie in the scope's départements (one more rule, `commune_in_scope`, 99 % of the rows: the passage
+tables bring in a few neighbouring communes), so that a France-wide file thinned to the cut's row counts is not
+taken for the cut. The scope a content passed is recorded with it (`of_meta`); a build never mixes scopes.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ class Scope:
         high = None if max_value is None else math.ceil(round(max_value * self.share * SLACK, 6))
         return low, high
 
-
     def commune_regex(self) -> str | None:
         """Commune codes of the scope's départements (None under `france`: every commune code is in it)."""
         if not self.departements:
@@ -57,6 +57,15 @@ SCOPES = {
         Scope("nord-pas-de-calais", "Nord (59) and Pas-de-Calais (62)", ("59", "62"), 0.043),
     )
 }
+
+
+def of_meta(meta: dict) -> str:
+    """The scope a validated content passed: recorded as `scope`; before that key existed, the suffix its reader
+    fingerprint carried for a scope other than france (sources/registry.reader_fingerprint)."""
+    if "scope" in meta:
+        return meta["scope"]
+    _, _, suffix = str(meta.get("reader", "")).partition(":")
+    return suffix or "france"
 
 
 def current() -> Scope:

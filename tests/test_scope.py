@@ -123,7 +123,8 @@ def test_content_validated_under_a_narrow_scope_never_publishes_as_france(small_
     result = CliRunner().invoke(app, ["run", "--no-prefect", "--force"])
     out = " ".join(result.output.split())
     assert result.exit_code == 1, result.output
-    assert "passed the bounds of scope 'nord-pas-de-calais', this run's scope is 'france'" in out, out
+    assert "nothing built: the last good content of dgcl_epci (nord-pas-de-calais)" in out, out
+    assert "another scope than this run's, 'france'" in out, out
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before, "nothing published"
     status = " ".join(CliRunner().invoke(app, ["status"]).output.split())
     assert "scope: nord-pas-de-calais (this shell's OBSERVATOIRE_SCOPE: france)" in status, status
@@ -146,3 +147,46 @@ def test_a_france_wide_file_thinned_to_the_cuts_size_is_not_taken_for_the_cut(tm
     message = " ".join(outcome.messages)
     assert outcome.status == "quarantined", outcome
     assert "rule commune_in_scope failed" in message and f"{outside} of" in message, message
+
+
+def test_a_store_from_before_the_scope_key_is_known_by_its_reader(small_private_home, monkeypatch):
+    # Content validated under the cut before `scope` was recorded carries the scope in its reader fingerprint.
+    import json
+
+    from flows.refresh import sources_frame
+    from sources.settings import get_settings
+
+    settings = get_settings()
+    for path in settings.validated_dir.glob("*.json"):
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        meta.pop("scope", None)
+        path.write_text(json.dumps(meta), encoding="utf-8")
+    monkeypatch.setenv(SCOPE_ENV, "france")
+    with pytest.raises(RuntimeError, match=r"insee_population \(nord-pas-de-calais\)"):
+        sources_frame(settings)
+
+
+def test_under_a_narrow_scope_the_commune_code_format_still_holds(small_data, tmp_path, monkeypatch):
+    # commune_in_scope (99 %) comes on top of the format rule, it does not replace it
+    from sources.settings import Origin
+
+    source = small_data / "cog" / "population_communes_cog1968_2024.parquet"
+    frame = pq.read_table(source).to_pandas()
+    frame.loc[frame.index[:5], "codgeo"] = ["X0000", "X0001", "X0002", "X0003", "X0004"]
+    damaged = tmp_path / source.name
+    frame.to_parquet(damaged, index=False)
+    monkeypatch.setenv(SCOPE_ENV, "nord-pas-de-calais")
+    settings = Settings(data_dir=small_data, home=tmp_path / "home", origins_path=None)
+    outcome = refresh_source(settings, "insee_population", origins=[Origin(str(damaged))])
+    assert outcome.status == "quarantined", outcome
+    assert "rule commune_code_format failed" in " ".join(outcome.messages)
+
+
+def test_status_with_an_unknown_scope_exits_4_in_one_line(small_private_home, monkeypatch):
+    from flows.cli import app
+
+    monkeypatch.setenv(SCOPE_ENV, "nord")
+    result = CliRunner().invoke(app, ["status"])
+    assert result.exit_code == 4, result.output
+    assert "configuration error: OBSERVATOIRE_SCOPE='nord': unknown scope" in result.output
+    assert "Traceback" not in result.output
