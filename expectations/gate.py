@@ -321,7 +321,7 @@ def _refresh(
         return _quarantine(settings, _error_report(spec, names, sha, exc, paths, parsed=True))
     warnings = [w.describe(", ".join(names)) for w in report.warnings]
     notes = notes_before + parsed.notes
-    if table is None:
+    if not report.success:
         outcome = _quarantine(settings, report)
         outcome.warnings, outcome.notes, outcome.partitions = warnings, notes, partitions
         return outcome

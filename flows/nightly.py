@@ -14,7 +14,6 @@ from flows.refresh import (  # noqa: F401  (re-exported: callers and tests impor
     build_and_publish,
     quarantine_markdown,
     refresh_one,
-    refresh_side_by_side,
     run_refresh,
     sources_frame,
     summary_rows,

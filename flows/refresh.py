@@ -24,6 +24,7 @@ import pandas as pd
 from expectations import cross_source
 from expectations.gate import last_good, refresh_source, store_problem, write_json_atomic
 from flows.state import (
+    SKIP_REASON,
     code_fingerprint,
     heal_state,
     preflight,
@@ -160,7 +161,7 @@ def _refresh_all(
         summary["built"] = True
         summary["skip_reason"] = None
     else:
-        summary["skip_reason"] = "no source and no model changed since the last successful run"
+        summary["skip_reason"] = SKIP_REASON
     summary["warehouse"] = str(settings.warehouse_path)
     summary["quarantined"] = [o["source_id"] for o in outcomes if o["status"] == "quarantined"]
     return summary

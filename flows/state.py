@@ -143,10 +143,11 @@ def code_fingerprint() -> str:
             *root.glob("sources/*.yml"),
         ]
     )
-    digest = code_digest(files)
     # a run over another extent (OBSERVATOIRE_SCOPE) is another warehouse: the published one is stale for it
-    name = scope.current().name
-    return digest if name == "france" else f"{digest}+{name}"
+    return scope.tagged(code_digest(files))
+
+
+SKIP_REASON = "no source and no model changed since the last successful run"
 
 
 def stale_sources(settings: Settings) -> list[str]:

@@ -26,12 +26,10 @@ from expectations.gate import (
     refresh_source,
     store_problem,
 )
-from flows.state import heal_state, preflight, single_run, stale_sources, write_run_state
+from flows.state import SKIP_REASON, heal_state, preflight, single_run, stale_sources, write_run_state
 from sources.fetch import _is_url, combined_sha256, file_sha256
 from sources.registry import SOURCES, SourceSpec, reader_fingerprint
 from sources.settings import Settings
-
-SKIP_REASON = "no source and no model changed since the last successful run"
 
 
 def _content_unchanged(settings: Settings, spec: SourceSpec) -> bool:

@@ -92,11 +92,10 @@ def reader_fingerprint(source_id: str) -> str:
     the shared parsing helpers and the rule engine): when it changes, unchanged files are parsed and validated
     again, so a tightened rule or a fixed parser applies to the data already there. The scope (sources/scope.py)
     counts too: it sets the France-wide bounds."""
-    from sources.scope import current
+    from sources.scope import tagged
 
     shared = [p for pattern in _SHARED_READER_FILES for p in sorted(PROJECT_ROOT.glob(pattern))]
-    digest = code_digest([*MODULE_FILES.get(source_id, []), *shared])
-    return digest if current().name == "france" else f"{digest}:{current().name}"
+    return tagged(code_digest([*MODULE_FILES.get(source_id, []), *shared]))
 
 
 def code_digest(files: list[Path]) -> str:

@@ -59,13 +59,21 @@ SCOPES = {
 }
 
 
+def tagged(fingerprint: str) -> str:
+    """A code fingerprint for this run's scope: unchanged under france, `<fingerprint>:<scope>` otherwise (the
+    reader of a source, sources/registry.py, and the pipeline, flows/state.py: another scope validates and builds
+    again)."""
+    name = current().name
+    return fingerprint if name == "france" else f"{fingerprint}:{name}"
+
+
 def of_meta(meta: dict) -> str:
-    """The scope a validated content passed: recorded as `scope`; before that key existed, the suffix its reader
-    fingerprint carried for a scope other than france (sources/registry.reader_fingerprint)."""
+    """The scope a validated content passed: recorded as `scope`; before that key existed, the tag of its reader
+    fingerprint (`tagged`)."""
     if "scope" in meta:
         return meta["scope"]
-    _, _, suffix = str(meta.get("reader", "")).partition(":")
-    return suffix or "france"
+    _, _, tag = str(meta.get("reader", "")).partition(":")
+    return tag or "france"
 
 
 def current() -> Scope:

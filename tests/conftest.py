@@ -61,8 +61,13 @@ def private_home(built_home, tmp_path, monkeypatch) -> Path:
 def private_data(tmp_path, monkeypatch) -> Path:
     """A copy of the bundled data directory that a test may corrupt (without SHA256SUMS, so that a damaged file
     reaches the rule under test instead of failing the checksum; tests/test_pipeline.py checks the checksums)."""
+    return _data_copy(get_settings().data_dir, tmp_path, monkeypatch)
+
+
+def _data_copy(source: Path, tmp_path: Path, monkeypatch) -> Path:
+    """`source` copied under tmp_path without its SHA256SUMS, and the settings pointed at the copy."""
     data = tmp_path / "data"
-    shutil.copytree(get_settings().data_dir, data)
+    shutil.copytree(source, data)
     (data / "SHA256SUMS").unlink()
     monkeypatch.setenv("OBSERVATOIRE_DATA_DIR", str(data))
     return data
@@ -111,11 +116,7 @@ def small_private_home(small_home, small_data, tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def small_private_data(small_private_home, small_data, tmp_path, monkeypatch) -> Path:
     """A copy of the small data that a test may corrupt (without SHA256SUMS, as `private_data`)."""
-    data = tmp_path / "data"
-    shutil.copytree(small_data, data)
-    (data / "SHA256SUMS").unlink()
-    monkeypatch.setenv("OBSERVATOIRE_DATA_DIR", str(data))
-    return data
+    return _data_copy(small_data, tmp_path, monkeypatch)
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
