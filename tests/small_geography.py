@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from expectations.gate import bundled_checksums
 from sources.fetch import file_sha256
 from sources.scope import SCOPES
 
@@ -77,8 +78,8 @@ def cut(data_dir: Path, out: Path, departements: tuple[str, ...] = DEPARTEMENTS)
         out / "insee_rp" / "rp2009_age_epci_extract_diagnostic.csv",
         {"EPCI": set(membership["epci"]), "REG": set(membership["reg"])},
     )
-    sums = [line.split(maxsplit=1)[1].strip() for line in (out / "SHA256SUMS").read_text().splitlines() if line.strip()]
-    (out / "SHA256SUMS").write_text("".join(f"{file_sha256(out / name.lstrip('*'))}  {name}\n" for name in sums))
+    listed = bundled_checksums(out)  # the shipped list, read as the gate reads it: the cut files' own sums now
+    (out / "SHA256SUMS").write_text("".join(f"{file_sha256(out / name)}  {name}\n" for name in listed))
     return out
 
 
