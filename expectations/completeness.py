@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from expectations.runner import RuleResult
+from expectations.scope import FRANCE, Scope
 
 DEFAULT_MAX_SHRINK = 0.05
 
@@ -32,15 +33,13 @@ class Partition:
     expected: Callable[[list[str]], list[tuple]] = lambda files: []
     min_rows: int = 1
     one_file_each: bool = False  # a partition comes from one file only (a year delivered twice is refused)
-    france_wide: bool = False  # min_rows is France's: scaled to a narrower scope (sources/scope.py)
+    france_wide: bool = False  # min_rows is France's: scaled to a narrower scope (expectations/scope.py)
 
-    def minimum(self) -> int:
+    def minimum(self, scope: Scope = FRANCE) -> int:
         """min_rows for the scope of this run (OBSERVATOIRE_SCOPE)."""
         if not self.france_wide:
             return self.min_rows
-        from sources.scope import current
-
-        return max(1, int(current().bounds(self.min_rows, None)[0]))  # a partition is never allowed to be empty
+        return max(1, int(scope.bounds(self.min_rows, None)[0]))  # a partition is never allowed to be empty
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,7 @@ def _data_files(files: list[str]) -> list[str]:
     return [f for f in files if not f.endswith((".yml", ".yaml"))]  # layouts and dictionaries carry no rows
 
 
-def check(spec: Completeness, frame: pd.DataFrame, files: list[str]) -> list[RuleResult]:
+def check(spec: Completeness, frame: pd.DataFrame, files: list[str], scope: Scope = FRANCE) -> list[RuleResult]:
     results = []
     if spec.files_give_rows and "source_file" in frame.columns:
         rows = frame["source_file"].value_counts()
@@ -114,7 +113,7 @@ def check(spec: Completeness, frame: pd.DataFrame, files: list[str]) -> list[Rul
                 _result(f"complete_{name}", "completeness", [f"no column {missing_keys}"], 0, "partition keys absent")
             )
             continue
-        counts, minimum = _counts(frame, part.keys), part.minimum()
+        counts, minimum = _counts(frame, part.keys), part.minimum(scope)
         expected = [tuple(v) for v in part.expected(files)]
         short_keys = [v for v in dict.fromkeys([*expected, *counts]) if counts.get(v, 0) < minimum]
         short = [f"{_label(part.keys, v)}: {counts.get(v, 0)} rows (minimum {minimum})" for v in short_keys]

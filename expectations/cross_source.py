@@ -81,7 +81,7 @@ def run(con, report_dir: Path) -> list[ValidationReport]:
     for check_id, (query, batches) in CROSS_SOURCE.items():
         frame = con.sql(query).df()
         frame.index = frame.index + 1
-        report = validate(check_id, frame, [query.split("FROM ")[1].split()[0]], "", batches=batches)
+        report = validate(check_id, frame, [query.split("FROM ")[1].split()[0]], "", batches)
         write_report(report, report_dir / check_id)
         reports.append(report)
     return reports

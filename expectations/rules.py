@@ -16,6 +16,8 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from expectations.scope import FRANCE, Scope
+
 COMMUNE = r"^(?:\d{5}|2[AB]\d{3})$"  # 5 characters, Corsica 2A/2B included
 SIREN = r"^\d{9}$"
 ZONE_EMPLOI = r"^\d{4}$"
@@ -33,36 +35,33 @@ class Expect:
     args: dict[str, Any] = field(default_factory=dict)
     where: tuple[str, str, Any] | None = None  # row condition: (column, comparison, value), e.g. ("year", ">=", 2009)
     # min_value/max_value are France's: under a narrower scope (OBSERVATOIRE_SCOPE) they are scaled to it; a
-    # commune-code regex is France's: under a narrower scope, codes of its départements only (sources/scope.py)
+    # commune-code regex is France's: under a narrower scope, codes of its départements only (expectations/scope.py)
     france_wide: bool = False
 
-    def to_gx(self):
+    def to_gx(self, scope: Scope = FRANCE):
+        # imported here: GX costs 2.2–2.7 s to import, and a night with nothing to refresh never validates
         import great_expectations.expectations as gxe
 
         args = dict(self.args)
         if self.france_wide and "regex" not in args:
-            from sources.scope import current
-
-            args["min_value"], args["max_value"] = current().bounds(args.get("min_value"), args.get("max_value"))
+            args["min_value"], args["max_value"] = scope.bounds(args.get("min_value"), args.get("max_value"))
         if self.where is not None:
-            from great_expectations.expectations.row_conditions import Column
+            from great_expectations.expectations.row_conditions import Column  # same cost as above
 
             column, comparison, value = self.where
             args["row_condition"] = _COMPARISONS[comparison](Column(column), value)
         return getattr(gxe, self.kind)(**args, meta={"rule": self.rule, **({"why": self.why} if self.why else {})})
 
-    def to_gx_all(self) -> list:
+    def to_gx_all(self, scope: Scope = FRANCE) -> list:
         """The GX expectations of this rule for the run's scope: itself, and for a commune-code rule marked
         france_wide under a narrower scope also `commune_in_scope` (codes of its départements, but for the few
         neighbours the passage tables bring in: 3 of 33 983 population rows of Nord-Pas-de-Calais)."""
-        expectations = [self.to_gx()]
+        expectations = [self.to_gx(scope)]
         if self.france_wide and "regex" in self.args:
-            from sources.scope import current
-
-            if (regex := current().commune_regex()) is not None:
-                scoped = Expect(self.kind, "commune_in_scope", f"communes of scope {current().name}",
+            if (regex := scope.commune_regex()) is not None:
+                scoped = Expect(self.kind, "commune_in_scope", f"communes of scope {scope.name}",
                                 {**self.args, "regex": regex, "mostly": 0.99}, self.where)
-                expectations.append(scoped.to_gx())
+                expectations.append(scoped.to_gx(scope))
         return expectations
 
 

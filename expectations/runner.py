@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from expectations.rules import Batch, Expect
+from expectations.scope import FRANCE, Scope
 
 SAMPLE = 10  # failing rows shown per rule
 _FILE_IN_LOCATION = re.compile(r"^file (.+?)(?:, | sheet | line | row |$)")
@@ -180,18 +181,16 @@ def _forget_batches() -> None:
     engine.batch_manager.reset_batch_cache()
 
 
-def _definition(source_id: str, batch: str, expectations: list[Expect]):
+def _definition(source_id: str, batch: str, expectations: list[Expect], scope: Scope):
     """Register the suite (GX expectations built from the declared rules) and its validation definition once per
     process."""
     import great_expectations as gx
 
-    from sources.scope import current
-
-    name = f"{source_id}.{batch}.{current().name}"  # France-wide bounds are scaled to the scope (sources/scope.py)
+    name = f"{source_id}.{batch}.{scope.name}"  # France-wide bounds are scaled to the scope (expectations/scope.py)
     if name not in _definitions:
         ctx = _gx()
         asset = ctx.data_sources.get("frames").add_dataframe_asset(name)
-        rules = [g for e in expectations for g in e.to_gx_all()]
+        rules = [g for e in expectations for g in e.to_gx_all(scope)]
         suite = ctx.suites.add(gx.ExpectationSuite(name=name, expectations=rules))
         _definitions[name] = ctx.validation_definitions.add(
             gx.ValidationDefinition(name=name, data=asset.add_batch_definition_whole_dataframe("all"), suite=suite)
@@ -238,19 +237,16 @@ def validate(
     frame: pd.DataFrame,
     files: list[str],
     sha256: str,
+    batches: Sequence[Batch],
     extra: list[RuleResult] | None = None,
-    batches: Sequence[Batch] | None = None,
+    scope: Scope = FRANCE,
 ) -> ValidationReport:
-    """Run declared rules on a frame: `batches`, by default the source's own (`expectations` of its spec);
-    `extra` adds results computed elsewhere (completeness)."""
-    if batches is None:
-        from sources.registry import SOURCES
-
-        batches = SOURCES[source_id].expectations
+    """Run declared rules (`batches`: a source's `expectations`) on a frame under a scope; `extra` adds results
+    computed elsewhere (completeness)."""
     started, results = time.perf_counter(), list(extra or [])
     with _lock:
         for batch, build, expectations in batches:
-            vd = _definition(source_id, batch, expectations)
+            vd = _definition(source_id, batch, expectations, scope)
             data = build(frame)
             try:
                 out = vd.run(batch_parameters={"dataframe": data}, result_format={"result_format": "SUMMARY"})

@@ -3,7 +3,7 @@
 import os
 
 from flows.offline import offline_env
-from sources.settings import PROJECT_ROOT
+from sources.ingestion.settings import PROJECT_ROOT
 
 for _key, _value in offline_env(PROJECT_ROOT / ".prefect").items():
     os.environ.setdefault(_key, _value)

@@ -12,10 +12,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field, RootModel
 
-from sources import scope
 from sources.errors import ConfigError
-from sources.settings import PROJECT_ROOT, Settings, configured_origins
-from sources.yaml_config import Strict, load
+from sources.ingestion import scope
+from sources.ingestion.origins import configured_origins
+from sources.ingestion.settings import PROJECT_ROOT, Settings
+from sources.ingestion.yaml_config import Strict, load
 
 Scalar = str | int | float | bool | None
 

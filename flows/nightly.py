@@ -6,14 +6,19 @@ reports and the summary as artifacts. `observatoire run --no-prefect` runs the s
 from __future__ import annotations
 
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.logging import get_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.refresh import (  # noqa: F401  (re-exported: callers and tests import them from here)
     build_and_publish,
+    build_models,
+    check_sources_together,
+    publish,
     quarantine_markdown,
     refresh_one,
+    reproduce_diagnostic,
     run_refresh,
     sources_frame,
     summary_rows,
@@ -38,9 +43,20 @@ def _logger():
 refresh_source_task = task(name="refresh-source", retries=0)(refresh_one)
 
 
-@task(name="build-and-publish")
-def build_task() -> dict:
-    return build_and_publish(log=_logger().info)
+# The stages after the sources, each a task run of its own (what the flow's graph shows): build the models,
+# check sources together, reproduce the 2013 diagnostic, document and publish.
+STAGE_TASKS = {
+    function: task(name=function.__name__.replace("_", "-"), cache_policy=NO_CACHE)(function)
+    for function in (build_models, check_sources_together, reproduce_diagnostic, publish)
+}
+
+
+def _as_task(function, *args):
+    return STAGE_TASKS[function](*args)
+
+
+def build_task(incremental: bool = True) -> dict:
+    return build_and_publish(log=_logger().info, stage=_as_task, incremental=incremental)
 
 
 def _refresh_as_tasks(ids: list[str], force: bool, accept: set[str]) -> list[dict]:

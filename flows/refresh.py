@@ -22,7 +22,6 @@ from pathlib import Path
 import pandas as pd
 
 from expectations import cross_source
-from expectations.gate import last_good, refresh_source, store_problem, write_json_atomic
 from flows.state import (
     SKIP_REASON,
     code_fingerprint,
@@ -33,9 +32,11 @@ from flows.state import (
     write_run_state,
 )
 from reports import reproduction
-from sources import scope
-from sources.registry import SOURCES
-from sources.settings import Settings, get_settings
+from sources.emd.codes import code_table as emd_code_table
+from sources.ingestion import scope
+from sources.ingestion.gate import last_good, refresh_source, store_problem, write_json_atomic
+from sources.ingestion.registry import SOURCES, document_extract_sources
+from sources.ingestion.settings import Settings, get_settings
 from warehouse import build as wh
 
 # (source ids, force, sources whose shrinkage is accepted) → one outcome record per source, in order
@@ -58,8 +59,10 @@ def sources_frame(settings: Settings) -> pd.DataFrame:
     """The last good content of every source, each checked against the sha256 recorded when it was validated
     (a store file modified since is never built from) and validated under this run's scope."""
     rows, elsewhere, run_scope = [], [], scope.current().name
-    for source_id in SOURCES:
-        meta = last_good(settings, source_id)
+    metas = {source_id: last_good(settings, source_id) for source_id in SOURCES}
+    extracts = document_extract_sources({k: v for k, v in metas.items() if v}, settings.data_dir)
+    for source_id, spec in SOURCES.items():
+        meta = metas[source_id]
         if meta is None:
             raise RuntimeError(
                 f"source {source_id} has never passed validation: nothing to build it from "
@@ -74,11 +77,20 @@ def sources_frame(settings: Settings) -> pd.DataFrame:
             {
                 "source_id": source_id,
                 "sha256": meta["sha256"],
+                "parquet_sha256": meta.get("parquet_sha256"),
                 "rows": meta["rows"],
                 "n_files": len(meta["files"]),
                 "files": ", ".join(f["filename"] for f in meta["files"]),
                 "validated_at": meta["validated_at"],
                 "scope": validated_under,
+                # what the reports need to credit and qualify a source, as data (they never import sources/)
+                "producer": spec.producer,
+                "product": spec.product,
+                "product_page": spec.product_page,
+                "licence": spec.licence,
+                "attribution": spec.attribution,
+                "role": spec.role,
+                "source_kind": "document_extract" if source_id in extracts else "independent",
             }
         )
     if elsewhere:
@@ -90,26 +102,68 @@ def sources_frame(settings: Settings) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def build_and_publish(log: Callable[[str], object] = lambda _message: None) -> dict:
+def build_models(log: Callable[[str], object] = lambda _message: None, incremental: bool = True) -> dict:
+    """Stage 1: the models, from the validated store, into the unpublished `<warehouse>.tmp`, audited; only those
+    downstream of what changed unless `incremental` is False (`observatoire run --force`)."""
     settings = get_settings()
     sources = sources_frame(settings)
-    steps = {
-        "checks": lambda con: cross_source.run(con, settings.store_dir / "checks"),
-        "reproduction": lambda con: reproduction.run(con, settings.validated_dir),
-    }
-    result = wh.build(settings.warehouse_path, settings.validated_dir, sources, log=log, steps=steps)
-    wh.publish(result.tmp_path, settings.warehouse_path)
-    published = {s["source_id"]: s["sha256"] for s in sources.to_dict("records")} | {"_pipeline": code_fingerprint()}
-    write_json_atomic(settings.store_dir / "published.json", published)
-    return {
-        "models": result.models,
-        "seconds": round(result.seconds, 2),
-        "checks": [
-            {"check": r.source_id, "warnings": [w.describe(r.files[0]) for w in r.warnings]}
-            for r in result.steps["checks"]
-        ],
-        "reproduction": result.steps["reproduction"],
-    }
+    result = wh.build(
+        settings.warehouse_path, settings.validated_dir, sources, log=log,
+        code_lists={"cfg_emd_codes": emd_code_table()},  # code lists reach the transforms as data
+        incremental=incremental,
+    )
+    return {"tmp_path": str(result.tmp_path), "models": result.models, "seconds": round(result.seconds, 2),
+            "rebuilt": sum(1 for m in result.models if m.get("rebuilt")),
+            "sources": {s["source_id"]: s["sha256"] for s in sources.to_dict("records")}}
+
+
+def check_sources_together(tmp_path: str) -> list[dict]:
+    """Stage 2: the cross-source checks (GX warnings on the built check_* tables)."""
+    settings = get_settings()
+    con = wh.open_built(Path(tmp_path))
+    try:
+        reports = cross_source.run(con, settings.store_dir / "checks")
+    finally:
+        con.close()
+    return [{"check": r.source_id, "warnings": [w.describe(r.files[0]) for w in r.warnings]} for r in reports]
+
+
+def reproduce_diagnostic(tmp_path: str) -> dict:
+    """Stage 3: the reproduction of the 2013 diagnostic, read from the built warehouse only (its reference tables
+    and indicator values); it adds the `reproduction` table."""
+    con = wh.open_built(Path(tmp_path))
+    try:
+        return reproduction.run(con)
+    finally:
+        con.close()
+
+
+def publish(tmp_path: str, sources: dict[str, str]) -> None:
+    """Stage 4: document every table, publish atomically, record what was published."""
+    settings = get_settings()
+    wh.finish(Path(tmp_path), settings.warehouse_path)
+    write_json_atomic(settings.store_dir / "published.json", sources | {"_pipeline": code_fingerprint()})
+
+
+def _call(function: Callable, *args):
+    return function(*args)
+
+
+def build_and_publish(
+    log: Callable[[str], object] = lambda _message: None, stage: Callable = _call, incremental: bool = True
+) -> dict:
+    """The four stages after the sources, in order; `stage(function, *args)` runs one (the Prefect flow passes
+    one that makes each a task run of its own)."""
+    built = stage(build_models, log, incremental)
+    try:
+        checks = stage(check_sources_together, built["tmp_path"])
+        reproduced = stage(reproduce_diagnostic, built["tmp_path"])
+    except BaseException:
+        wh.discard(Path(built["tmp_path"]))
+        raise
+    stage(publish, built["tmp_path"], built["sources"])
+    return {"models": built["models"], "seconds": built["seconds"], "rebuilt": built["rebuilt"], "checks": checks,
+            "reproduction": reproduced}
 
 
 def run_refresh(
@@ -117,7 +171,7 @@ def run_refresh(
     force: bool = False,
     accept_shrink: list[str] | None = None,
     refresh: RefreshSources = refresh_side_by_side,
-    build: Callable[[], dict] = build_and_publish,
+    build: Callable[..., dict] = build_and_publish,
 ) -> dict:
     """One refresh. `refresh` brings the sources up to date (two at a time in threads here; the Prefect flow
     passes its task runs), `build` builds, audits and publishes the warehouse when something changed.
@@ -157,7 +211,7 @@ def _refresh_all(
     changed = stale_sources(settings)
     summary = {"sources": outcomes, "built": False, "build": None, "changed": changed, "healed": healed}
     if changed or force or not settings.warehouse_path.exists():
-        summary["build"] = build()
+        summary["build"] = build(incremental=not force)
         summary["built"] = True
         summary["skip_reason"] = None
     else:

@@ -56,6 +56,6 @@ def api_problem(timeout: float = 3.0) -> str | None:
 
 def deployment():
     """The deployment `nightly-refresh/nightly`, as `observatoire serve` registers it (also in prefect.yaml)."""
-    from flows.nightly import nightly_refresh
+    from flows.nightly import nightly_refresh  # here: Prefect + the pipeline (3.5 s), for `serve` only
 
     return nightly_refresh.to_deployment(name="nightly", schedule=schedule())

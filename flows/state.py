@@ -11,13 +11,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from expectations.gate import last_good, write_json_atomic
 from flows.configuration import check_configuration
-from sources import scope
 from sources.errors import BusyError, ConfigError
-from sources.fetch import read_manifest, storage
-from sources.registry import SOURCES, code_digest
-from sources.settings import PROJECT_ROOT, Settings
+from sources.ingestion import scope
+from sources.ingestion.fetch import read_manifest, storage
+from sources.ingestion.gate import last_good, write_json_atomic
+from sources.ingestion.registry import SOURCES, code_digest
+from sources.ingestion.settings import PROJECT_ROOT, Settings
 
 
 @contextmanager
@@ -97,7 +97,7 @@ def read_published(settings: Settings) -> dict | None:
 def published_from_warehouse(settings: Settings) -> dict:
     """published.json rebuilt from the warehouse itself (its cfg_sources table); the pipeline fingerprint is
     unknown, so the next run rebuilds (safe: same inputs give the same warehouse)."""
-    from warehouse.db import connect_readonly
+    from warehouse.db import connect_readonly  # here: duckdb (0.2 s) is not needed by the no-change night
 
     if not settings.warehouse_path.exists():
         return {}

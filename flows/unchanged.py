@@ -19,17 +19,17 @@ from types import SimpleNamespace
 
 import pyarrow as pa
 
-from expectations.gate import (
-    _resolve_origins,
+from flows.state import SKIP_REASON, heal_state, preflight, single_run, stale_sources, write_run_state
+from sources.ingestion.fetch import combined_sha256, file_sha256, is_url
+from sources.ingestion.gate import (
     last_good,
     not_configured_marker,
     refresh_source,
+    resolve_origins,
     store_problem,
 )
-from flows.state import SKIP_REASON, heal_state, preflight, single_run, stale_sources, write_run_state
-from sources.fetch import _is_url, combined_sha256, file_sha256
-from sources.registry import SOURCES, SourceSpec, reader_fingerprint
-from sources.settings import Settings
+from sources.ingestion.registry import SOURCES, SourceSpec, reader_fingerprint
+from sources.ingestion.settings import Settings
 
 
 def _content_unchanged(settings: Settings, spec: SourceSpec) -> bool:
@@ -37,10 +37,10 @@ def _content_unchanged(settings: Settings, spec: SourceSpec) -> bool:
     previous = last_good(settings, spec.id)
     if previous is None or previous.get("reader") != reader_fingerprint(spec.id):
         return False  # never validated, or validated by another parser or other rules
-    origins = _resolve_origins(settings, spec, None)
+    origins = resolve_origins(settings, spec, None)
     if not origins:
         sha = not_configured_marker(pa.Table.from_pandas(spec.empty(), preserve_index=False))
-    elif any(_is_url(o.location) for o in origins):
+    elif any(is_url(o.location) for o in origins):
         return False
     else:
         try:

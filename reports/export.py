@@ -19,6 +19,7 @@ Rows are sorted on the mart's key; the folder is written beside the old one and 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -32,8 +33,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from sources.fetch import file_sha256
-from sources.registry import COG_ATTRIBUTION, SOURCES
+from transforms.runner import column_indicators, discover
+from warehouse.build import TABLES_PATH
 
 CSV_CONVENTION = "separator ';', decimal ',', UTF-8 with BOM"
 GEO_COLUMN, PERIOD_COLUMNS = "millesime_geo", ("recensement", "periode", "trimestre")
@@ -43,9 +44,6 @@ def exported_tables() -> dict[str, tuple[list[str], str | None, str | None]]:
     """Table → (key columns to sort on, geography column, period column) of every exported table. A table declares
     itself: a model by its header key `Export key: <columns>`, a table made outside the models by `export key` in
     warehouse/tables.yml. The year rule filters on the key's `millesime_geo` and on its first period column."""
-    from transforms.runner import discover
-    from warehouse.build import TABLES_PATH
-
     declared = {name: model.export_key for name, model in discover().items() if model.export_key}
     tables = yaml.safe_load(TABLES_PATH.read_text(encoding="utf-8"))
     declared |= {name: entry["export key"] for name, entry in tables.items() if entry.get("export key")}
@@ -61,41 +59,6 @@ MARTS = exported_tables()
 # Exported number column → the indicator whose catalogue precision rounds it (a trailing * takes the largest
 # precision of the ids it prefixes), or a fixed number of decimals for columns that are no catalogue indicator.
 # A number column missing here stops the export: every published number is rounded on purpose.
-COLUMN_PRECISION: dict[str, str | int] = {
-    "population": "population",
-    "population_debut": "population",
-    "population_fin": "population",
-    "variation": "population_variation",
-    "taux_annuel_compose_pct": "taux_variation_annuel_moyen_compose",
-    "taux_annuel_lineaire_pct": "taux_variation_annuel_moyen_lineaire",
-    "taux_solde_naturel_pct": "taux_variation_annuel_solde_naturel",
-    "taux_solde_migratoire_pct": "taux_variation_annuel_solde_migratoire_apparent",
-    "taux_natalite_pour_mille": "taux_natalite",
-    "pop_moins_20_ans": "pop_moins_20_ans",
-    "pop_60_ans_et_plus": "pop_60_ans_et_plus",
-    "indice_jeunesse": "indice_jeunesse",
-    "part_moins_20_ans_pct": "part_moins_20_ans",
-    "part_60_ans_et_plus_pct": "part_60_ans_et_plus",
-    "taux_chomage_pct": "taux_chomage",
-    "effectif_salarie_prive": "effectif_salarie_prive",
-    "variation_brute": "variation_effectif_salarie_prive",
-    "variation_relative_pct": "taux_variation_effectif_salarie_prive",
-    "part_pct": "part_diplome_*",
-    "effectif": 0,  # people holding the diploma (numerator of part_pct)
-    "population_non_scolarisee_15p": 0,
-    "part_actifs_residence_pct": "part_regionale_actifs_lieu_residence",
-    "part_emplois_travail_pct": "part_regionale_emplois_lieu_travail",
-    "deces_observes": "deces",
-    "deces_attendus": 1,  # an expected count (sum of rates × population), not a count of people
-    "icm": "icm",
-    "icm_ic95_bas": "icm",
-    "icm_ic95_haut": "icm",
-    "icm_ic998_bas": "icm",
-    "icm_ic998_haut": "icm",
-    "taux_standardise_100000": "taux_standardise_mortalite",
-    "ts_ic95_bas": "taux_standardise_mortalite",
-    "ts_ic95_haut": "taux_standardise_mortalite",
-}
 # reproduction: the published value at its printed precision, computed values with two more decimals (so that a
 # difference below the printed precision stays visible)
 REPRODUCTION_EXTRA_DECIMALS = 2
@@ -126,7 +89,7 @@ def precisions(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Decimals of every exported number column (from the indicator catalogue)."""
     catalogue = {k: int(float(p)) for k, p in con.sql("SELECT id, precision FROM indicator_catalogue").fetchall()}
     out = {}
-    for column, rule in COLUMN_PRECISION.items():
+    for column, rule in column_indicators(discover()).items():
         if isinstance(rule, int):
             out[column] = rule
         elif rule.endswith("*"):
@@ -158,7 +121,10 @@ def _select_list(con: duckdb.DuckDBPyConnection, mart: str, decimals: dict[str, 
         elif mart == "reproduction":
             out.append(f"CAST({quoted} AS INTEGER) AS {quoted}")
         elif name not in decimals:
-            raise ValueError(f"{mart}.{name}: number column without a precision (add it to COLUMN_PRECISION)")
+            raise ValueError(
+                f"{mart}.{name}: number column without a precision (give the column `meta: {{indicator: <id>}}` "
+                "or `meta: {precision: N}` in the mart's YAML)"
+            )
         elif decimals[name] == 0:
             out.append(f"CAST(round({quoted}) AS BIGINT) AS {quoted}")
         else:
@@ -187,23 +153,19 @@ def _french_csv(table: pa.Table, path: Path, plain: bool = False) -> None:
         frame.to_csv(path, sep=";", decimal=",", index=False, encoding="utf-8-sig", lineterminator="\n")
 
 
-def _sources(in_build: dict[str, tuple]) -> list[dict]:
-    """Every registered source with its producer, licence and attribution; content hash and files when in the build."""
-    out = []
-    for source_id, spec in sorted(SOURCES.items()):
-        sha256, files = in_build.get(source_id, (None, None))
-        out.append(
-            {
-                "source_id": source_id,
-                "producer": spec.producer,
-                "product": spec.product,
-                "licence": spec.licence,
-                "attribution": spec.attribution,
-                "sha256": None if sha256 is None else str(sha256),
-                "files": None if files is None else str(files),
-            }
-        )
-    return out
+def _sources(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every source of the build (cfg_sources) with its producer, licence, attribution, content hash and files."""
+    columns = ["source_id", "producer", "product", "licence", "attribution", "sha256", "files"]
+    rows = con.sql(f"SELECT {', '.join(columns)} FROM cfg_sources ORDER BY source_id").fetchall()
+    return [{c: (None if v is None else str(v)) for c, v in zip(columns, row, strict=True)} for row in rows]
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def export(
@@ -241,19 +203,19 @@ def export(
                     _french_csv(table, staging / f"{mart}.plain.csv", plain=True)
             if progress:
                 progress(mart)
-        in_build = {r[0]: r[1:] for r in con.sql("SELECT source_id, sha256, files FROM cfg_sources").fetchall()}
+        cog = con.sql("SELECT attribution FROM cfg_sources WHERE source_id = 'insee_cog_appartenance'").fetchall()
         metadata = {
             "snapshot_year": year,
             "year_rule": __doc__.split("Year rule (documented in the README): ")[1].split("\n\n")[0].replace("\n", " "),
             "pipeline_version": version("observatoire"),
-            "licence": f"ODbL 1.0, derived database: {COG_ATTRIBUTION}",
+            "licence": f"ODbL 1.0, derived database: {cog[0][0] if cog else ''}",
             "csv_convention": CSV_CONVENTION + ("; *.plain.csv: ',' and '.'" if plain_csv else ""),
-            "sources": _sources(in_build),
+            "sources": _sources(con),
             "row_counts": rows,
             "columns": columns,
         }
         (staging / "metadata.json").write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
-        sums = [f"{file_sha256(p)}  {p.name}" for p in sorted(staging.iterdir()) if p.is_file()]
+        sums = [f"{_file_sha256(p)}  {p.name}" for p in sorted(staging.iterdir()) if p.is_file()]
         (staging / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
         final = out_root / str(year)
         old = out_root / f".{year}.old"

@@ -281,16 +281,15 @@ def _write_index(out_dir: Path, entries: list[tuple[str, str, str, float]], geo_
     return path
 
 
-def run_cli(level: str | None, code: str | None, grouping: str | None, out: str, echo=print) -> int:
+def run_cli(
+    warehouse_path: Path, level: str | None, code: str | None, grouping: str | None, target: Path, echo=print
+) -> int:
     """`observatoire portrait`: exit code 0 written, 1 no warehouse, 4 bad option value (the message says why)."""
-    from sources.settings import PROJECT_ROOT, get_settings
-
     if not grouping and not (level and code):
         echo("give --grouping, or --level and --code")
         return 4
-    target = Path(out) if Path(out).is_absolute() else PROJECT_ROOT / out
     try:
-        paths = write_portraits(get_settings().warehouse_path, target, level, code, grouping)
+        paths = write_portraits(warehouse_path, target, level, code, grouping)
     except FileNotFoundError as exc:
         echo(str(exc))
         return 1

@@ -27,7 +27,6 @@ from reports.render import (
     to_markdown,
 )
 from reports.today import THEMES, today_blocks
-from sources.registry import SOURCES
 from warehouse.db import connect_readonly
 
 TITLE = "Diagnostic partagé du Bassin minier : l'édition 2013 recalculée et actualisée"
@@ -231,13 +230,12 @@ def annex_blocks(repro: pd.DataFrame, sources: pd.DataFrame) -> list[Block]:
 def _provenance(sources: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for r in sources.itertuples():
-        spec = SOURCES.get(r.source_id)
         rows.append(
             {
                 "source": r.source_id,
-                "producteur": spec.producer if spec else "",
-                "licence": spec.licence if spec else "",
-                "attribution": spec.attribution if spec else "",
+                "producteur": r.producer or "",
+                "licence": r.licence or "",
+                "attribution": r.attribution or "",
                 "fichiers": r.files or "(aucun livré)",
                 "sha256": f"{str(r.sha256)[:12]}…" if r.files else "",
             }

@@ -11,7 +11,6 @@ statistic: programme counts, dates, targets). Columns `rule`, `source_kind`, `ev
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,10 +19,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import yaml
-
-from sources.ors import rank_order_breaks
-from sources.registry import document_extract_sources
-from sources.settings import get_settings
 
 FIGURE_MAP = Path(__file__).parent / "figure_map.yml"
 # Figure id → the dataset that would compute it (producer, product, variables, geography, year) or its kind
@@ -90,18 +85,22 @@ def _swap_hint(check: pd.DataFrame, row: pd.Series, group: str) -> str:
     return ""
 
 
-def run(con: duckdb.DuckDBPyConnection, validated_dir: Path) -> dict:
+def rank_order_breaks(ors: pd.DataFrame) -> pd.DataFrame:
+    """Printed ORS rows whose value breaks the monotone order implied by the ranks of their indicator and period
+    (sorted by rank, values move in one direction, the one most pairs follow; ties allowed)."""
+    breaks = []
+    for _, group in ors.dropna(subset=["value", "rank"]).groupby(["indicator", "period"], dropna=False):
+        ordered = group.sort_values("rank")
+        steps = ordered["value"].diff().dropna()
+        direction = -1 if (steps < 0).sum() >= (steps > 0).sum() else 1
+        breaks.append(ordered.loc[steps[(steps * direction) < 0].index])
+    return pd.concat(breaks) if breaks else ors.iloc[0:0]
+
+
+def run(con: duckdb.DuckDBPyConnection) -> dict:
+    """The reproduction stage: reads the built warehouse only (the reference tables published_figures and
+    diagnostic_crosswalk, indicator values, checks, cfg_sources) and writes the `reproduction` table."""
     fmap = yaml.safe_load(FIGURE_MAP.read_text(encoding="utf-8"))
-    figures = pd.read_parquet(validated_dir / "diagnostic.parquet")
-    crosswalk = pd.read_parquet(validated_dir / "diagnostic_crosswalk.parquet")
-    con.register("_figures", figures)
-    con.register("_crosswalk", crosswalk)
-    con.execute("CREATE OR REPLACE TABLE diagnostic_crosswalk AS SELECT * FROM _crosswalk ORDER BY table_id, territory")
-    con.execute("""CREATE OR REPLACE TABLE published_figures AS
-        SELECT f.*, c.level, c.code, c.geo_year FROM _figures f
-        LEFT JOIN _crosswalk c ON c.table_id = f.table_id AND c.territory = f.territory ORDER BY f.figure_id""")
-    con.unregister("_figures")
-    con.unregister("_crosswalk")
 
     values = con.sql("""SELECT v.indicator_id, v.level, v.code, v.geo_year, v.period, v.value, v.source_id
                         FROM indicator_values v
@@ -112,22 +111,23 @@ def run(con: duckdb.DuckDBPyConnection, validated_dir: Path) -> dict:
         (r.indicator_id, r.level, r.code, int(r.geo_year), r.period): (r.value, r.source_id)
         for r in values.itertuples()
     }
-    metas = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in validated_dir.glob("*.json")}
-    extract_sources = document_extract_sources(metas, get_settings().data_dir)
+    extract_sources = {
+        r[0] for r in con.sql("SELECT source_id FROM cfg_sources WHERE source_kind = 'document_extract'").fetchall()
+    }
     check = con.sql("SELECT * FROM check_age_counts_vs_population").df()
     bounds = dict(con.sql("SELECT age_group, [min_share, max_share] FROM cfg_age_plausibility").fetchall())
     published = con.sql("SELECT * FROM published_figures").df()
     emd = con.sql("SELECT * FROM mart_mobilite").df()
-    ors = pd.read_parquet(validated_dir / "ors_indicateurs.parquet")
+    ors = con.sql("SELECT territory, indicator, period, value, rank, n_territories FROM stg_ors_indicateurs").df()
     ors_breaks = {
-        r.territoire: f"rank {r.rang} breaks the order of the values of the other printed ranks "
-        f"(value {fmt(r.valeur, 0)})"
+        r.territory: f"rank {r.rank} breaks the order of the values of the other printed ranks "
+        f"(value {fmt(r.value, 0)})"
         for r in rank_order_breaks(ors).itertuples()
     }
     ors_breaks |= {
-        r.territoire: f"rank {r.rang} outside 1–{r.nb_territoires}"
+        r.territory: f"rank {r.rank} outside 1–{r.n_territories}"
         for r in ors.itertuples()
-        if not pd.isna(r.rang) and not 1 <= r.rang <= r.nb_territoires
+        if not pd.isna(r.rank) and not 1 <= r.rank <= r.n_territories
     }
     by_row = {
         (t, terr): dict(zip(g.indicator, g.value, strict=True))

@@ -12,21 +12,13 @@ import duckdb
 import pandas as pd
 
 from reports.render import Block, bar_chart, figure, fr, line_chart, pretty_indicator, section, short_label, slug
+from transforms.runner import discover, themes
 
 GROUPING = "bassin_minier"
 MAJORITY = 0.5  # share of a territory's population inside the grouping that makes it « of the Bassin minier »
 POPULATION_SOURCE = "Insee, recensements 1968–{census}, COG {geo}"
-THEMES = {  # theme → (marts, sources whose delivery computes it, diagnostic tables)
-    "Population et migrations": (["mart_population", "mart_demographie"], ["insee_population", "insee_rp_historique"],
-                                 ["t2", "t3"]),
-    "Jeunesse": (["mart_jeunesse"], ["insee_rp_age"], ["t1"]),
-    "Emploi et chômage": (["mart_chomage", "mart_emploi"], ["insee_chomage", "urssaf_effectifs"], ["t4"]),
-    "Formation": (["mart_formation"], ["insee_rp_diplomes"], ["t5"]),
-    "Navettes domicile-travail": (["mart_navettes"], ["insee_rp_actifs"], ["t6"]),
-    "Santé": (["mart_sante", "mart_sante_ors"], ["deces_age_sexe", "population_age_sexe", "ors_indicateurs"],
-              ["t7", "t9"]),
-    "Mobilité": (["mart_mobilite"], ["emd"], []),
-}
+# theme → (marts, sources proper to it, diagnostic tables): declared by the marts' YAML (transforms/runner.py themes)
+THEMES = themes(discover())
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):

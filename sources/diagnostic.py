@@ -19,7 +19,6 @@ from expectations.completeness import Completeness
 from sources.errors import SourceError
 from sources.parsing import Parsed, read_delimited, require_columns
 from sources.spec import SourceSpec
-from transforms.levels import LEVELS
 
 SOURCE_ID = "diagnostic"
 TABLE_FILE = re.compile(r"^(t\d+)_.*\.csv$")
@@ -33,6 +32,10 @@ ROW_COLUMNS = {
 }
 PERIOD = re.compile(r"_(\d{4})_(\d{4})(?:_pct|_pts|_pour_mille)?$|_(\d{4})(?:_pct|_pts|_pour_mille)?$")
 PROSE_REQUIRED = ["figure_id", "seed_lines", "territory", "territory_type", "indicator", "value", "unit", "period"]
+
+# The territory levels a printed figure may be attached to: the warehouse's level vocabulary (transforms/levels.py),
+# which a producer's module may not import (one floor per stage); tests/test_interfaces.py checks the two agree.
+LEVELS = ("commune", "epci", "ze2010", "ze2020", "arrondissement", "departement", "region", "france_metro", "grouping")
 
 
 def slug(text: str) -> str:

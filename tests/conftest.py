@@ -24,8 +24,8 @@ import shutil  # noqa: E402
 
 import pytest  # noqa: E402
 
-from sources.scope import SCOPE_ENV  # noqa: E402
-from sources.settings import PROJECT_ROOT, get_settings  # noqa: E402
+from sources.ingestion.scope import SCOPE_ENV  # noqa: E402
+from sources.ingestion.settings import PROJECT_ROOT, get_settings  # noqa: E402
 
 
 @pytest.fixture(scope="session")

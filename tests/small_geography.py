@@ -10,7 +10,7 @@ that list zones rather than communes keep the zones of the cut: the unemployment
 whole lies outside the cut: its figure would not add up from the cut's regions). Every other bundled file (labels
 of every zone, the diagnostic's extracts by name) is copied as is, and SHA256SUMS lists the cut files' own sums
 (the checksum rule still holds).
-A build of it runs under the scope `nord-pas-de-calais` (OBSERVATOIRE_SCOPE, sources/scope.py: the France-wide
+A build of it runs under the scope `nord-pas-de-calais` (OBSERVATOIRE_SCOPE, sources/ingestion/scope.py: the France-wide
 row-count bounds scaled to the two départements) and takes seconds instead of the France-wide half-minute.
 """
 
@@ -24,9 +24,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from expectations.gate import bundled_checksums
-from sources.fetch import file_sha256
-from sources.scope import SCOPES
+from sources.ingestion.fetch import file_sha256
+from sources.ingestion.gate import bundled_checksums
+from sources.ingestion.scope import SCOPES
 
 SCOPE = SCOPES["nord-pas-de-calais"]
 DEPARTEMENTS = SCOPE.departements

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sources.settings import PROJECT_ROOT, get_settings
+from sources.ingestion.settings import PROJECT_ROOT, get_settings
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")

@@ -58,7 +58,7 @@ def test_serve_without_a_reachable_api_fails_at_once(monkeypatch):
 
 
 def test_a_source_module_the_pipeline_cannot_run_is_one_line_and_exit_4(monkeypatch, capsys):
-    # sources/registry.py refuses a declaration at import (no rules, duplicate id …); the command says so in one
+    # the registry refuses a declaration at import (no rules, duplicate id …); the command says so in one
     # line naming the module, exit 4 like any configuration mistake, no traceback.
     import pytest
 

@@ -3,7 +3,8 @@
 import pytest
 
 from sources.errors import ConfigError
-from sources.settings import Origin, Settings, configured_origins
+from sources.ingestion.origins import configured_origins
+from sources.ingestion.settings import Origin, Settings
 
 
 def _settings(tmp_path, text: str) -> Settings:
@@ -86,7 +87,7 @@ def test_a_typo_in_a_project_yaml_names_the_key_and_the_valid_ones(tmp_path):
     import shutil
 
     from flows.configuration import SCHEMAS, check_configuration
-    from sources.settings import PROJECT_ROOT
+    from sources.ingestion.settings import PROJECT_ROOT
 
     for relative in SCHEMAS:
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)

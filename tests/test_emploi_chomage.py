@@ -6,8 +6,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from sources.errors import SourceError
+from sources.ingestion.settings import get_settings
 from sources.insee_chomage import parse as parse_chomage
-from sources.settings import get_settings
 from sources.urssaf import parse as parse_urssaf
 from transforms.runner import discover, run_model
 

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from reports.export import MARTS, YearOutOfRange, available_years, export
-from sources.registry import SOURCES
-from sources.settings import PROJECT_ROOT, get_settings
+from sources.ingestion.registry import SOURCES
+from sources.ingestion.settings import PROJECT_ROOT, get_settings
 
 
 def _decimals(value: float) -> int:

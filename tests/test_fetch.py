@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from sources.errors import FetchError
-from sources.fetch import fetch
+from sources.ingestion.fetch import fetch
 
 PAYLOAD = b"siren;nom\n200000164;CC du Pays de Pange\n"
 

@@ -20,9 +20,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from expectations.gate import refresh_source
-from sources.registry import SOURCES
-from sources.settings import Settings, get_settings
+from sources.ingestion.gate import refresh_source
+from sources.ingestion.registry import SOURCES
+from sources.ingestion.settings import Settings, get_settings
 
 DATA = get_settings().data_dir
 runner = CliRunner()
@@ -370,7 +370,8 @@ def test_an_unforeseen_reader_error_is_still_the_sources_alone(store_copy, tmp_p
     # A parser bug (here: an exception no reader foresaw) quarantines the source, naming the file being read.
     from dataclasses import replace
 
-    from sources import registry, urssaf
+    from sources import urssaf
+    from sources.ingestion import registry
 
     def broken(paths):
         for path in paths:
@@ -404,7 +405,7 @@ def test_content_the_rules_or_the_store_cannot_take_is_the_sources_alone(
     # refresh_source and fail the whole run, losing the other sources' outcomes).
     from dataclasses import replace
 
-    from sources import registry
+    from sources.ingestion import registry
 
     spec = registry.SOURCES[source_id]
 

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from sources.settings import PROJECT_ROOT, get_settings
+from sources.ingestion.settings import PROJECT_ROOT, get_settings
 
 runner = CliRunner()
 CLI = str(Path(sys.executable).parent / "observatoire")
@@ -136,3 +136,12 @@ def test_sql_answers_while_a_refresh_runs(small_private_home):  # a rebuild of t
     builder.join()
     assert done["built"] and answers and set(answers) == {0}
     assert get_settings().warehouse_path.exists()
+
+
+def test_diagnostic_levels_are_the_warehouse_levels():
+    """The published figures' level rule (sources/diagnostic.py) names the warehouse's levels (transforms/levels.py):
+    a producer's module cannot import transforms, so the list is written twice and compared here."""
+    from sources.diagnostic import LEVELS as DOCUMENT_LEVELS
+    from transforms.levels import LEVELS
+
+    assert DOCUMENT_LEVELS == LEVELS

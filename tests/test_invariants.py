@@ -7,7 +7,7 @@ models), never from the warehouse's own tables.
 import duckdb
 import pytest
 
-from sources.settings import get_settings
+from sources.ingestion.settings import get_settings
 from transforms.levels import SUPRA_COMMUNAL
 
 LEVELS_FROM_COMMUNES = SUPRA_COMMUNAL

@@ -13,7 +13,9 @@ import yaml
 from emd_synthetic import Leg, Person, Survey, Trip, base_survey, fully_interviewed, write_delivery, write_emc2_csv
 
 from sources.emd import parse
+from sources.emd.codes import code_table
 from sources.errors import SourceError
+from sources.ingestion.registry import SOURCES
 from transforms.runner import discover, load_config, order, run_model
 
 MODES = {1: "walking", 21: "car_driver", 22: "car_passenger", 41: "interurban_public_transport", 51: "train"}
@@ -25,7 +27,11 @@ def mart(tmp_path, paths, min_age=11) -> pd.DataFrame:
     (tmp_path / "validated").mkdir(exist_ok=True)
     parse(paths).frame.to_parquet(tmp_path / "validated" / "emd.parquet", index=False)
     con = duckdb.connect()
-    load_config(con, pd.DataFrame({"source_id": ["emd"], "sha256": ["synthetic"], "files": ["synthetic"]}))
+    load_config(
+        con,
+        pd.DataFrame({"source_id": ["emd"], "sha256": ["synthetic"], "files": ["synthetic"]}),
+        {"cfg_emd_codes": code_table()},
+    )
     con.execute(f"UPDATE cfg_emd SET min_age = {min_age}")
     for model in order(discover()):
         if model.name.startswith("stg_emd_") or model.name == "mart_mobilite":
@@ -176,7 +182,7 @@ def test_unknown_codes_long_and_outside_trips_are_warnings_with_counts(tmp_path)
     survey = base_survey()
     survey.trips.append(replace(survey.trips[0], per=2))  # a trip of the non-interviewed adult: kept, not counted
     paths = write_delivery(tmp_path, survey, "lens_2012", "edgt", "workbook")
-    report = validate("emd", parse(paths).frame, [p.name for p in paths], "synthetic")
+    report = validate("emd", parse(paths).frame, [p.name for p in paths], "synthetic", SOURCES["emd"].expectations)
     assert report.success, report.messages()
     warnings = {w.rule: w for w in report.warnings}
     assert "lens_2012 mode_code 99: 1 trip(s), counted as 'autre'" in warnings["code_in_dictionary"].sample_values
@@ -212,7 +218,7 @@ def test_broken_links_and_keys_quarantine(tmp_path, change, rule, where):
     else:
         survey.persons.append(survey.persons[0])
     paths = write_delivery(tmp_path, survey, "lens_2012", "edgt")
-    report = validate("emd", parse(paths).frame, [p.name for p in paths], "synthetic")
+    report = validate("emd", parse(paths).frame, [p.name for p in paths], "synthetic", SOURCES["emd"].expectations)
     failed = {r.rule: r for r in report.failures}
     assert set(failed) == {rule}
     if where:
@@ -295,7 +301,7 @@ def test_manifest_names_fields_that_differ_from_the_standard(tmp_path):
 def test_configured_surveys_flow_into_mart_mobilite(small_private_home, tmp_path, monkeypatch):
     # On the small real geography (Nord, Pas-de-Calais): the surveys of Lens and Douai lie inside it.
     from flows.nightly import run_refresh
-    from sources.settings import get_settings
+    from sources.ingestion.settings import get_settings
     from warehouse.db import connect_readonly
 
     survey = base_survey()

@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-from expectations.gate import refresh_source
 from sources.errors import FetchError
-from sources.fetch import fetch
-from sources.settings import Origin, Settings, get_settings
+from sources.ingestion.fetch import fetch
+from sources.ingestion.gate import refresh_source
+from sources.ingestion.settings import Origin, Settings, get_settings
 
 # the real URSSAF extract, served as the producer would serve it
 PAYLOAD = (get_settings().data_dir / "urssaf" / "effectifs-salaries-prive-ze2010-extrait-diagnostic.csv").read_bytes()
@@ -103,11 +103,11 @@ def store(built_home, tmp_path):
     ],
 )
 def test_faults_quarantine_the_source_and_keep_its_last_good_data(server, store, monkeypatch, origin, expected):
-    import sources.fetch as fetch_module
+    import sources.ingestion.fetch as fetch_module
 
     original = fetch_module.fetch
     monkeypatch.setattr(  # fewer and faster retries than the nightly defaults
-        "expectations.gate.fetch", lambda *a, **k: original(*a, **{**k, "retries": 1, "backoff": 0.01})
+        "sources.ingestion.gate.fetch", lambda *a, **k: original(*a, **{**k, "retries": 1, "backoff": 0.01})
     )
     validated = store.validated_dir / "urssaf_effectifs.parquet"
     before = validated.read_bytes()

@@ -1,7 +1,8 @@
-"""Adding a producer's table touches four files: in a temporary copy of the project, a new source is written as a
-module under sources/, a staging model, an indicator model and its catalogue entry, nothing else; its delivery is
-configured as any deployment configures one (an origins.yml outside the code); after a build its indicator is in
-indicator_values, documented in the catalogue and the data dictionary.
+"""Adding a producer's table touches five files: in a temporary copy of the project, a new source is written as a
+module under sources/, a staging model and its YAML (dbt's model properties: description, column docs), an
+indicator model (named int_indicators_<x>, ephemeral by its folder) and its catalogue entry, nothing else; its
+delivery is configured as any deployment configures one (an origins.yml outside the code); after a build its
+indicator is in indicator_values, documented in the catalogue and the data dictionary.
 
 The delivery is SYNTHETIC (generated here), in the layout of INSEE's « base chiffres clés logement » CSV: `;`,
 latin-1, one row per commune of the 2011 geography, the census variables named Pyy_… (P09_LOG logements,
@@ -17,7 +18,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from sources.settings import PROJECT_ROOT
+from sources.ingestion.settings import PROJECT_ROOT
 
 EPCI = "246200745"  # an EPCI of the basin on the 2011 geography (read from the bundled membership table)
 
@@ -63,18 +64,28 @@ SOURCES = [
 ]
 '''
 
-STAGING = """-- One row per commune (2011 geography): dwellings and main residences at the 2009 census.
--- Reads: source insee_rp_logement.
--- Shared columns: codgeo, source_file, source_line
--- Column logements: Nombre de logements (P09_LOG)
--- Column residences_principales: Nombre de résidences principales (P09_RP)
-SELECT codgeo, logements, residences_principales, source_file, source_line
+STAGING_YAML = """version: 2
+models:
+  - name: stg_insee_rp_logement
+    description: One row per commune (2011 geography) with dwellings and main residences at the 2009 census.
+    columns:
+      - name: codgeo
+        description: "{{ doc('codgeo') }}"
+      - name: source_file
+        description: "{{ doc('source_file') }}"
+      - name: source_line
+        description: "{{ doc('source_line') }}"
+      - name: logements
+        description: Nombre de logements (P09_LOG)
+      - name: residences_principales
+        description: Nombre de résidences principales (P09_RP)
+"""
+
+STAGING = """SELECT codgeo, logements, residences_principales, source_file, source_line
 FROM read_parquet('{validated}/insee_rp_logement.parquet')
 """
 
-INDICATOR = """-- One row per territory of the 2011 geography: main residences at the 2009 census, summed from communes.
--- Materialized: ephemeral (read by one model).
--- Indicator model: yes (its rows are published in indicator_values: same columns, documented there).
+INDICATOR = """-- Main residences at the 2009 census, summed from communes, for every territory of the 2011 geography.
 SELECT 'residences_principales' AS indicator_id, t.level, t.code, t.geo_year, '2009' AS period,
        sum(s.residences_principales) AS value, NULL::DOUBLE AS numerator, NULL::DOUBLE AS denominator,
        NULL::DOUBLE AS ci_low, NULL::DOUBLE AS ci_high, 'logements' AS unit, NULL::VARCHAR AS flags,
@@ -116,12 +127,13 @@ def _synthetic_delivery(path: Path) -> pd.DataFrame:
 
 
 @pytest.mark.slow
-def test_a_new_source_is_four_files(tmp_path):
+def test_a_new_source_is_five_files(tmp_path):
     project = tmp_path / "project"
     _copy_project(project)
     written = {
         project / "sources" / "insee_rp_logement.py": MODULE,
         project / "transforms/sql/staging/stg_insee_rp_logement.sql": STAGING,
+        project / "transforms/sql/staging/stg_insee_rp_logement.yml": STAGING_YAML,
         project / "transforms/sql/intermediate/int_indicators_logement.sql": INDICATOR,
     }
     for path, text in written.items():

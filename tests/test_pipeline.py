@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from flows.nightly import run_refresh
-from sources.settings import get_settings
+from sources.ingestion.settings import get_settings
 
 
 def _digest(path) -> str:
@@ -197,7 +197,7 @@ def test_every_bundled_file_is_checksummed_and_a_changed_one_is_quarantined(priv
     # matches is refused before parsing, named, and the published warehouse is kept.
     import shutil
 
-    from sources.registry import SOURCES
+    from sources.ingestion.registry import SOURCES
 
     data = tmp_path / "data"
     shutil.copytree(get_settings().data_dir, data)
@@ -222,9 +222,9 @@ def test_every_bundled_file_is_checksummed_and_a_changed_one_is_quarantined(priv
 def test_a_changed_parser_or_rule_validates_unchanged_files_again(small_private_home, monkeypatch):
     # Same files, other reader (a source module's parser or rules edited): the content is parsed and validated
     # again instead of being trusted as `unchanged`, and the no-change night does not answer for it.
-    from expectations import gate
     from flows import unchanged
-    from sources.registry import SOURCES
+    from sources.ingestion import gate
+    from sources.ingestion.registry import SOURCES
 
     settings = get_settings()
     spec = SOURCES["urssaf_effectifs"]

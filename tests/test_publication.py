@@ -11,7 +11,7 @@ import pytest
 from reports.portraits import UnknownTerritory, write_portraits
 from reports.report import write_report
 from reports.today import GROUPING, MAJORITY, latest_census, latest_geo
-from sources.settings import get_settings
+from sources.ingestion.settings import get_settings
 
 
 @pytest.fixture(scope="module")

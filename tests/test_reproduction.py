@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from flows.nightly import run_refresh
-from sources.settings import get_settings
+from sources.ingestion.settings import get_settings
 
 
 def test_every_published_figure_has_a_status_and_an_explanation(warehouse):
@@ -22,7 +22,7 @@ def test_every_published_figure_has_a_status_and_an_explanation(warehouse):
 def test_reproduced_means_recomputed_from_independent_data(warehouse):
     # `reproduced` only where the computed value comes from a source that is not an extract of the document;
     # the sources declared as extracts in the registry are recognised by the sha256 of their bundled files.
-    from sources.registry import SOURCES
+    from sources.ingestion.registry import SOURCES
 
     extracts = {s.id for s in SOURCES.values() if s.extract_files}
     assert extracts == {"insee_rp_age", "insee_chomage", "urssaf_effectifs", "ors_indicateurs"}

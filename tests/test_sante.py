@@ -62,7 +62,7 @@ def test_icm_by_epci_pooled_over_years_end_to_end(small_private_home, tmp_path, 
     # injected into the small real geography (both EPCI lie in Nord and Pas-de-Calais).
     # Expected values computed here with pandas from the same counts: reference rates = all communes pooled.
     from flows.nightly import run_refresh
-    from sources.settings import get_settings
+    from sources.ingestion.settings import get_settings
     from warehouse.db import connect_readonly
 
     con = connect_readonly(get_settings().warehouse_path)

@@ -1,4 +1,5 @@
-"""The scope (OBSERVATOIRE_SCOPE, sources/scope.py): France's row-count bounds kept exactly under `france`, scaled
+"""The scope (OBSERVATOIRE_SCOPE, sources/ingestion/scope.py):
+France's row-count bounds kept exactly under `france`, scaled
 for the small real geography of the tests (tests/small_geography.py), an unknown scope refused; the cut itself."""
 
 import pandas as pd
@@ -7,10 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from expectations.completeness import Partition
-from expectations.gate import refresh_source
-from sources.registry import SOURCES
-from sources.scope import SCOPE_ENV, SCOPES
-from sources.settings import PROJECT_ROOT, Settings
+from sources.ingestion.gate import refresh_source
+from sources.ingestion.registry import SOURCES
+from sources.ingestion.scope import SCOPE_ENV, SCOPES, current
+from sources.ingestion.settings import PROJECT_ROOT, Settings
 
 COG = PROJECT_ROOT / "sources" / "data" / "cog"
 
@@ -46,9 +47,9 @@ def test_under_france_every_bound_is_the_declared_one(monkeypatch):
 def test_a_scope_scales_france_by_its_share_of_communes_with_slack(monkeypatch):
     monkeypatch.setenv(SCOPE_ENV, "nord-pas-de-calais")
     rule = next(e for b in SOURCES["insee_cog_appartenance"].expectations for e in b.expectations if e.france_wide)
-    gx = rule.to_gx()  # 550 000–700 000 rows × 0.043, halved and doubled
+    gx = rule.to_gx(current())  # 550 000–700 000 rows × 0.043, halved and doubled
     assert (gx.min_value, gx.max_value) == (11_825, 60_200) and rule.rule == "row_count_bounds"
-    assert Partition(("year",), min_rows=30_000, france_wide=True).minimum() == 645
+    assert Partition(("year",), min_rows=30_000, france_wide=True).minimum(current()) == 645
 
 
 def test_the_declared_share_is_the_communes_of_the_scope():
@@ -113,7 +114,7 @@ def test_content_validated_under_a_narrow_scope_never_publishes_as_france(small_
     import hashlib
 
     from flows.cli import app
-    from sources.settings import get_settings
+    from sources.ingestion.settings import get_settings
 
     warehouse = get_settings().warehouse_path
     meta = (get_settings().validated_dir / "insee_population.json").read_text(encoding="utf-8")
@@ -134,7 +135,7 @@ def test_content_validated_under_a_narrow_scope_never_publishes_as_france(small_
 def test_a_france_wide_file_thinned_to_the_cuts_size_is_not_taken_for_the_cut(tmp_path, monkeypatch):
     # Every 16th row of the France-wide population file (≈ 50 000 rows of every département) passes the cut's
     # scaled row counts; its communes outside Nord and Pas-de-Calais do not pass `commune_in_scope`.
-    from sources.settings import Origin
+    from sources.ingestion.settings import Origin
 
     source = PROJECT_ROOT / "sources" / "data" / "cog" / "population_communes_cog1968_2024.parquet"
     table = pq.read_table(source)
@@ -154,7 +155,7 @@ def test_a_store_from_before_the_scope_key_is_known_by_its_reader(small_private_
     import json
 
     from flows.refresh import sources_frame
-    from sources.settings import get_settings
+    from sources.ingestion.settings import get_settings
 
     settings = get_settings()
     for path in settings.validated_dir.glob("*.json"):
@@ -168,7 +169,7 @@ def test_a_store_from_before_the_scope_key_is_known_by_its_reader(small_private_
 
 def test_under_a_narrow_scope_the_commune_code_format_still_holds(small_data, tmp_path, monkeypatch):
     # commune_in_scope (99 %) comes on top of the format rule, it does not replace it
-    from sources.settings import Origin
+    from sources.ingestion.settings import Origin
 
     source = small_data / "cog" / "population_communes_cog1968_2024.parquet"
     frame = pq.read_table(source).to_pandas()

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 import sources
-from expectations.gate import refresh_source
 from sources.errors import SourceDeclarationError
-from sources.registry import SOURCES, discover
-from sources.settings import PROJECT_ROOT, Settings, get_settings
+from sources.ingestion.gate import refresh_source
+from sources.ingestion.registry import SOURCES, discover
+from sources.ingestion.settings import PROJECT_ROOT, Settings, get_settings
 
 URSSAF_FILE = "urssaf/effectifs-salaries-prive-ze2010-extrait-diagnostic.csv"
 
@@ -118,6 +118,6 @@ def test_nothing_in_the_repository_refers_to_files_outside_it():
 
 def test_the_registry_loads_without_great_expectations():
     # rules are data: a night with nothing to refresh reads the registry without importing GX
-    code = "import sys, sources.registry; print('great_expectations' in sys.modules)"
+    code = "import sys, sources.ingestion.registry; print('great_expectations' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from sources.settings import get_settings
+from sources.ingestion.settings import get_settings
 
 runner = CliRunner()
 

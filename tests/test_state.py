@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 from flows.cli import app
 from flows.nightly import heal_state, read_published, run_refresh, sources_frame
 from sources.errors import BusyError
-from sources.fetch import read_manifest
-from sources.settings import get_settings
+from sources.ingestion.fetch import read_manifest
+from sources.ingestion.settings import get_settings
 
 runner = CliRunner()
 

@@ -166,21 +166,18 @@ def test_shares_built_on_implausible_census_counts_are_flagged():
     assert got["F"] == (pytest.approx(20.0), None)
 
 
-def test_dependencies_come_from_the_sql_and_agree_with_the_headers():
-    # DuckDB's parser gives the tables each model reads; the prose `Reads:` of the header must say the same.
-    import re
-
+def test_dependencies_come_from_the_sql_and_every_model_has_its_yaml():
+    # DuckDB's parser gives the tables each model reads (no prose list to keep in step); every model has its YAML
+    # beside it (dbt's model properties) with a description, and a known materialization.
     from transforms.runner import CONFIG_TABLES, dependencies
 
     known = set(MODELS) | set(CONFIG_TABLES)
     for model in MODELS.values():
         if model.is_indicator_union:  # its SELECT is written by the runner: it reads every indicator model
             assert dependencies(model, known) == {m.name for m in MODELS.values() if m.is_indicator_model}
-            continue
-        header = re.search(r"Reads:(.*?)(?:\.(?:\s|$)|$)", model.header, flags=re.S)
-        named = {w for w in re.findall(r"\b\w+\b", header.group(1)) if w in known} if header else set()
-        assert dependencies(model, known) == named, model.name
-        assert model.materialized in ("table", "view", "temp", "ephemeral")
+        assert model.path.with_suffix(".yml").exists(), model.name
+        assert model.description, model.name
+        assert model.materialized in ("table", "view", "temp", "ephemeral", "incremental")
 
 
 def test_config_tables_are_the_ones_load_config_creates():
@@ -214,12 +211,22 @@ def test_a_cycle_or_an_unknown_table_stops_the_runner(tmp_path):
 
 
 def _write_models(root, models: dict[str, str]) -> None:
-    for relative, sql in models.items():
+    for relative, text in models.items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
-        (root / relative).write_text(sql, encoding="utf-8")
+        (root / relative).write_text(text, encoding="utf-8")
 
 
-DECLARED = "-- One row per indicator × territory.\n-- Indicator model: yes\n"
+def _yaml(name: str, description: str, columns: dict[str, str] | None = None) -> str:
+    """A model's YAML in dbt's shape (`version: 2`, models: [{name, description, columns}])."""
+    lines = ["version: 2", "models:", f"  - name: {name}", f"    description: {description}"]
+    if columns:
+        lines.append("    columns:")
+        for column, text in columns.items():
+            lines += [f"      - name: {column}", f'        description: "{text}"']
+    return "\n".join(lines) + "\n"
+
+
+DECLARED = "-- An indicator model: named int_indicators_<x>.\n"
 
 
 def test_indicator_values_is_the_union_of_the_models_that_declare_themselves(tmp_path):
@@ -228,8 +235,8 @@ def test_indicator_values_is_the_union_of_the_models_that_declare_themselves(tmp
     _write_models(tmp_path, {
         "intermediate/int_indicators_b.sql": f"{DECLARED}SELECT 'b' AS indicator_id, 2 AS value",
         "intermediate/int_indicators_a.sql": f"{DECLARED}SELECT 1 AS value, 'a' AS indicator_id",
-        "intermediate/int_other.sql": "-- One row per c.\nSELECT 'c' AS indicator_id, 3 AS value",
-        "marts/indicator_values.sql": "-- One row per indicator.\n-- Union of: indicator models\n",
+        "intermediate/int_other.sql": "SELECT 'c' AS indicator_id, 3 AS value",
+        "marts/indicator_values.sql": "{{ union_indicator_models() }}\n",
     })
     models = discover(tmp_path)
     assert models["indicator_values"].reads == {"int_indicators_a", "int_indicators_b"}
@@ -239,9 +246,9 @@ def test_indicator_values_is_the_union_of_the_models_that_declare_themselves(tmp
     assert sorted(con.sql("SELECT indicator_id, value FROM indicator_values").fetchall()) == [("a", 1), ("b", 2)]
     _write_models(tmp_path, {"intermediate/int_indicators_c.sql": f"{DECLARED}SELECT 'c' AS indicator_id, 3 AS value"})
     assert "int_indicators_c" in discover(tmp_path)["indicator_values"].reads
-    # The union model keeps only its header: a SELECT of its own would be silently replaced, so it is refused.
-    _write_models(tmp_path, {"marts/indicator_values.sql": "-- One row.\n-- Union of: indicator models\nSELECT 1"})
-    with pytest.raises(ValueError, match="keep only the header"):
+    # Two models that are the union: refused (one long table)
+    _write_models(tmp_path, {"marts/other_union.sql": "{{ union_indicator_models() }}\n"})
+    with pytest.raises(ValueError, match="more than one model"):
         discover(tmp_path)
 
 
@@ -251,9 +258,10 @@ def test_every_published_column_is_documented_by_its_own_table(tmp_path):
     from warehouse.build import AuditError, document
 
     _write_models(tmp_path, {
-        "marts/t_one.sql": "-- One row per one.\n-- Shared columns: code\n-- Column periode: Année\n"
-        "SELECT 'x' AS code, '2012' AS periode",
-        "marts/t_two.sql": "-- One row per two.\n-- Column periode: Années cumulées\nSELECT '2006-2010' AS periode",
+        "marts/t_one.sql": "SELECT 'x' AS code, '2012' AS periode",
+        "marts/t_one.yml": _yaml("t_one", "One row per one.", {"code": "{{ doc('code') }}", "periode": "Année"}),
+        "marts/t_two.sql": "SELECT '2006-2010' AS periode",
+        "marts/t_two.yml": _yaml("t_two", "One row per two.", {"periode": "Années cumulées"}),
     })
     models = discover(tmp_path)
     con = duckdb.connect()
@@ -263,7 +271,7 @@ def test_every_published_column_is_documented_by_its_own_table(tmp_path):
     got = dict(con.sql("SELECT table_name || '.' || column_name, description FROM data_dictionary").fetchall())
     assert got["t_one.periode"] == "Année" and got["t_two.periode"] == "Années cumulées"
     assert got["t_one.code"].startswith("Code du territoire")
-    _write_models(tmp_path, {"marts/t_two.sql": "-- One row per two.\nSELECT '2006-2010' AS periode, 'x' AS code"})
+    _write_models(tmp_path, {"marts/t_two.sql": "SELECT '2006-2010' AS periode, 'x' AS code"})
     models = discover(tmp_path)
     con = duckdb.connect()
     for model in order(models):
@@ -273,7 +281,7 @@ def test_every_published_column_is_documented_by_its_own_table(tmp_path):
 
 
 def test_exported_tables_declare_a_key_of_documented_columns():
-    # A model is exported by its header key `Export key:` (a table made outside the models: tables.yml); the key
+    # A model is exported by its `config.meta.export_key` (a table made outside the models: tables.yml); the key
     # names columns the table documents, and a mart with a geography has a period column for the year rule.
     from reports.export import MARTS
     from warehouse.build import documentation

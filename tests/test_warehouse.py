@@ -4,7 +4,7 @@ from the raw bundled files with pandas (not through the pipeline's SQL)."""
 import pandas as pd
 import pytest
 
-from sources.settings import get_settings
+from sources.ingestion.settings import get_settings
 
 RAW = get_settings().data_dir / "cog"
 

@@ -1,26 +1,36 @@
 """Run the SQL models in dependency order. One file = one table (or view) named after the file.
 
-A model's leading comment says what one row is and which models it reads (`Reads: a, b`, for the reader). The
-runner takes the dependencies from the SQL itself (DuckDB's parser: every table a query reads, CTE names aside)
-and the materialisation from the header key `Materialized: table | view | temp | ephemeral` (default table;
-temp = a table kept during the build, not published; ephemeral = a temporary view, not published: for a result read
-by one model only, computed inside the query that reads it instead of being stored, which saves its memory).
-`{validated}` in a model is the folder of the validated source files (Parquet).
-
-Indicator models declare themselves (header key `Indicator model: yes`); the model whose header says
-`Union of: indicator models` (indicator_values) has no SELECT of its own: the runner writes it, the union of every
-indicator model by name order, so a new `int_indicators_<x>.sql` with the key is published with no other edit.
-Column documentation lives in the header of the model that publishes the column (`Column <name>: <text>`), or in
-the shared glossary warehouse/columns.yml for the few columns that mean the same everywhere, named explicitly
-(`Shared columns: code, level, …`).
+The models follow dbt's project shape, so that a reader who knows dbt finds everything where dbt puts it (the
+decision to keep this runner rather than dbt itself, with its measurements: docs/decisions/0001-transform-layer.md):
+- `transforms/sql/<folder>/<model>.sql`: the SELECT only. Dependencies come from the SQL itself (DuckDB's parser:
+  every table a query reads, CTE names aside), as dbt's `ref()` gives them; `{validated}` is the folder of the
+  validated source files (Parquet), dbt's `source()`.
+- `transforms/sql/<folder>/<model>.yml`: dbt's model properties (`version: 2`, `models: [{name, description,
+  config: {materialized, meta}, columns: [{name, description, data_tests}], data_tests}]`); a column whose
+  description is `{{ doc('<name>') }}` takes the shared glossary's text (warehouse/columns.yml), dbt's doc blocks.
+- `transforms/project.yml`: dbt_project.yml's `models:` block: the materialization of each folder
+  (`+materialized`), which a model's `config.materialized` overrides. Materializations: table, view, temp (a table
+  kept during the build, not published), ephemeral (a temporary view, not published: for a result read by one model
+  only, computed inside the query that reads it), incremental (dbt's delete+insert on `config.unique_key:
+  indicator_id`: an incremental build recomputes only the rows of the indicators whose model changed).
+- Indicator models are named `int_indicators_<x>`; the model whose SQL is `{{ union_indicator_models() }}`
+  (indicator_values) is their union, which the runner writes: a new `int_indicators_<x>.sql` is published with no
+  other edit.
+- An incremental build (dbt's `state:modified+`) starts from the published warehouse and rebuilds only the models
+  whose fingerprint changed (`Fingerprints`: SQL, sources, configuration, upstream models); the fingerprints of
+  the last build are kept in the table build_manifest.
+- Data tests (dbt's generic tests not_null, unique, accepted_values, relationships, and dbt_utils'
+  unique_combination_of_columns) are declared beside the model and run by the build's audit (`data_test_sql`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import cache, cached_property
 from graphlib import TopologicalSorter
 from pathlib import Path
 
@@ -29,7 +39,13 @@ import pandas as pd
 import yaml
 
 SQL_DIR = Path(__file__).parent / "sql"
+PROJECT_PATH = Path(__file__).parent / "project.yml"
 CONFIG_PATH = Path(__file__).parent / "config.yml"
+CATALOGUE_PATH = Path(__file__).parent / "indicators.yml"
+UNION_MACRO = "{{ union_indicator_models() }}"
+MODEL_COLUMN = "_indicator_model"
+UNION_NAME = "indicator_values"  # the union model's name (an incremental model reads its replaced rows only)
+INDICATOR_PREFIX = "int_indicators_"
 CONFIG_TABLES = (
     "cfg_groupings",
     "cfg_grouping_members",
@@ -41,6 +57,12 @@ CONFIG_TABLES = (
     "cfg_emd",
     "cfg_emd_codes",
 )  # the tables load_config creates (a test checks the two agree)
+# Code lists that arrive as data from the producers' modules (through the build's caller); empty until given.
+CODE_LISTS = {
+    "cfg_emd_codes": pd.DataFrame({"standard": [], "kind": [], "code": [], "code_group": []}, dtype="str"),
+}
+MATERIALIZATIONS = ("table", "view", "temp", "ephemeral", "incremental")
+DOC = re.compile(r"^\{\{\s*doc\('(\w+)'\)\s*\}\}$")
 
 
 @dataclass(frozen=True)
@@ -48,18 +70,29 @@ class Model:
     name: str
     layer: str
     path: Path
-    header: str
     sql: str
+    properties: dict = field(default_factory=dict)  # the model's entry of its YAML (dbt's model properties)
+    folder_materialized: str = "table"
+    expanded: bool = False  # the union model, its macro replaced by the union's SQL
 
     @property
     def materialized(self) -> str:
-        match = re.search(r"Materialized:\s*(\w+)", self.header)
-        kind = match.group(1) if match else "table"
+        kind = (self.properties.get("config") or {}).get("materialized", self.folder_materialized)
         if kind not in MATERIALIZATIONS:
             raise ValueError(
-                f"model {self.name} ({self.path.name}): Materialized: {kind} is not one of {MATERIALIZATIONS}"
+                f"model {self.name} ({self.path.name}): materialized {kind} is not one of {MATERIALIZATIONS}"
             )
         return kind
+
+    @property
+    def unique_key(self) -> str | None:
+        """dbt's incremental materialization (strategy delete+insert): the column by which an incremental build
+        replaces the rows of what changed. Only `indicator_id` is supported: the rows of the indicators whose
+        model changed are deleted and computed again, the others carried over."""
+        key = (self.properties.get("config") or {}).get("unique_key")
+        if self.materialized == "incremental" and key != "indicator_id":
+            raise ValueError(f"model {self.name}: an incremental model needs config.unique_key: indicator_id")
+        return key
 
     @property
     def is_view(self) -> bool:
@@ -71,34 +104,60 @@ class Model:
         return self.materialized in ("temp", "ephemeral")
 
     @property
+    def description(self) -> str:
+        return " ".join(str(self.properties.get("description") or "").split())
+
+    @property
+    def column_entries(self) -> list[dict]:
+        return list(self.properties.get("columns") or [])
+
+    @property
     def columns(self) -> dict[str, str]:
-        """Column descriptions the header gives (`Column <name>: <text>`): what the column means in this table."""
-        return dict(re.findall(r"^Column (\w+): (.+)$", self.header, flags=re.M))
+        """Column descriptions of this table's own (not the shared glossary's)."""
+        return {
+            c["name"]: " ".join(str(c["description"]).split())
+            for c in self.column_entries
+            if c.get("description") and not DOC.match(str(c["description"]).strip())
+        }
 
     @property
     def shared_columns(self) -> list[str]:
-        """Columns the header documents by the shared glossary (`Shared columns: a, b`): same meaning everywhere."""
-        match = re.search(r"^Shared columns:(.*)$", self.header, flags=re.M)
-        return _names(match.group(1)) if match else []
+        """Columns documented by the shared glossary (`{{ doc('<name>') }}`): same meaning everywhere."""
+        return [
+            m.group(1) for c in self.column_entries if (m := DOC.match(str(c.get("description") or "").strip()))
+        ]
 
     @property
     def export_key(self) -> list[str] | None:
-        """Columns an exported table is sorted on (`Export key: a, b`): the key marks the model as exported in the
-        annual snapshots (reports/export.py); None for a model that is not exported."""
-        match = re.search(r"^Export key:(.*)$", self.header, flags=re.M)
-        return _names(match.group(1)) if match else None
+        """Columns an exported table is sorted on (`config.meta.export_key`): the key marks the model as exported in
+        the annual snapshots (reports/export.py); None for a model that is not exported."""
+        key = ((self.properties.get("config") or {}).get("meta") or {}).get("export_key")
+        return list(key) if key else None
 
     @property
     def is_indicator_model(self) -> bool:
-        """Declares itself one of the models whose rows make indicator_values (`Indicator model: yes`)."""
-        return re.search(r"^Indicator model:\s*yes\b", self.header, flags=re.M) is not None
+        """One of the models whose rows make indicator_values (named int_indicators_<x>)."""
+        return self.name.startswith(INDICATOR_PREFIX)
 
     @property
     def is_indicator_union(self) -> bool:
-        """The model the runner writes as the union of every indicator model (`Union of: indicator models`)."""
-        return re.search(r"^Union of:\s*indicator models\b", self.header, flags=re.M) is not None
+        """The model that is `{{ union_indicator_models() }}` (its SQL is written by discover)."""
+        return self.expanded or UNION_MACRO in self.sql
 
     @property
+    def data_tests(self) -> list[tuple[str | None, str, dict]]:
+        """(column or None for the model, test name, arguments) of every data test declared beside the model."""
+        found = []
+        for column in self.column_entries:
+            for test in column.get("data_tests") or []:
+                name, args = _test(test)
+                found.append((column["name"], name, args))
+        for test in self.properties.get("data_tests") or []:
+            name, args = _test(test)
+            found.append((None, name, args))
+        return found
+
+    @cached_property
     def reads(self) -> set[str]:
         """Tables the SQL reads (not its CTEs), from DuckDB's parse tree; files read by table functions aside."""
         return tables_read(self.sql, self.name)
@@ -108,19 +167,34 @@ class Model:
         """Validated source files the SQL reads (`read_parquet('{validated}/<source>.parquet')`)."""
         return set(re.findall(r"\{validated\}/(\w+)\.parquet", self.sql))
 
-    @property
-    def description(self) -> str:
-        """First sentence of the header: what one row is."""
-        first = re.split(r"Reads:|\n(?:Column \w+|Shared columns|Indicator model|Union of|Export key):", self.header)[0]
-        return first.replace("\n", " ").strip()
+
+def _test(test: str | dict) -> tuple[str, dict]:
+    if isinstance(test, str):
+        return test, {}
+    (name, args), = test.items()
+    return name, dict((args or {}).get("arguments", args) or {})
 
 
-MATERIALIZATIONS = ("table", "view", "temp", "ephemeral")
-
-
-def _names(listed: str) -> list[str]:
-    """Names of a header key's comma-separated list; a parenthesis after it is a comment."""
-    return re.findall(r"\w+", listed.split("(")[0])
+def data_test_sql(model: Model, column: str | None, name: str, args: dict) -> str:
+    """The failing rows of one data test, as dbt's generic tests define them (a query whose count must be 0)."""
+    table = model.name
+    if name == "not_null":
+        return f'SELECT * FROM {table} WHERE "{column}" IS NULL'
+    if name == "unique":
+        return f'SELECT "{column}" FROM {table} WHERE "{column}" IS NOT NULL GROUP BY 1 HAVING count(*) > 1'
+    if name == "accepted_values":
+        values = ", ".join("'" + str(v).replace("'", "''") + "'" for v in args["values"])
+        return f'SELECT * FROM {table} WHERE "{column}" IS NOT NULL AND "{column}" NOT IN ({values})'
+    if name == "relationships":
+        target = re.sub(r"^ref\('(\w+)'\)$", r"\1", str(args["to"]))
+        return (f'SELECT * FROM {table} WHERE "{column}" IS NOT NULL AND "{column}" NOT IN '
+                f'(SELECT "{args["field"]}" FROM {target})')
+    if name in ("unique_combination_of_columns", "dbt_utils.unique_combination_of_columns"):
+        key = ", ".join(f'"{c}"' for c in args["combination_of_columns"])
+        # distinct 64-bit hashes first (11 M keys of indicator_values: 8 bytes each, no spill); equal keys have equal
+        # hashes, so a duplicate is never missed; a collision alone would be reported, never hidden
+        return f"SELECT hash({key}) AS h FROM {table} GROUP BY h HAVING count(*) > 1"
+    raise ValueError(f"model {table}: unknown data test {name!r}")
 
 
 def tables_read(sql: str, name: str = "query") -> set[str]:
@@ -146,34 +220,106 @@ def tables_read(sql: str, name: str = "query") -> set[str]:
     return tables - ctes
 
 
+@cache
+def folder_materializations(project_path: Path = PROJECT_PATH) -> dict[str, str]:
+    """Folder → materialization, from transforms/project.yml (dbt_project.yml's `models:` block)."""
+    project = yaml.safe_load(project_path.read_text(encoding="utf-8"))
+    (folders,) = project["models"].values()
+    return {folder: entry["+materialized"] for folder, entry in folders.items()}
+
+
+def _properties(path: Path) -> dict:
+    """The model's entry of the YAML beside it (`<model>.yml`, dbt's `version: 2` model properties)."""
+    yml = path.with_suffix(".yml")
+    if not yml.exists():
+        return {}
+    entries = (yaml.safe_load(yml.read_text(encoding="utf-8")) or {}).get("models") or []
+    found = [e for e in entries if e.get("name") == path.stem]
+    if len(found) != 1:
+        raise ValueError(f"{yml}: expected one entry `- name: {path.stem}` under `models:`")
+    return found[0]
+
+
 def discover(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
+    beside = sql_dir.parent / "project.yml"
+    folders = folder_materializations(beside if beside.exists() else PROJECT_PATH)
     models = {}
     for path in sorted(sql_dir.glob("*/*.sql")):
+        if path.parent.name not in folders:
+            raise ValueError(f"{path}: folder {path.parent.name} has no materialization in transforms/project.yml")
         text = path.read_text(encoding="utf-8")
-        header_lines = []
-        for line in text.splitlines():
-            if not line.startswith("--"):
-                break
-            header_lines.append(line[2:].strip())
-        models[path.stem] = Model(path.stem, path.parent.name, path, "\n".join(header_lines), text)
+        models[path.stem] = Model(path.stem, path.parent.name, path, text, _properties(path), folders[path.parent.name])
     unions = [m for m in models.values() if m.is_indicator_union]
     if len(unions) > 1:
-        raise ValueError(f"more than one model says `Union of: indicator models`: {[m.path.name for m in unions]}")
+        raise ValueError(f"more than one model is {UNION_MACRO}: {[m.path.name for m in unions]}")
     for union in unions:
-        models[union.name] = replace(union, sql=union_sql(union, models))
+        models[union.name] = replace(union, sql=union_sql(union, models), expanded=True)
     return models
 
 
 def union_sql(union: Model, models: dict[str, Model]) -> str:
-    """The SQL of the union model: its header, then every indicator model's rows (UNION ALL BY NAME, by model name:
-    deterministic; row order is not part of a table's content)."""
+    """The SQL of the union model: every indicator model's rows (UNION ALL BY NAME, by model name: deterministic;
+    row order is not part of a table's content)."""
     parts = sorted(m.name for m in models.values() if m.is_indicator_model)
     if not parts:
-        raise ValueError(f"model {union.name} ({union.path.name}): no model says `Indicator model: yes`")
-    if any(line.strip() and not line.startswith("--") for line in union.sql.splitlines()):
-        raise ValueError(f"model {union.name} ({union.path.name}): the runner writes its SELECT; keep only the header")
-    select = "\nUNION ALL BY NAME ".join(f"SELECT * FROM {name}" for name in parts)
-    return f"{union.sql.rstrip()}\n{select}\n"
+        raise ValueError(f"model {union.name} ({union.path.name}): no indicator model ({INDICATOR_PREFIX}<x>)")
+    # each row says which model made it (dropped once the build has recorded each model's ids: _union_ids)
+    select = "\nUNION ALL BY NAME ".join(f"SELECT *, '{name}' AS {MODEL_COLUMN} FROM {name}" for name in parts)
+    return union.sql.replace(UNION_MACRO, select)
+
+
+def column_indicators(models: dict[str, Model]) -> dict[str, str | int]:
+    """Published column → the catalogue indicator it shows (`meta.indicator`, a trailing `*` for a family of ids),
+    or its own number of decimals (`meta.precision`) for a number that is no indicator: the one place that maps
+    marts to the catalogue (exports round with it, the publication labels with it)."""
+    found: dict[str, str | int] = {}
+    for model in models.values():
+        for column in model.column_entries:
+            meta = column.get("meta") or {}
+            if "indicator" in meta:
+                found[column["name"]] = str(meta["indicator"])
+            elif "precision" in meta:
+                found[column["name"]] = int(meta["precision"])
+    return found
+
+
+def themes(models: dict[str, Model]) -> dict[str, tuple[list[str], list[str], list[str]]]:
+    """Theme → (its marts, the sources proper to it, the diagnostic's tables), from the marts' `config.meta.theme`
+    and `diagnostic_tables`. A theme's sources: those of the catalogue indicators its marts' columns show
+    (`meta.indicator` → the catalogue's `source`), and those the marts read other than through indicator_values
+    (lineage), minus the geography every mart reads (the sources of territories and geo_commune)."""
+    found: dict[str, tuple[list[str], list[str], list[str]]] = {}
+    catalogue = yaml.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8"))
+    geography = upstream_sources(models, "territories") | upstream_sources(models, "geo_commune")
+    for name, model in sorted(models.items()):
+        meta = (model.properties.get("config") or {}).get("meta") or {}
+        if "theme" not in meta:
+            continue
+        marts, sources, tables = found.setdefault(meta["theme"], ([], [], []))
+        marts.append(name)
+        shown = {str((c.get("meta") or {}).get("indicator", "")) for c in model.column_entries} - {""}
+        of_indicators = {
+            source.strip() for key, entry in catalogue.items() if entry.get("source") and any(
+                key == ind or (ind.endswith("*") and key.startswith(ind[:-1])) for ind in shown)
+            for source in str(entry["source"]).split(",")
+        }
+        direct = upstream_sources(models, name, stop={"indicator_values"})
+        sources += sorted((of_indicators | direct) - geography - set(sources))
+        tables += [t for t in meta.get("diagnostic_tables", []) if t not in tables]
+    return found
+
+
+def upstream_sources(models: dict[str, Model], name: str, stop: set[str] | None = None) -> set[str]:
+    """The validated sources a model reads, directly or through the models it reads (not through `stop`)."""
+    seen, todo, found = set(stop or ()), [name], set()
+    while todo:
+        current = todo.pop()
+        if current in seen or current not in models:
+            continue
+        seen.add(current)
+        found |= models[current].sources
+        todo += list(models[current].reads)
+    return found
 
 
 def dependencies(model: Model, known: set[str]) -> set[str]:
@@ -191,8 +337,18 @@ def order(models: dict[str, Model]) -> list[Model]:
     return [models[name] for name in TopologicalSorter(graph).static_order()]
 
 
-def load_config(con: duckdb.DuckDBPyConnection, sources: pd.DataFrame, config_path: Path = CONFIG_PATH) -> None:
-    """Configuration → cfg_* tables the models join to. `sources`: source_id, sha256, … of the validated files."""
+def load_config(
+    con: duckdb.DuckDBPyConnection,
+    sources: pd.DataFrame,
+    code_lists: dict[str, pd.DataFrame] | None = None,
+    config_path: Path = CONFIG_PATH,
+) -> None:
+    """Configuration → cfg_* tables the models join to. `sources`: source_id, sha256, … of the validated files;
+    `code_lists`: the producers' code tables, as data (today `cfg_emd_codes`: standard, kind, code, group — the
+    survey code dictionary, sources/emd_codes.yml), given by the caller: transforms never import a producer."""
+    code_lists = code_lists or {}
+    if unknown := set(code_lists) - set(CODE_LISTS):
+        raise ValueError(f"unknown code list(s) {sorted(unknown)}; known: {CODE_LISTS}")
     cfg = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     groupings = pd.DataFrame(
         [
@@ -222,7 +378,7 @@ def load_config(con: duckdb.DuckDBPyConnection, sources: pd.DataFrame, config_pa
         ("cfg_census_count_plausibility", census_plausibility),
         ("cfg_mortality", pd.DataFrame([cfg["mortality"]])),
         ("cfg_emd", pd.DataFrame([cfg["emd"]])),
-        ("cfg_emd_codes", _emd_codes()),
+        *((name, code_lists.get(name, CODE_LISTS[name])) for name in CODE_LISTS),
         ("cfg_sources", sources),
     ):
         con.register("_frame", frame)
@@ -230,17 +386,14 @@ def load_config(con: duckdb.DuckDBPyConnection, sources: pd.DataFrame, config_pa
         con.unregister("_frame")
 
 
-def _emd_codes() -> pd.DataFrame:
-    """The survey code dictionary (sources/emd_codes.yml) resolved per standard: standard, kind, code, group."""
-    from sources.emd.codes import code_table
-
-    return code_table()
+def _body(model: Model, validated_dir: Path | None) -> str:
+    return model.sql.replace("{validated}", (validated_dir or Path(".")).as_posix())
 
 
 def run_model(con: duckdb.DuckDBPyConnection, model: Model, validated_dir: Path | None = None) -> int | None:
     """Create one model's table or view; return the row count of a table (None for a view, ephemeral or not:
     counting it would compute it once more than its readers do; mart_demographie and mart_population cost 2.4 s)."""
-    body = model.sql.replace("{validated}", (validated_dir or Path(".")).as_posix())
+    body = _body(model, validated_dir)
     kind = "VIEW" if model.materialized in ("view", "ephemeral") else "TABLE"
     temp = "TEMP " if model.is_transient else ""
     try:
@@ -265,27 +418,211 @@ def _duckdb_mb(con: duckdb.DuckDBPyConnection) -> float:
     return con.sql("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0] / 2**20
 
 
-def run(con: duckdb.DuckDBPyConnection, validated_dir: Path, log=print) -> list[dict]:
-    """Create every model in dependency order; return one record per model (name, layer, rows, seconds, and the
-    memory after it: DuckDB's buffers and the process's resident set, in MB)."""
+MANIFEST = "build_manifest"  # model → fingerprint of everything it was built from (the incremental build's memory)
+# The code that turns models into tables: a change to it makes every fingerprint change (a full build).
+RUNNER_FILES = (Path(__file__), *sorted((Path(__file__).parent / "methods").glob("*.py")), PROJECT_PATH)
+
+
+def _digest(*parts: object) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(str(part).encode() + b"\0")
+    return digest.hexdigest()
+
+
+class Fingerprints:
+    """Model → a hash of what its table is made of: its SQL and materialization, the content of the validated
+    sources it reads (their Parquet's sha256), the configuration tables it joins (their rows; for cfg_sources only
+    the rows of the sources its SQL names, or all when it names none), and its dependencies' fingerprints — so a
+    changed source changes the fingerprints of the models downstream of it, and only those. A model reading
+    indicator_values depends on the indicator models that publish the ids its SQL names (all of them when it names
+    none): computed in build order, once those ids are known."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, models: dict[str, Model], salt: str = "") -> None:
+        self.models, self.known = models, set(models) | set(CONFIG_TABLES)
+        self.code = _digest(salt, *(p.read_bytes() for p in RUNNER_FILES))
+        columns = {c for (c,) in con.sql(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'cfg_sources' AND table_catalog = current_database()"
+        ).fetchall()}
+        # the validated Parquet's own hash where known: a changed parser changes it for the same delivered files
+        content = "coalesce(parquet_sha256, sha256)" if "parquet_sha256" in columns else "sha256"
+        self.shas = dict(con.sql(f"SELECT source_id, {content} FROM cfg_sources").fetchall())
+        self.config = {
+            name: _digest(con.sql(f"SELECT * FROM {name} ORDER BY ALL").fetchall())
+            for name in CONFIG_TABLES if name != "cfg_sources"
+        }
+        self.found: dict[str, str] = {}
+        self.structure: dict[str, str] = {}  # the same without indicator_values: what an incremental model is
+
+    def of(self, model: Model, indicator_ids: dict[str, list[str]]) -> str:
+        reads = dependencies(model, self.known)
+        named = {s for s in self.shas if f"'{s}'" in model.sql} if "cfg_sources" in reads else set()
+        sources: list = sorted((self.shas.get(s) for s in model.sources | named), key=str)
+        if "cfg_sources" in reads and not named:
+            sources = sorted(self.shas.items())
+        upstream, of_union = [], []
+        for dep in sorted(reads & set(self.found)):
+            if not self.models[dep].is_indicator_union:
+                upstream.append(self.found[dep])
+            elif ids := _quoted(model.sql) & _all(indicator_ids):
+                of_union += [self.found[m] for m, published in sorted(indicator_ids.items()) if ids & set(published)]
+                of_union.append(sorted(ids))
+            else:
+                of_union.append(self.found[dep])
+        configs = sorted(self.config[r] for r in reads if r in self.config)
+        self.structure[model.name] = _digest(self.code, model.sql, model.materialized, sources, configs, upstream)
+        self.found[model.name] = _digest(self.structure[model.name], of_union)
+        return self.found[model.name]
+
+
+def _quoted(sql: str) -> set[str]:
+    return set(re.findall(r"'(\w+)'", sql))
+
+
+def _all(indicator_ids: dict[str, list[str]]) -> set[str]:
+    return {i for ids in indicator_ids.values() for i in ids}
+
+
+def previous_manifest(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, list[str]]]:
+    """The manifest of the warehouse this build starts from (model → fingerprint, indicator ids, structure); {} if
+    none (or one of an older shape: the build is then complete)."""
+    columns = {c for (c,) in con.sql(
+        f"SELECT column_name FROM information_schema.columns WHERE table_name = '{MANIFEST}' "
+        "AND table_catalog = current_database()"
+    ).fetchall()}
+    if "structure" not in columns:
+        return {}
+    return {m: (f, list(ids or []), structure) for m, f, ids, structure in con.sql(
+        f"SELECT model, fingerprint, indicator_ids, structure FROM {MANIFEST}").fetchall()}
+
+
+def run(con: duckdb.DuckDBPyConnection, validated_dir: Path, log=print, incremental: bool = False,
+        salt: str = "") -> list[dict]:
+    """Create the models in dependency order; return one record per model (name, layer, rows, seconds, whether it
+    was rebuilt, and the memory after it: DuckDB's buffers and the process's resident set, in MB).
+
+    `incremental`: `con` is a copy of the published warehouse; a model whose fingerprint equals the one it was
+    built with is carried over as it is (its table untouched), the others are rebuilt, and the transient models
+    (temp, ephemeral) are made only when a rebuilt model reads them; indicator_values is updated by indicator
+    model (the rows of a changed model deleted and inserted again), not recomputed."""
+    # imported here: scipy (≈ 0.4 s) is needed by a build only, and a no-change night imports this module
     from transforms.methods.standardisation import register_udfs
 
     register_udfs(con)  # interval functions the health models call
+    models = discover()
+    prints = Fingerprints(con, models, salt)
+    before = previous_manifest(con) if incremental else {}
+    for gone in sorted(set(before) - set(models)):  # a model removed since: its table leaves the warehouse
+        kind = con.sql(f"SELECT table_type FROM information_schema.tables WHERE table_name = '{gone}' "
+                       "AND table_catalog = current_database()").fetchall()
+        if kind:
+            con.execute(f"DROP {'VIEW' if kind[0][0] == 'VIEW' else 'TABLE'} {gone}")
+    made: set[str] = set()
+
+    def make(model: Model, inputs_only: bool = False) -> int | None:
+        """Run a model after the transient models it reads (made once, on demand, in an incremental build)."""
+        for dep in sorted(dependencies(model, prints.known) & set(models)):
+            if models[dep].is_transient and dep not in made:
+                make(models[dep])
+        if inputs_only:
+            return None
+        made.add(model.name)
+        return run_model(con, model, validated_dir)
+
+    indicator_ids: dict[str, list[str]] = {}
+    replaced_ids: set[str] = set()  # indicator ids whose rows an incremental build replaced in indicator_values
     done = []
-    for model in order(discover()):
+    for model in order(models):
         started = time.perf_counter()
-        rows = run_model(con, model, validated_dir)
+        changed = before.get(model.name, (None,))[0] != prints.of(model, indicator_ids)
+        if model.is_indicator_model and not changed:
+            indicator_ids[model.name] = before[model.name][1]
+        if model.is_transient and incremental:
+            rows = None  # made when a rebuilt model reads it
+        elif not changed:
+            rows = None if model.is_view else con.sql(f"SELECT count(*) FROM {model.name}").fetchall()[0][0]
+        elif model.is_indicator_union and before.get(model.name):
+            rows = _update_union(con, model, models, before, indicator_ids, prints, make, replaced_ids)
+        elif model.unique_key and before.get(model.name, (None, None, None))[2] == prints.structure[model.name]:
+            rows = _update_by_key(con, model, replaced_ids, make, validated_dir)
+        else:
+            rows = make(model)
+            if model.is_indicator_union:
+                indicator_ids |= _union_ids(con, model)
         rss = _rss_mb()
         record = {
             "model": model.name,
             "layer": model.layer,
             "kind": model.materialized,
             "rows": rows,
+            "rebuilt": changed,
             "seconds": round(time.perf_counter() - started, 3),
             "duckdb_mb": round(_duckdb_mb(con)),
             "rss_mb": None if rss is None else round(rss),
         }
         shown = model.materialized if rows is None else f"{rows:,} rows"
-        log(f"  {model.layer:<12} {model.name:<36} {shown:>15}  {record['seconds']:.2f}s")
+        state = "" if changed else "  (unchanged)"
+        log(f"  {model.layer:<12} {model.name:<36} {shown:>15}  {record['seconds']:.2f}s{state}")
         done.append(record)
+    manifest = pd.DataFrame(
+        [{"model": name, "fingerprint": prints.found[name], "indicator_ids": indicator_ids.get(name, []),
+          "structure": prints.structure[name]} for name in sorted(models)]
+    )
+    con.register("_manifest", manifest)
+    con.execute(f"CREATE OR REPLACE TABLE {MANIFEST} AS SELECT * FROM _manifest ORDER BY model")
+    con.unregister("_manifest")
     return done
+
+
+def _union_ids(con: duckdb.DuckDBPyConnection, union: Model) -> dict[str, list[str]]:
+    """The indicator ids each model put in the union just built; then the column saying so is dropped."""
+    ids = dict(con.sql(
+        f"SELECT {MODEL_COLUMN}, list(DISTINCT indicator_id ORDER BY indicator_id) FROM {union.name} GROUP BY 1"
+    ).fetchall())
+    con.execute(f"ALTER TABLE {union.name} DROP COLUMN {MODEL_COLUMN}")
+    return ids
+
+
+def _update_by_key(
+    con: duckdb.DuckDBPyConnection, model: Model, replaced_ids: set[str], make, validated_dir: Path
+) -> int:
+    """An incremental model (dbt's delete+insert): its rows of the replaced indicator ids computed again."""
+    if replaced_ids:
+        ids = sorted(replaced_ids)
+        marks = ", ".join("?" for _ in ids)
+        con.execute(f"DELETE FROM {model.name} WHERE indicator_id IN ({marks})", ids)
+        make(model, inputs_only=True)  # the transient models it reads
+        # dbt's is_incremental() filter, without editing the SQL: while the model runs, the name indicator_values
+        # means the replaced ids' rows only (a temporary view shadows the table, temp objects being bound first)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _replaced AS SELECT * FROM main.{UNION_NAME} "
+                    f"WHERE indicator_id IN ({marks})", ids)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {UNION_NAME} AS SELECT * FROM _replaced")
+        try:
+            con.execute(f"INSERT INTO {model.name} BY NAME SELECT * FROM ({_body(model, validated_dir)})")
+        finally:
+            con.execute(f"DROP VIEW temp.{UNION_NAME}")
+            con.execute("DROP TABLE _replaced")
+    return con.sql(f"SELECT count(*) FROM {model.name}").fetchall()[0][0]
+
+
+def _update_union(con, union: Model, models: dict[str, Model], before: dict, indicator_ids: dict[str, list[str]],
+                  prints: Fingerprints, make, replaced_ids: set[str]) -> int:
+    """indicator_values carried over, its rows of each changed indicator model replaced (the ids that model
+    published before deleted, its rows now inserted: the ids of two models never overlap)."""
+    for model in sorted(m.name for m in models.values() if m.is_indicator_model):
+        if before.get(model, (None,))[0] == prints.found[model]:
+            continue
+        old = before.get(model, (None, []))[1]
+        if old:
+            con.execute(f"DELETE FROM {union.name} WHERE indicator_id IN ({', '.join('?' for _ in old)})", old)
+        make(models[model])
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _part AS SELECT * FROM {model}")  # computed once
+        new = [r[0] for r in con.sql("SELECT DISTINCT indicator_id FROM _part ORDER BY 1").fetchall()]
+        if taken := set(new) & _all({m: i for m, i in indicator_ids.items() if m != model}):
+            raise RuntimeError(f"model {model} publishes indicator ids another model publishes: {sorted(taken)}")
+        con.execute(f"INSERT INTO {union.name} BY NAME SELECT * FROM _part")
+        con.execute("DROP TABLE _part")
+        indicator_ids[model] = new
+        replaced_ids |= set(old) | set(new)
+    return con.sql(f"SELECT count(*) FROM {union.name}").fetchall()[0][0]

@@ -10,8 +10,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -34,11 +33,6 @@ STORAGE_VERSION = "v1.4.0"
 # 1.2 GB of peak memory (benchmarks/RESULTS.md); a machine with memory to spare may raise it (fewer spills).
 MEMORY_LIMIT_ENV, MEMORY_LIMIT_DEFAULT = "OBSERVATOIRE_DUCKDB_MEMORY", "700MB"
 TEMP_DIR_ENV = "OBSERVATOIRE_DUCKDB_TEMP"  # default: <warehouse folder>/.duckdb_spill, removed after the build
-KEYS = {
-    "indicator_values": ("indicator_id", "level", "code", "geo_year", "period"),
-    "territories": ("level", "code", "geo_year"),
-    "geo_commune": ("geo_year", "codgeo"),
-}
 
 
 class AuditError(RuntimeError):
@@ -50,7 +44,6 @@ class BuildResult:
     tmp_path: Path
     models: list[dict]
     seconds: float
-    steps: dict = field(default_factory=dict)  # what each extra step returned, by name
 
 
 def load_catalogue() -> dict:
@@ -68,36 +61,37 @@ def violations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ]
     if not tables:
         return pd.DataFrame(columns=["table_name", "rule", "severity", "detail"])
-    union = " UNION ALL ".join(f"SELECT '{t}' AS table_name, * FROM {t}" for t in tables)
+    union = " UNION ALL BY NAME ".join(f"SELECT '{t}' AS table_name, * FROM {t}" for t in tables)
     return con.sql(f"SELECT * FROM ({union}) ORDER BY table_name, rule, geo_year, period, code").df()
 
 
+def data_test_failures(con: duckdb.DuckDBPyConnection, models: dict[str, runner.Model]) -> list[str]:
+    """The data tests declared beside the published models (their YAML, dbt's generic tests), each a query whose
+    rows are the failures; a published model with no rows is a failure too."""
+    problems = []
+    for model in models.values():
+        if model.is_transient:
+            continue
+        for column, name, args in model.data_tests:
+            failing = con.sql(f"SELECT count(*) FROM ({runner.data_test_sql(model, column, name, args)})").fetchall()
+            if failing[0][0]:
+                what = f"{name}({column})" if column else name
+                problems.append(f"{model.name}: data test {what} {args or ''} fails on {failing[0][0]} row(s)")
+        if model.data_tests and not con.sql(f"SELECT count(*) FROM {model.name}").fetchall()[0][0]:
+            problems.append(f"{model.name}: no rows")
+    return problems
+
+
 def audit(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Problems that must stop the publication (empty, NULL or duplicate keys, undefined codes or ids, a
-    critical violation of an invariant)."""
+    """Problems that must stop the publication (a failing data test: empty, NULL or duplicate keys; undefined codes
+    or ids; a critical violation of an invariant)."""
     problems = []
     found = violations(con)
     critical = found[found["severity"] == "critical"]
     for (table, rule), rows in critical.groupby(["table_name", "rule"], sort=True):
         sample = "; ".join(rows["detail"].head(3))
         problems.append(f"{table}: {len(rows)} critical violation(s) of rule {rule} (e.g. {sample})")
-    for table, keys in KEYS.items():
-        nulls = " OR ".join(f"{k} IS NULL" for k in keys)
-        # distinct 64-bit hashes first (11 M keys of indicator_values: 8 bytes each instead of five columns, no
-        # spill): equal keys have equal hashes, so no duplicate goes unseen; a collision is told apart by the exact
-        # count below, run only then
-        n, n_null, n_dup = con.sql(
-            f"SELECT count(*), count(*) FILTER ({nulls}), count(*) - count(DISTINCT hash({', '.join(keys)})) "
-            f"FROM {table}"
-        ).fetchall()[0]
-        if n_dup:
-            n_dup = con.sql(f"SELECT count(*) - count(DISTINCT ({', '.join(keys)})) FROM {table}").fetchall()[0][0]
-        if n == 0:
-            problems.append(f"{table}: no rows")
-        if n_null:
-            problems.append(f"{table}: {n_null} row(s) with a NULL key among {keys}")
-        if n_dup:
-            problems.append(f"{table}: {n_dup} duplicate key(s) {keys}")
+    problems += data_test_failures(con, runner.discover())
     levels = ", ".join(f"'{lv}'" for lv in LEVELS)
     bad_levels = con.sql(f"SELECT DISTINCT level FROM indicator_values WHERE level NOT IN ({levels})").fetchall()
     if bad_levels:
@@ -206,8 +200,9 @@ def document(con: duckdb.DuckDBPyConnection, models: dict[str, runner.Model]) ->
             con.execute("INSERT INTO data_dictionary VALUES (?, ?, ?, ?, ?)", row)
     if missing:
         raise AuditError(
-            "undocumented objects (document a column in the header of the model that publishes it, "
-            f"`Column <name>: <text>`, or warehouse/tables.yml for a table made outside the models): {missing}"
+            "undocumented objects (document a column in the YAML of the model that publishes it, "
+            f"transforms/sql/<folder>/<model>.yml, or warehouse/tables.yml for a table made outside the models): "
+            f"{missing}"
         )
 
 
@@ -216,33 +211,36 @@ def build(
     validated_dir: Path,
     sources: pd.DataFrame,
     log=print,
-    steps: dict[str, Callable[[duckdb.DuckDBPyConnection], object]] | None = None,
+    code_lists: dict[str, pd.DataFrame] | None = None,
+    incremental: bool = False,
 ) -> BuildResult:
-    """Create the full warehouse in `<final_path>.tmp` and audit it; nothing published yet.
+    """Create every model of the warehouse in `<final_path>.tmp` and audit it; nothing published yet.
 
-    `steps` run after the models, before documentation (cross-source checks, the reproduction of published
-    figures): they may add tables, which are then documented like the models'.
+    `incremental`: start from a copy of the published warehouse and rebuild only the models whose inputs changed
+    (transforms/runner.py `fingerprints`); the others are carried over untouched. Without a published warehouse,
+    or a manifest in it, every model is built.
+
+    The stages after the build (cross-source checks, the reproduction of the diagnostic) open the built file
+    themselves (`open_built`) and may add tables; `finish` documents every table and publishes.
     """
     started = time.perf_counter()
-    tmp = final_path.with_name(final_path.name + ".tmp")
+    tmp = built_path(final_path)
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
     tmp.parent.mkdir(parents=True, exist_ok=True)
     spill = spill_dir(final_path)
     spill.mkdir(parents=True, exist_ok=True)
     release_memory()
+    incremental = incremental and final_path.exists()
+    if incremental:  # the copy keeps the published file's storage version (v1.4.0)
+        shutil.copyfile(final_path, tmp)
     con = connect(tmp, memory_limit=memory_limit(), storage_version=STORAGE_VERSION)
     con.execute(f"SET temp_directory = {_literal(spill.as_posix())}")
     try:
-        runner.load_config(con, sources)
-        records = runner.run(con, validated_dir, log=log)
-        models = runner.discover()
+        runner.load_config(con, sources, code_lists)
+        records = runner.run(con, validated_dir, log=log, incremental=incremental)
         if problems := audit(con):
             raise AuditError("audit failed: " + "; ".join(problems))
-        done = {name: step(con) for name, step in (steps or {}).items()}
-        con.execute("BEGIN TRANSACTION")  # one commit for the hundreds of COMMENT ON (3.9 s → 0.7 s)
-        document(con, models)
-        con.execute("COMMIT")
         con.execute("CHECKPOINT")
     except BaseException:
         con.close()
@@ -253,7 +251,41 @@ def build(
             con.close()
             shutil.rmtree(spill, ignore_errors=True)
     con.close()
-    return BuildResult(tmp, records, time.perf_counter() - started, done)
+    return BuildResult(tmp, records, time.perf_counter() - started)
+
+
+def built_path(final_path: Path) -> Path:
+    """Where a build writes before it is published (`<warehouse>.tmp`)."""
+    return final_path.with_name(final_path.name + ".tmp")
+
+
+def open_built(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-write connection to a built, not yet published warehouse: for the stages that add tables to it."""
+    if not tmp_path.exists():
+        raise FileNotFoundError(f"no built warehouse at {tmp_path}: the build did not run or was discarded")
+    return connect(tmp_path, memory_limit=memory_limit())
+
+
+def finish(tmp_path: Path, final_path: Path) -> None:
+    """Document every table of the built warehouse (COMMENT ON, data dictionary, catalogue), then publish it."""
+    con = open_built(tmp_path)
+    try:
+        con.execute("BEGIN TRANSACTION")  # one commit for the hundreds of COMMENT ON (3.9 s → 0.7 s)
+        document(con, runner.discover())
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        tmp_path.unlink(missing_ok=True)
+        raise
+    con.close()
+    publish(tmp_path, final_path)
+
+
+def discard(tmp_path: Path) -> None:
+    """A built warehouse a later stage refused: removed, the published one untouched."""
+    for path in (tmp_path, tmp_path.with_name(tmp_path.name + ".wal")):
+        path.unlink(missing_ok=True)
 
 
 def release_memory() -> None:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from expectations import rules as r
 from expectations.completeness import Completeness
+from sources.emd.codes import groups
 
 # Keys include the sampling sector (and the EMC² survey method).
 KEYS = {
@@ -40,8 +41,6 @@ def _orphans(frame: pd.DataFrame, child: str, parent: str) -> pd.DataFrame:
 
 def _unknown_codes(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per survey × field × code absent from the survey standard's dictionary, with its count."""
-    from sources.emd.codes import groups
-
     rows, first_lines = [], []  # the row label of a code is its first record (survey/file:line)
     for record, column, kind in (
         ("trip", "mode_code", "mode"),

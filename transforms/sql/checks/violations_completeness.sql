@@ -1,9 +1,5 @@
--- One row per expected partition (indicator × level × geo_year × period) of the population indicators that is
--- absent or empty (rule completeness, severity critical).
--- Reads: indicator_values, int_commune_territory, stg_commune_population, cfg_variation_periods.
 -- Expected: every census (a vintage that is not a copy) on every geography from its own on, at every level the
 -- geography has; every configured variation period whose two censuses exist, at every level but commune.
--- Shared columns: rule, severity, level, code, geo_year, period, expected, actual, detail
 WITH census AS (
     SELECT DISTINCT census_year, geo_year AS own_year FROM stg_commune_population WHERE census_year IS NOT NULL
 ),

@@ -1,11 +1,7 @@
--- One row per census × geo_year (× département) where projecting the census onto a later geography created or
--- lost inhabitants (rule, severity critical, expected = the census's own total, actual = the projected one).
--- Reads: int_commune_population_projected, stg_commune_population, stg_commune_membership, stg_commune_passage.
 -- France entière: the projected total equals the census total on its own geography, on every later vintage.
 -- Each département: its total equals its total on the previous vintage unless a change crossed its border in
 -- between. Every vintage: the départements add up to France entière (a commune without membership would not).
 -- Splits share by ratio, so totals may differ from an integer by rounding: tolerance 0.5 inhabitant.
--- Shared columns: rule, severity, level, code, geo_year, period, expected, actual, detail
 WITH reference AS (
     SELECT census_year, sum(pop) AS total FROM stg_commune_population WHERE census_year IS NOT NULL GROUP BY ALL
 ),

@@ -1,8 +1,3 @@
--- One row per geography vintage whose populations repeat the previous vintage's (rule distinct_vintages,
--- severity warning: the copy is not published as a census; geo_year = the copying vintage, period = the census
--- year it would have claimed).
--- Reads: stg_commune_population.
--- Shared columns: rule, severity, level, code, geo_year, period, expected, actual, detail
 WITH v AS (
     SELECT geo_year, any_value(copy_of_geo_year) AS copy_of_geo_year, sum(pop) AS total
     FROM stg_commune_population GROUP BY ALL

@@ -1,9 +1,5 @@
--- One row per commune whose membership (zonings) in a vintage is missing, filled or without population
--- (rule, severity, commune code, geo_year).
--- Reads: stg_commune_membership, stg_commune_population.
 -- A commune with inhabitants but no membership would drop them from every level: critical. Filled from a linked
 -- commune or the next vintage (documented in stg_commune_membership): warning, the numbers hold.
--- Shared columns: rule, severity, level, code, geo_year, period, expected, actual, detail
 SELECT 'membership_complete' AS rule, 'critical' AS severity, 'commune' AS level, p.codgeo AS code, p.geo_year,
        NULL::VARCHAR AS period, NULL::DOUBLE AS expected, p.pop::DOUBLE AS actual,
        format('commune {} has a population in COG {} but no membership row that year', p.codgeo, p.geo_year)

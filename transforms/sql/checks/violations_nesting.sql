@@ -1,11 +1,7 @@
--- One row per count indicator × territory × geo_year × period whose published value is not the sum of the
--- territories it contains (rule nesting, severity critical, expected = sum of the parts, actual = published).
--- Reads: indicator_values, geo_commune, cfg_grouping_members.
 -- Parts: communes for every zoning (EPCI, ZE2010, ZE2020, arrondissement, département, région, France
 -- métropolitaine); arrondissements for their département (where every commune has one), départements for their
 -- région, régions for France métropolitaine, members for a named grouping. A parent is checked only when all
 -- its parts are published for that indicator, geo_year and period. Tolerance 0.5 (split shares).
--- Shared columns: rule, severity, level, code, geo_year, period, expected, actual, detail
 WITH counts AS NOT MATERIALIZED (
     SELECT indicator_id, level, code, geo_year, period, value
     FROM indicator_values WHERE unit IN ('habitants', 'salariés') AND value IS NOT NULL
@@ -68,7 +64,7 @@ sums AS (
     FROM from_parts f JOIN n_parts n USING (geo_year, level, code, part_level)
     WHERE f.n_present = n.n
 )
-SELECT 'nesting' AS rule, 'critical' AS severity, s.level, s.code, s.geo_year, s.period, s.total AS expected,
+SELECT 'nesting' AS rule, 'critical' AS severity, s.indicator_id, s.level, s.code, s.geo_year, s.period, s.total AS expected,
        p.value AS actual,
        format('{} of {} {} (COG {}, {}): published {}, its {} add up to {}', s.indicator_id, s.level, s.code,
               s.geo_year, s.period, round(p.value, 1), s.part_level, round(s.total, 1)) AS detail

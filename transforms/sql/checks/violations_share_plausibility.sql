@@ -1,8 +1,3 @@
--- One row per territory × census whose age counts (or census counts: diplomas, activity) give shares of the real population outside the plausible
--- bounds of config.yml (rule share_plausibility, severity warning: the values are published with the flag
--- implausible_input).
--- Reads: check_age_counts_vs_population, check_census_counts_vs_population.
--- Shared columns: rule, severity, level, code, geo_year, period, expected, actual, detail
 SELECT 'share_plausibility' AS rule, 'warning' AS severity, level, code, geo_year, census_year::VARCHAR AS period,
        population AS expected, (pop_under_20 + pop_60_plus)::DOUBLE AS actual,
        format('{} {} (COG {}, census {}): under 20 = {} % , 60+ = {} % of the real population {}', level, code,

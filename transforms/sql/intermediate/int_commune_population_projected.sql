@@ -1,8 +1,3 @@
--- One row per census × geo_year × commune: the census population projected onto the geography of geo_year
--- (2008–2024), forward only, by walking the passage tables one vintage at a time: merges sum, splits share
--- by `ratio`. `estimated` is true when a split ratio was applied on the way.
--- Materialized: temp (in memory during the build, not published).
--- Reads: stg_commune_population, stg_commune_passage.
 -- A commune without a passage row is carried unchanged (violations_passage checks that it exists in the next
 -- vintage); a commune with passage rows goes only where they say, with their ratio (never defaulted).
 -- Vintages that copy the previous one (census_year NULL) start no walk: their census is already walked.

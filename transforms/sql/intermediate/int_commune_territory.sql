@@ -1,6 +1,4 @@
--- One row per geo_year × commune × territory level: the territory (code) the commune belongs to.
--- Materialized: temp (in memory during the build, not published).
--- Reads: stg_commune_membership, cfg_grouping_members. Communes in no EPCI (ZZZZZZZZZ) or no arrondissement
+-- Communes in no EPCI (ZZZZZZZZZ) or no arrondissement
 -- (ZZZZ) get no row at that level; France métropolitaine = every département but 971–976.
 WITH m AS (SELECT * FROM stg_commune_membership),
 levels AS (

@@ -1,10 +1,6 @@
--- One row per age-structure indicator × level × territory × geo_year × census: counts under 20 and 60+,
--- indice de jeunesse (under 20 per 100 aged 60+, diagnostic l. 426–428) and the two shares of the population.
--- Materialized: ephemeral (read by one model: computed inside it, never stored).
--- Reads: int_population_age_groups, int_population_territory, check_age_counts_vs_population, cfg_sources.
+-- Ephemeral: read by one model: computed inside it, never stored.
 -- Counts whose shares of the real population are implausible (check_age_counts_vs_population) are published
 -- with the flag `implausible_input`, and so is every indicator computed from them.
--- Indicator model: yes (its rows are published in indicator_values: same columns, documented there).
 WITH src AS (SELECT sha256 FROM cfg_sources WHERE source_id = 'insee_rp_age'),
 a AS (
     SELECT g.*, p.pop AS population,

@@ -1,10 +1,6 @@
--- One row per zone (or région, France) × quarter: the unemployment rate of the latest edition (indicator
--- taux_chomage). Materialized: ephemeral (read by one model: computed inside it, never stored).
--- Reads: stg_insee_chomage, cfg_sources.
 -- Flags: the source's own marker (suppressed, not_available); the last quarter of an edition is provisional
 -- (INSEE revises it with the next one); a value that differs from an earlier edition's is revised.
 -- Rates are never summed or averaged into groupings (no counts of unemployed and active people here).
--- Indicator model: yes (its rows are published in indicator_values: same columns, documented there).
 WITH ranked AS (
     SELECT *,
            row_number() OVER (PARTITION BY level, code, geo_year, quarter ORDER BY edition DESC) AS edition_rank,

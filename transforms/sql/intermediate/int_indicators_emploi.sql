@@ -1,7 +1,3 @@
--- One row per employment indicator × territory × geo_year × period: private salaried headcount by year, and its
--- gross and relative variation between two years. Materialized: ephemeral (read by one model: computed inside it, never stored).
--- Reads: int_urssaf_territory, cfg_sources.
--- Indicator model: yes (its rows are published in indicator_values: same columns, documented there).
 WITH src AS (SELECT sha256 FROM cfg_sources WHERE source_id = 'urssaf_effectifs'),
 pairs AS (
     SELECT a.level, a.code, a.geo_year, a.year AS y0, b.year AS y1, a.value AS v0, b.value AS v1,

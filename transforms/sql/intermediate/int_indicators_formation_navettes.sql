@@ -1,11 +1,6 @@
--- One row per indicator × territory × geo_year × census: share of each diploma level in the non-schooled
--- population aged 15+ (%), and each territory's share of its région's active population at place of residence
--- and of its jobs at place of work (%). Counts are summed from communes; shares are never averaged.
--- Materialized: ephemeral (read by one model: computed inside it, never stored).
--- Reads: stg_rp_census_variables, int_commune_territory, int_territory_region, check_census_counts_vs_population,
+-- Ephemeral: read by one model: computed inside it, never stored.
 -- cfg_sources. A share computed from a count implausible against the real population (the diploma table's total,
 -- or the territory's or its région's activity count) carries the flag implausible_input.
--- Indicator model: yes (its rows are published in indicator_values: same columns, documented there).
 WITH counts AS (
     SELECT t.level, t.code, c.geo_year, c.census_year, c.theme, c.variable, sum(c.value) AS value
     FROM stg_rp_census_variables c

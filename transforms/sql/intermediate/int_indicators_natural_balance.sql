@@ -1,11 +1,7 @@
--- One row per natural-balance indicator × level × territory × geo_year × intercensal interval: births, deaths,
--- natural balance, birth rate (‰ a year), annual rates due to the natural and the apparent migratory balance.
--- Materialized: ephemeral (read by one model: computed inside it, never stored).
--- Reads: int_natural_balance, int_population_territory, cfg_sources.
+-- Ephemeral: read by one model: computed inside it, never stored.
 -- Conventions (docs/assumptions.md): mean population P̄ = (P0 + P1) / 2, n = census years apart;
 -- birth rate = births / n / P̄ × 1000; natural rate = (births − deaths) / n / P̄ × 100;
 -- apparent migratory rate = compound total rate − natural rate (INSEE's « solde apparent des entrées-sorties »).
--- Indicator model: yes (its rows are published in indicator_values: same columns, documented there).
 WITH src AS (SELECT sha256 FROM cfg_sources WHERE source_id = 'insee_rp_historique'),
 b AS (
     SELECT nb.*, p0.pop AS p0, p1.pop AS p1, (p0.pop + p1.pop) / 2 AS p_mean,

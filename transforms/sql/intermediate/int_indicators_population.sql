@@ -1,7 +1,4 @@
--- One row per population indicator × level × territory × geo_year × period (population, variation, rates).
--- Materialized: ephemeral (read by one model: computed inside it, never stored).
--- Reads: int_population_territory, int_population_variation, cfg_sources.
--- Indicator model: yes (its rows are published in indicator_values: same columns, documented there).
+-- Ephemeral: read by one model: computed inside it, never stored.
 WITH src AS (SELECT sha256 FROM cfg_sources WHERE source_id = 'insee_population'),
 pop AS (
     SELECT 'population' AS indicator_id, level, code, geo_year, census_year::VARCHAR AS period,

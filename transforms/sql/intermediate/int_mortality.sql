@@ -1,7 +1,3 @@
--- One row per territory (every level but commune) of the configured geography: deaths observed and expected
--- over the pooled years, ICM with 95 % and 99.8 % intervals, directly standardised rate with its 95 % interval.
--- Materialized: temp (in memory during the build, not published).
--- Reads: stg_mortality_counts, int_commune_territory, cfg_mortality.
 -- Expected = Σ reference rate(sex, age) × population(sex, age); reference = all communes of the files pooled.
 -- Intervals: count_ci_* (Byar from 10 deaths, exact Poisson below) and poisson_exact_* (Dobson for the DSR) are
 -- Python functions (transforms/methods/standardisation.py) registered in DuckDB.

@@ -1,6 +1,4 @@
--- One row per level × territory × geo_year × intercensal interval: births, deaths, natural balance.
--- Materialized: ephemeral (read by one model: computed inside it, never stored).
--- Reads: stg_rp_births_deaths, int_commune_territory.
+-- Ephemeral: read by one model: computed inside it, never stored.
 SELECT t.level, t.code, e.geo_year,
        e.period_start || '-' || e.period_end AS period,
        e.period_start, e.period_end,

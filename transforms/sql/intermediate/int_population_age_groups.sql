@@ -1,6 +1,3 @@
--- One row per level × territory × geo_year × census: population under 20 and aged 60 and over.
--- Materialized: temp (in memory during the build, not published).
--- Reads: stg_rp_age_bands, int_commune_territory.
 -- Commune rows are summed to every level of the same geography; rows given at a supra-communal level are kept.
 -- A group is computed only where the bands tile it exactly (0–19: closed bands covering 20 years from 0;
 -- 60+: bands from 60 ending with an open band, contiguous), so that 0–14/15–29 tables never fake an under-20.

@@ -1,6 +1,3 @@
--- One row per level × territory × geo_year × census: population (sum over the territory's communes).
--- Materialized: temp (in memory during the build, not published).
--- Reads: int_commune_population_projected, stg_commune_membership, cfg_grouping_members.
 -- Levels as int_commune_territory defines them (no row for EPCI ZZZZZZZZZ or arrondissement ZZZZ; France
 -- métropolitaine = every département but 971–976). A commune is its own only part: its rows are copied. Above
 -- it, each projected commune row is joined once to its membership row (one per commune and vintage, audited on

@@ -1,8 +1,4 @@
--- One row per level × territory × geo_year × configured census interval: populations at both ends, the
--- variation and the average annual rates in both conventions (communes excluded: rates on tiny populations
--- are noise; compute them from commune populations on demand).
--- Materialized: ephemeral (read by one model: computed inside it, never stored).
--- Reads: int_population_territory, cfg_variation_periods.
+-- Ephemeral: read by one model: computed inside it, never stored.
 -- compound (geometric) rate: ((P1 / P0)^(1/n) − 1) × 100, INSEE's « taux de variation annuel moyen »
 -- linear rate: (P1 − P0) / P0 / n × 100
 SELECT

@@ -1,7 +1,4 @@
--- One row per level × territory × geo_year: its label. Labels come from INSEE's label tables (communes from the
--- membership table, groupings from configuration); a code INSEE does not label keeps its code as label.
--- Materialized: ephemeral (read by one model: computed inside it, never stored).
--- Reads: int_commune_territory, stg_commune_membership, stg_territory_labels, cfg_groupings.
+-- Ephemeral: read by one model: computed inside it, never stored.
 WITH codes AS (SELECT DISTINCT level, code, geo_year FROM int_commune_territory),
 nivgeo(level, nivgeo) AS (
     VALUES ('epci', 'EPCI'), ('ze2010', 'ZE2010'), ('ze2020', 'ZE2020'), ('arrondissement', 'ARR'),

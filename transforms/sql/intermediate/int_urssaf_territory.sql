@@ -1,7 +1,4 @@
--- One row per territory × year: URSSAF headcount for each zone, and summed to a région or a named grouping
--- only when every zone d'emploi that makes it up is present (a partial sum would be wrong, not smaller).
--- Materialized: ephemeral (read by one model: computed inside it, never stored).
--- Reads: stg_urssaf_effectifs, int_territory_region, cfg_grouping_members.
+-- Ephemeral: read by one model: computed inside it, never stored.
 WITH zones AS (SELECT * FROM stg_urssaf_effectifs WHERE measure = 'effectifs'),
 parents AS (
     SELECT 'region' AS level, region AS code, geo_year, code AS zone FROM int_territory_region WHERE level = 'ze2010'

@@ -1,17 +1,3 @@
--- One row per territory × census with age counts: the counts beside the real population of the same territory
--- and census, the implied shares and whether each lies within the plausibility bounds (config.yml).
--- Reads: int_population_age_groups, int_population_territory, cfg_age_plausibility.
--- Shared columns: level, code, geo_year
--- Column census_year: Année du recensement (population municipale du recensement millésimé)
--- Column pop_under_20: Population de moins de 20 ans (comptage de la source)
--- Column pop_60_plus: Population de 60 ans et plus (comptage de la source)
--- Column population: Population municipale (ou population sans doubles comptes aux recensements 1968–1999)
--- Column share_under_20: Part des moins de 20 ans dans la population réelle
--- Column share_60_plus: Part des 60 ans et plus dans la population réelle
--- Column share_20_59: Part implicite des 20–59 ans (1 − les deux autres parts)
--- Column under_20_plausible: Vrai si la part des moins de 20 ans est dans les bornes plausibles
--- Column over_60_plausible: Vrai si la part des 60 ans et plus est dans les bornes plausibles
--- Column from_20_to_59_plausible: Vrai si la part implicite des 20–59 ans est dans les bornes plausibles
 WITH a AS (
     SELECT g.level, g.code, g.geo_year, g.census_year, g.pop_under_20, g.pop_60_plus, p.pop AS population,
            g.pop_under_20 / p.pop AS share_under_20, g.pop_60_plus / p.pop AS share_60_plus,

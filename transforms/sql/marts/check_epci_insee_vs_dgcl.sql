@@ -1,10 +1,3 @@
--- One row per year × commune where INSEE's and the DGCL's commune → EPCI disagree (2008–2014), with both
--- answers. Empty means full agreement. Reads: stg_commune_membership, stg_dgcl_epci_composition.
--- Shared columns: codgeo, source_file, source_line
--- Column year: Année (1er janvier) de la liste DGCL
--- Column epci_insee: SIREN de l'EPCI selon la table d'appartenance INSEE
--- Column epci_dgcl: SIREN de l'EPCI selon la DGCL
--- Column difference: Nature du désaccord entre les deux sources
 WITH insee AS (
     SELECT geo_year AS year, codgeo, epci FROM stg_commune_membership
     WHERE geo_year IN (SELECT DISTINCT year FROM stg_dgcl_epci_composition)

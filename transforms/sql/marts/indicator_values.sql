@@ -1,11 +1,3 @@
--- One row per indicator × level × territory × geo_year × period: the long table every mart is a view of.
--- Union of: indicator models. The runner writes the SELECT: every model whose header says `Indicator model: yes`
--- (transforms/sql/intermediate/int_indicators_*.sql), UNION ALL BY NAME in name order.
--- Shared columns: level, code, geo_year, period, flags, source_id, source_sha256
--- Column indicator_id: Identifiant de l'indicateur (catalogue transforms/indicators.yml)
--- Column value: Valeur de l'indicateur
--- Column numerator: Numérateur du ratio (voir la formule de l'indicateur dans indicator_catalogue ; pour un taux de variation, la valeur de fin de période)
--- Column denominator: Dénominateur du ratio (voir la formule de l'indicateur dans indicator_catalogue ; pour un taux de variation, la valeur de début de période)
--- Column ci_low: Borne basse de l'intervalle de confiance (NULL si sans objet)
--- Column ci_high: Borne haute de l'intervalle de confiance (NULL si sans objet)
--- Column unit: Unité de la valeur
+-- The runner expands the macro into the union of every indicator model (transforms/sql/intermediate/
+-- int_indicators_*.sql), UNION ALL BY NAME in name order.
+{{ union_indicator_models() }}

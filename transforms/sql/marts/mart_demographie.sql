@@ -1,16 +1,4 @@
--- One row per territory × geo_year × period: population, variation, annual rates (both conventions) and their
--- natural / apparent migratory components, birth rate (analysts' view).
--- Reads: indicator_values, territories. Materialized: view
--- Export key: niveau, code, millesime_geo, periode (exported in the annual snapshots, rows sorted on these columns)
--- Shared columns: niveau, code, libelle, millesime_geo, flags
--- Column periode: Intervalle entre deux recensements
--- Column population: Population municipale (ou population sans doubles comptes aux recensements 1968–1999)
--- Column variation: Variation absolue de population entre les deux recensements
--- Column taux_annuel_compose_pct: Taux de variation annuel moyen, convention composée ((P1/P0)^(1/n) − 1) × 100
--- Column taux_annuel_lineaire_pct: Taux de variation annuel moyen, convention linéaire (P1 − P0) / P0 / n × 100
--- Column taux_solde_naturel_pct: Taux de variation annuel dû au solde naturel (%)
--- Column taux_solde_migratoire_pct: Taux de variation annuel dû au solde apparent des entrées-sorties (%)
--- Column taux_natalite_pour_mille: Taux de natalité (‰ par an)
+-- Materialized: view
 SELECT v.level AS niveau, v.code, t.label AS libelle, v.geo_year AS millesime_geo, v.period AS periode,
        any_value(v.value) FILTER (v.indicator_id = 'population') AS population,
        any_value(v.value) FILTER (v.indicator_id = 'population_variation') AS variation,

@@ -1,13 +1,4 @@
--- One row per territory × geo_year × census: under-20s, 60 and over, indice de jeunesse, shares (analysts' view).
--- Reads: indicator_values, territories. Materialized: view
--- Export key: niveau, code, millesime_geo, recensement (exported in the annual snapshots, rows sorted on these columns)
--- Shared columns: niveau, code, libelle, millesime_geo, flags, source_id
--- Column recensement: Année du recensement
--- Column pop_moins_20_ans: Population de moins de 20 ans
--- Column pop_60_ans_et_plus: Population de 60 ans et plus
--- Column indice_jeunesse: Indice de jeunesse (moins de 20 ans pour 100 personnes de 60 ans et plus)
--- Column part_moins_20_ans_pct: Part des moins de 20 ans dans la population (%)
--- Column part_60_ans_et_plus_pct: Part des 60 ans et plus dans la population (%)
+-- Materialized: view
 SELECT v.level AS niveau, v.code, t.label AS libelle, v.geo_year AS millesime_geo, v.period AS recensement,
        any_value(v.value) FILTER (v.indicator_id = 'pop_moins_20_ans') AS pop_moins_20_ans,
        any_value(v.value) FILTER (v.indicator_id = 'pop_60_ans_et_plus') AS pop_60_ans_et_plus,

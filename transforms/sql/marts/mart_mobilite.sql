@@ -1,25 +1,9 @@
--- One row per survey × breakdown (all, residence sector, age group, sex) × indicator: weighted results of the
--- household travel surveys, on people aged cfg_emd.min_age and over (older surveys count 11+, newer 5+).
--- Reads: stg_emd_persons, stg_emd_trips, stg_emd_legs, cfg_emd.
 -- Weighting, stated per survey in `ponderation`: the persons interviewed about their trips weighted by COEQ
 -- when the survey has that weight (telephone EDGT / EMC²: one or two persons per household report their trips),
 -- else all persons weighted by COEP; a trip or a leg carries its person's weight. Shares and trips per person
 -- count every trip; mean duration and distance only trips internal to the survey perimeter (`champ` says so);
 -- car occupancy = mean number of people in the vehicle over driver legs (T8), not a driver/passenger ratio.
 -- Shares in %, durations in minutes, distances in km; `effectif` = unweighted records behind the value.
--- Column enquete: Enquête ménages déplacements
--- Column annee: Année de l'enquête
--- Column norme: Génération du standard Cerema de l'enquête (emd_certu, edgt, emc2)
--- Column ponderation: Poids et personnes retenus pour les indicateurs de déplacements de l'enquête
--- Column age_minimum_enquete: Âge minimal couvert par l'enquête
--- Column age_minimum_retenu: Âge minimal retenu pour les résultats (comparabilité)
--- Column comparable: Vrai si l'enquête couvre l'âge minimal retenu (règle de comparabilité 11 ans / 5 ans)
--- Column ventilation: Ventilation (ensemble, secteur, classe_age, sexe)
--- Column categorie: Catégorie de la ventilation
--- Column indicateur: Indicateur
--- Column valeur: Valeur
--- Column champ: Champ de l'indicateur (personnes, déplacements internes au périmètre, trajets conducteur) et âge minimal
--- Column effectif: Effectif
 WITH persons AS (
     SELECT p.*, CASE WHEN age < 11 THEN '05-10' WHEN age < 18 THEN '11-17' WHEN age < 25 THEN '18-24'
                      WHEN age < 35 THEN '25-34' WHEN age < 50 THEN '35-49' WHEN age < 65 THEN '50-64'

@@ -1,20 +1,9 @@
--- One row per commune × geo_year (COG at 1 January): label and every supra-communal zoning.
--- Reads: source insee_cog_appartenance, stg_commune_population, stg_commune_passage. NULL epci (the 2008 table's
+-- NULL epci (the 2008 table's
 -- way of saying « no EPCI ») becomes the INSEE marker ZZZZZZZZZ used from 2009, so that « no EPCI » is spelled one way.
 -- A commune of the population table missing from the same vintage's membership table (COG 2014: Culey 55138,
 -- restored that year; COG 2015: 14472, whose new code the table does not yet use) would drop its inhabitants
 -- from every level. It takes the zonings of the commune it comes from in the same vintage (the passage row into
 -- it), or else its own row of the next vintage; `membership_origin` says which, violations_membership lists them.
--- Shared columns: geo_year, codgeo
--- Column label: Libellé du territoire dans ce millésime
--- Column region: Code INSEE de la région dans ce millésime (anciennes régions avant 2016)
--- Column departement: Code INSEE du département
--- Column arrondissement: Code INSEE de l'arrondissement (3 caractères, 4 dans les DOM)
--- Column epci: SIREN de l'EPCI à fiscalité propre (ZZZZZZZZZ = commune hors EPCI)
--- Column nature_epci: Nature de l'EPCI selon INSEE
--- Column ze2010: Code de la zone d'emploi, zonage 2010
--- Column ze2020: Code de la zone d'emploi, zonage 2020
--- Column membership_origin: Origine de l'appartenance de la commune : cog (table livrée), filled_from_linked_commune ou filled_from_next_vintage (commune absente de la table de ce millésime)
 WITH delivered AS (
     SELECT cog_year::INTEGER AS geo_year, codgeo, libgeo AS label, reg AS region, dep AS departement,
            arr AS arrondissement, coalesce(epci, 'ZZZZZZZZZ') AS epci, nature_epci, ze2010, ze2020

@@ -1,6 +1,3 @@
--- One row per forward step (geo_year → next vintage) × old commune × new commune, with the share of the old
--- commune's population that goes to the new one.
--- Reads: source insee_cog_passage, stg_commune_population.
 -- The delivery holds each step twice, forward and backward. Its orientation is checked, not assumed: the
 -- forward table of a step is the one whose rows all lead from a commune of the earlier vintage to a commune of
 -- the later one. In the COGugaison delivery the 2022→2023 and 2023→2024 tables are labelled the other way round;
@@ -9,14 +6,6 @@
 -- Where the shares of an old commune do not sum to 1 (ratio 1 on every part of a restoration, 1/n on the members
 -- of a merger read backwards), they are recomputed: one target takes everything; several share by their
 -- population in the new vintage, or equally when it is unknown. A ratio is never missing.
--- Column from_year: Millésime du COG de départ
--- Column to_year: Millésime du COG d'arrivée
--- Column cod_from: Code commune dans le millésime de départ
--- Column cod_to: Code commune dans le millésime d'arrivée
--- Column typemodif: Type de modification communale (f = fusion, d = défusion/scission, c = changement de code …)
--- Column ratio: Part de la population de l'ancienne commune attribuée à la nouvelle
--- Column ratio_origin: cog = ratio livré ; recomputed = recalculé (somme des ratios livrés différente de 1 : une seule cible prend tout, plusieurs se partagent selon leur population) ; recomputed_equal_shares = parts égales (population des cibles inconnue)
--- Column orientation: Sens de la table de passage utilisée : as_delivered, ou reversed_in_delivery (table livrée à l'envers, réorientée)
 WITH vintages AS (
     SELECT geo_year AS from_year, lead(geo_year) OVER (ORDER BY geo_year) AS to_year
     FROM (SELECT DISTINCT geo_year FROM stg_commune_population)

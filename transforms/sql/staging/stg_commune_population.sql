@@ -1,14 +1,9 @@
--- One row per commune × geo_year: the census population attached to that COG vintage.
--- Reads: source insee_population. COG 1968–1999 carry that census; COG ≥ 2008 the population municipale of the
+-- COG 1968–1999 carry that census; COG ≥ 2008 the population municipale of the
 -- census two years earlier (COG 2011 = RP 2009), so `census_year` is derived from the vintage.
 -- A vintage whose populations equal the previous vintage's for most communes (share ≥ 0.9, where consecutive
 -- censuses share about 7 %) holds a copy, not a new census (the compilation repeats COG 2021 in 2022 and COG 2023
 -- in 2024): its rows keep the commune list of the vintage (codes are that geography's) but `census_year` is NULL
 -- and `copy_of_geo_year` names the vintage it repeats, so no period is published under a false census year.
--- Shared columns: geo_year, codgeo
--- Column census_year: Année du recensement (population municipale du recensement millésimé)
--- Column pop: Population
--- Column copy_of_geo_year: Millésime dont les populations sont recopiées (NULL si le millésime porte son propre recensement)
 WITH raw AS (
     SELECT cog_year::INTEGER AS geo_year, codgeo, pop::BIGINT AS pop
     FROM read_parquet('{validated}/insee_population.parquet')

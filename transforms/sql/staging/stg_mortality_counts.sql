@@ -1,12 +1,3 @@
--- One row per commune × year × sex × age group: deaths and population (person-years) side by side.
--- Reads: sources deces_age_sexe, population_age_sexe (empty until files are configured).
--- Shared columns: codgeo
--- Column year: Année des décès et de la population
--- Column sex: Sexe (1 = hommes, 2 = femmes, codage INSEE)
--- Column age_min: Âge minimal de la tranche (années révolues)
--- Column age_group: Tranche d'âge telle que la source l'écrit (colonne AGE)
--- Column deaths: Décès
--- Column population: Population de la commune, du sexe et de la tranche d'âge cette année-là
 WITH d AS (SELECT codgeo, year, sex, age_min, age_max, age_group, value FROM read_parquet('{validated}/deces_age_sexe.parquet')),
 p AS (SELECT codgeo, year, sex, age_min, age_max, age_group, value FROM read_parquet('{validated}/population_age_sexe.parquet'))
 SELECT coalesce(d.codgeo, p.codgeo) AS codgeo, coalesce(d.year, p.year)::INTEGER AS year,

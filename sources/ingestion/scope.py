@@ -16,43 +16,18 @@ taken for the cut. The scope a content passed is recorded with it (`of_meta`); a
 
 from __future__ import annotations
 
-import math
 import os
-from dataclasses import dataclass
 
+from expectations.scope import FRANCE, SLACK, Scope  # noqa: F401 (SLACK: re-exported for the tests)
 from sources.errors import ConfigError
 
 SCOPE_ENV = "OBSERVATOIRE_SCOPE"
-SLACK = 2.0
-
-
-@dataclass(frozen=True)
-class Scope:
-    name: str
-    label: str
-    departements: tuple[str, ...]  # () = every département
-    share: float  # the scope's share of France's communes
-
-    def bounds(self, min_value: float | None, max_value: float | None) -> tuple[float | None, float | None]:
-        """France's bounds for this scope (identical under `france`)."""
-        if self.share == 1:
-            return min_value, max_value
-        # rounded to whole rows outward (after float noise is gone: 550 000 × 0.043 / 2 is 11 825, not 11 824)
-        low = None if min_value is None else math.floor(round(min_value * self.share / SLACK, 6))
-        high = None if max_value is None else math.ceil(round(max_value * self.share * SLACK, 6))
-        return low, high
-
-    def commune_regex(self) -> str | None:
-        """Commune codes of the scope's départements (None under `france`: every commune code is in it)."""
-        if not self.departements:
-            return None
-        return "^(?:" + "|".join(rf"{d}\d{{{5 - len(d)}}}" for d in self.departements) + ")$"
 
 
 SCOPES = {
     scope.name: scope
     for scope in (
-        Scope("france", "France, every département", (), 1.0),
+        FRANCE,
         # 1 538–1 547 of France's 34 936–36 700 communes in COG 2008–2024 (tests/test_config.py recounts them)
         Scope("nord-pas-de-calais", "Nord (59) and Pas-de-Calais (62)", ("59", "62"), 0.043),
     )
@@ -61,7 +36,7 @@ SCOPES = {
 
 def tagged(fingerprint: str) -> str:
     """A code fingerprint for this run's scope: unchanged under france, `<fingerprint>:<scope>` otherwise (the
-    reader of a source, sources/registry.py, and the pipeline, flows/state.py: another scope validates and builds
+    reader of a source, registry.py, and the pipeline, flows/state.py: another scope validates and builds
     again)."""
     name = current().name
     return fingerprint if name == "france" else f"{fingerprint}:{name}"

@@ -16,18 +16,17 @@ import importlib
 import pkgutil
 from pathlib import Path
 
+from expectations.rules import Batch, Expect
 from sources.errors import SourceDeclarationError
-from sources.fetch import file_sha256
-from sources.insee_cog import COG_ATTRIBUTION  # noqa: F401 (the derived database's attribution: reports/export.py)
-from sources.settings import PROJECT_ROOT
+from sources.ingestion.fetch import file_sha256
+from sources.ingestion.scope import tagged
+from sources.ingestion.settings import PROJECT_ROOT
 from sources.spec import SourceSpec
 
-NOT_PRODUCERS = {"registry"}  # modules of the package that are the machinery itself
+NOT_PRODUCERS = {"ingestion"}  # the machinery itself (it imports the producers, never the reverse)
 
 
 def _checked(module, spec: object, seen: dict[str, str]) -> SourceSpec:
-    from expectations.rules import Batch, Expect
-
     where = module.__file__
     if not isinstance(spec, SourceSpec):
         raise SourceDeclarationError(f"{where}: SOURCES holds {spec!r}, not a SourceSpec")
@@ -83,17 +82,15 @@ MODULE_FILES: dict[str, list[Path]] = {}  # source id → the files of the modul
 SOURCES: dict[str, SourceSpec] = discover()
 # What reads and checks every source besides its own module: parsing helpers, the rule engine, code tables.
 _SHARED_READER_FILES = (
-    "sources/parsing.py", "sources/spec.py", "sources/scope.py", "sources/*.yml", "expectations/*.py"
+    "sources/parsing.py", "sources/spec.py", "sources/ingestion/scope.py", "sources/*.yml", "expectations/*.py"
 )
 
 
 def reader_fingerprint(source_id: str) -> str:
     """Hash of the code that turns a source's files into its validated content (its module's parser and rules,
     the shared parsing helpers and the rule engine): when it changes, unchanged files are parsed and validated
-    again, so a tightened rule or a fixed parser applies to the data already there. The scope (sources/scope.py)
+    again, so a tightened rule or a fixed parser applies to the data already there. The scope (scope.py)
     counts too: it sets the France-wide bounds."""
-    from sources.scope import tagged
-
     shared = [p for pattern in _SHARED_READER_FILES for p in sorted(PROJECT_ROOT.glob(pattern))]
     return tagged(code_digest([*MODULE_FILES.get(source_id, []), *shared]))
 

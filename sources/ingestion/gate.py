@@ -26,11 +26,12 @@ import pyarrow.parquet as pq
 
 from expectations import completeness
 from expectations.runner import RuleResult, ValidationReport, validate, write_report
-from sources import scope
 from sources.errors import FetchError, InfrastructureError, SourceError
-from sources.fetch import combined_sha256, fetch, file_sha256, storage
-from sources.registry import SOURCES, SourceSpec, reader_fingerprint
-from sources.settings import PROJECT_ROOT, Origin, Settings, configured_origins
+from sources.ingestion import scope
+from sources.ingestion.fetch import combined_sha256, fetch, file_sha256, storage
+from sources.ingestion.origins import configured_origins
+from sources.ingestion.registry import SOURCES, SourceSpec, reader_fingerprint
+from sources.ingestion.settings import PROJECT_ROOT, Origin, Settings
 
 
 @dataclass
@@ -214,7 +215,7 @@ def _publish_validated(
         "partitions": partitions,
         "parquet_sha256": file_sha256(parquet),  # checked before every build reads the store
         "reader": reader_fingerprint(source_id),  # the parser and rules that validated it
-        "scope": scope.current().name,  # the extent whose bounds it passed (sources/scope.py): france in real runs
+        "scope": scope.current().name,  # the extent whose bounds it passed (ingestion/scope.py): france in real runs
     }
     write_json_atomic(settings.validated_dir / f"{source_id}.json", meta)
 
@@ -264,7 +265,7 @@ def refresh_source(
     return outcome
 
 
-def _resolve_origins(settings: Settings, spec: SourceSpec, origins: list[str | Origin] | None) -> list[Origin]:
+def resolve_origins(settings: Settings, spec: SourceSpec, origins: list[str | Origin] | None) -> list[Origin]:
     chosen = origins or configured_origins(settings).get(spec.id)
     if not chosen:
         # bundled files must be the ones shipped: their sha256 in sources/data/SHA256SUMS is enforced by fetch
@@ -286,7 +287,7 @@ def _refresh(
     settings: Settings, spec: SourceSpec, origins: list[str | Origin] | None, force: bool, accept_shrink: bool
 ) -> SourceOutcome:
     started = time.perf_counter()
-    resolved = _resolve_origins(settings, spec, origins)
+    resolved = resolve_origins(settings, spec, origins)
     if not resolved:
         return _not_configured(settings, spec, started)
     names = [o.name for o in resolved]
@@ -309,11 +310,11 @@ def _refresh(
         return _quarantine(settings, _error_report(spec, names, sha, exc, paths))
     try:  # checked and converted: an error here is still this source's (its quarantine, not a crash of the run)
         rules = spec.completeness or completeness.Completeness()
-        extra = completeness.check(rules, parsed.frame, names)
+        extra = completeness.check(rules, parsed.frame, names, scope.current())
         partitions = completeness.partition_counts(rules, parsed.frame)
         old = completeness.last_good_counts(rules, previous, settings.validated_dir / f"{spec.id}.parquet")
         extra.append(completeness.shrinkage(rules, partitions, old, accept_shrink))
-        report = validate(spec.id, parsed.frame, names, sha, extra=extra, batches=spec.expectations)
+        report = validate(spec.id, parsed.frame, names, sha, spec.expectations, extra=extra, scope=scope.current())
         table = pa.Table.from_pandas(parsed.frame, preserve_index=False) if report.success else None
     except (InfrastructureError, MemoryError):  # the pipeline's own failure, not this source's content
         raise

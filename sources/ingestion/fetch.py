@@ -53,7 +53,7 @@ def storage(path: Path | str):
         raise InfrastructureError(f"cannot write {where}: {exc.strerror or exc}") from exc
 
 
-def _is_url(origin: str) -> bool:
+def is_url(origin: str) -> bool:
     return urlparse(origin).scheme in ("http", "https")
 
 
@@ -115,13 +115,13 @@ def fetch(
 ) -> LandedFile:
     """Copy or download `origin` into the landing area and return what was stored."""
     origin = str(origin)
-    filename = Path(urlparse(origin).path).name if _is_url(origin) else Path(origin).name
+    filename = Path(urlparse(origin).path).name if is_url(origin) else Path(origin).name
     with storage(landing_dir):
         landing_dir.mkdir(parents=True, exist_ok=True)
         tmp = tempfile.NamedTemporaryFile(dir=landing_dir, prefix=".fetch-", delete=False)  # noqa: SIM115
     with tmp:
         try:
-            if _is_url(origin):
+            if is_url(origin):
                 sha, size = _download(origin, tmp, timeout, retries, backoff, max_bytes)
             else:
                 if not Path(origin).is_file():
