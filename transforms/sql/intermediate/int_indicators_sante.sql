@@ -1,5 +1,4 @@
 -- Ephemeral: read by one model: computed inside it, never stored.
--- . Reads: int_mortality, cfg_sources.
 SELECT x.indicator_id, m.level, m.code, m.geo_year, m.period, x.value, x.numerator, x.denominator,
        x.ci_low, x.ci_high, x.unit, m.flags, 'deces_age_sexe' AS source_id,
        (SELECT sha256 FROM cfg_sources WHERE source_id = 'deces_age_sexe') AS source_sha256

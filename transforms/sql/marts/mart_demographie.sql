@@ -1,4 +1,3 @@
--- Materialized: view
 SELECT v.level AS niveau, v.code, t.label AS libelle, v.geo_year AS millesime_geo, v.period AS periode,
        any_value(v.value) FILTER (v.indicator_id = 'population') AS population,
        any_value(v.value) FILTER (v.indicator_id = 'population_variation') AS variation,

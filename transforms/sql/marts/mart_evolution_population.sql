@@ -1,4 +1,3 @@
--- Materialized: view
 SELECT v.level AS niveau, v.code, t.label AS libelle, v.geo_year AS millesime_geo, v.period AS periode,
        any_value(v.denominator) AS population_debut, any_value(v.numerator) AS population_fin,
        any_value(v.value) FILTER (v.indicator_id = 'population_variation') AS variation,

@@ -1,4 +1,3 @@
--- Materialized: view
 SELECT v.level AS niveau, v.code, t.label AS libelle, v.geo_year AS millesime_geo, v.period AS recensement,
        any_value(v.value) FILTER (v.indicator_id = 'pop_moins_20_ans') AS pop_moins_20_ans,
        any_value(v.value) FILTER (v.indicator_id = 'pop_60_ans_et_plus') AS pop_60_ans_et_plus,

@@ -1,4 +1,3 @@
--- Materialized: view
 SELECT v.level AS niveau, v.code, t.label AS libelle, v.geo_year AS millesime_geo, v.period AS recensement,
        any_value(v.value) FILTER (v.indicator_id = 'part_regionale_actifs_lieu_residence') AS part_actifs_residence_pct,
        any_value(v.value) FILTER (v.indicator_id = 'part_regionale_emplois_lieu_travail') AS part_emplois_travail_pct

@@ -1,4 +1,3 @@
--- Materialized: view
 SELECT v.level AS niveau, v.code, t.label AS libelle, v.geo_year AS millesime_geo, v.period AS recensement,
        v.value AS population, v.flags
 FROM indicator_values v
