@@ -1,0 +1,436 @@
+"""Maps of the publication, drawn offline (shapely + matplotlib) from the published warehouse.
+
+The only outlines are the communes of IGN ADMIN EXPRESS COG 2018 (`stg_commune_outline`). A map states its
+geography vintage Y and is drawn on it:
+- communes of Y: the 2018 outlines are linked to the communes of Y by chaining the commune passage tables
+  (`stg_commune_passage`, one step per vintage) from the earlier of 2018 and Y to the later. The links form
+  « units » (connected groups of 2018 outlines and communes of Y): a commune merged since 2018 is one unit drawn
+  once (the union of its former outlines); a commune split since 2018 shares one outline with its sister
+  communes (one unit, several communes: not coloured separately);
+- every other level (EPCI, zone d'emploi, arrondissement, département, région, grouping) is the union of the
+  units of its communes in Y (`geo_commune` of Y), so that its outline is the one of that vintage.
+Coordinates stay in longitude/latitude (WGS84); a map is drawn with the aspect of the local scale
+(1 / cos(latitude)), which at the scale of a région is indistinguishable from a conformal projection.
+
+Colours: ColorBrewer PuOr (diverging, colour-blind safe) with lightness growing towards zero, and hatching on the
+classes of decline so that the sign still reads in greyscale.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from dataclasses import dataclass
+
+import duckdb
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.patheffects as path_effects  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import shapely  # noqa: E402
+from matplotlib.collections import PatchCollection  # noqa: E402
+from matplotlib.patches import Patch, PathPatch  # noqa: E402
+from matplotlib.path import Path as MplPath  # noqa: E402
+
+from reports.render import Block, fr, short_label, wrap  # noqa: E402
+
+OUTLINE_YEAR = 2018  # the COG vintage of the bundled outlines
+GROUPING = "bassin_minier"
+BASEMAP = "fond de carte © IGN — ADMIN EXPRESS COG 2018 ; simplification france-geojson"
+# ColorBrewer PuOr, 6 classes (decline: oranges, growth: purples), dark at both ends
+DIVERGING = ["#b35806", "#f1a340", "#fee0b6", "#d8daeb", "#998ec3", "#542788"]
+HATCH_DECLINE = "///"
+HATCH_COLOR = "#8c6a48"
+MISSING = "#ffffff"
+CONTEXT_FILL = "#e6e6e6"
+HIGHLIGHT = "#542788"
+MAP_WIDTH_IN = 9.6
+MAP_STYLE = {"hatch.linewidth": 0.45}
+LEVEL_COLUMNS = {"epci": "epci", "ze2010": "ze2010", "ze2020": "ze2020", "arrondissement": "arrondissement",
+                 "departement": "departement", "region": "region"}
+
+
+class MapError(ValueError):
+    """A map that cannot be drawn for this vintage (no commune, no outline): the message says why."""
+
+
+@dataclass
+class Units:
+    """Drawable units of a set of communes of vintage `geo_year`."""
+
+    geo_year: int
+    frame: pd.DataFrame  # one row per unit: unit, communes (codes of Y), outlines (2018 codes), geometry
+    missing: list[str]  # communes of Y with no outline (none in a complete build)
+
+
+# ---------------------------------------------------------------- geography
+
+
+def _where(level: str) -> str:
+    if level == "grouping":
+        return "list_contains(groupings, ?)"
+    if level == "commune":
+        return "codgeo = ?"
+    if level == "france_metro":
+        return "france_metro AND ? = 'FM'"
+    if level not in LEVEL_COLUMNS:
+        raise MapError(f"unknown level {level!r}")
+    return f"{LEVEL_COLUMNS[level]} = ?"
+
+
+def communes_of(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: int) -> pd.DataFrame:
+    """The communes of a territory in vintage `geo_year` with their zonings (geo_commune of that vintage)."""
+    return con.execute(
+        f"SELECT codgeo, label, departement, arrondissement, region, epci, ze2010, ze2020 FROM geo_commune "
+        f"WHERE geo_year = ? AND {_where(level)} ORDER BY codgeo",
+        [geo_year, code],
+    ).df()
+
+
+def _links(con: duckdb.DuckDBPyConnection, geo_year: int) -> pd.DataFrame:
+    """(outline, commune) pairs: each 2018 outline → communes of Y, by chaining the passage steps forward from
+    the earlier vintage to the later (one step per COG vintage)."""
+    first, last = sorted((OUTLINE_YEAR, geo_year))
+    if first == OUTLINE_YEAR:
+        start = con.execute("SELECT codgeo FROM stg_commune_outline WHERE geo_year = ?", [OUTLINE_YEAR]).df()
+    else:
+        start = con.execute("SELECT codgeo FROM geo_commune WHERE geo_year = ?", [first]).df()
+    steps = con.execute(
+        "SELECT from_year, to_year, cod_from, cod_to FROM stg_commune_passage WHERE from_year >= ? AND to_year <= ?"
+        " ORDER BY from_year", [first, last]).df()
+    chain = pd.DataFrame({"origin": start["codgeo"], "code": start["codgeo"]})
+    year = first
+    while year < last:
+        step = steps[steps.from_year == year]
+        nxt = int(step.to_year.iloc[0]) if len(step) else year + 1
+        moved = chain.merge(step[["cod_from", "cod_to"]], left_on="code", right_on="cod_from", how="left")
+        moved["code"] = moved["cod_to"].where(moved["cod_to"].notna(), moved["code"])
+        chain = moved[["origin", "code"]].drop_duplicates()
+        year = nxt
+    if first == OUTLINE_YEAR:
+        return chain.rename(columns={"origin": "outline", "code": "commune"})
+    return chain.rename(columns={"origin": "commune", "code": "outline"})
+
+
+def _components(links: pd.DataFrame) -> pd.Series:
+    """Connected groups of the bipartite outline–commune graph (union-find): one unit id per outline."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for outline, commune in zip(links.outline, links.commune, strict=True):
+        a, b = find("o" + outline), find("c" + commune)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return links.assign(unit=[find("o" + o) for o in links.outline])
+
+
+def units_for(con: duckdb.DuckDBPyConnection, communes: list[str], geo_year: int) -> Units:
+    """The drawable units holding the given communes of vintage `geo_year`, with their dissolved outlines."""
+    links = _components(_links(con, geo_year))
+    wanted = links[links.commune.isin(set(communes))]
+    links = links[links.unit.isin(set(wanted.unit))]
+    missing = sorted(set(communes) - set(links.commune))
+    outlines = con.execute(
+        "SELECT codgeo, geometry FROM stg_commune_outline WHERE geo_year = ? AND list_contains(?, codgeo)",
+        [OUTLINE_YEAR, sorted(set(links.outline))]).df()
+    shapes = dict(zip(outlines.codgeo, shapely.from_wkb([bytes(b) for b in outlines.geometry]), strict=True))
+    rows = []
+    for unit, group in links.groupby("unit", sort=True):
+        codes = sorted(set(group.outline))
+        rows.append({
+            "unit": unit,
+            "communes": tuple(sorted(set(group.commune))),
+            "outlines": tuple(codes),
+            "geometry": shapely.union_all([shapes[c] for c in codes]) if len(codes) > 1 else shapes[codes[0]],
+        })
+    return Units(geo_year, pd.DataFrame(rows, columns=["unit", "communes", "outlines", "geometry"]), missing)
+
+
+def territory_units(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: int) -> Units:
+    """The units of one territory in vintage `geo_year` (refuses a territory with no commune that year)."""
+    communes = communes_of(con, level, code, geo_year)
+    if communes.empty:
+        raise MapError(f"no commune of {level} {code} in the {geo_year} geography")
+    return units_for(con, communes.codgeo.tolist(), geo_year)
+
+
+def dissolve(units: Units, communes: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Outlines of the `column` zoning (epci, ze2020 …) of the units' vintage, as the union of its communes' units:
+    one row per zone (code, geometry, communes). A unit whose communes lie in several zones is counted in each."""
+    member = units.frame.explode("communes").merge(
+        communes[["codgeo", column]], left_on="communes", right_on="codgeo")
+    rows = []
+    for zone, group in member.groupby(column, sort=True):
+        geometries = group.drop_duplicates("unit").geometry.tolist()
+        rows.append({"code": zone, "geometry": shapely.union_all(geometries),
+                     "communes": tuple(sorted(group.codgeo))})
+    return pd.DataFrame(rows, columns=["code", "geometry", "communes"])
+
+
+# ---------------------------------------------------------------- figures
+
+
+def _path(geometry) -> MplPath:
+    """A matplotlib path of a (multi)polygon, holes included."""
+    vertices, codes = [], []
+    for polygon in getattr(geometry, "geoms", [geometry]):
+        if polygon.geom_type != "Polygon":
+            continue
+        for ring in (polygon.exterior, *polygon.interiors):
+            xy = np.asarray(ring.coords)
+            vertices.append(xy)
+            codes += [MplPath.MOVETO] + [MplPath.LINETO] * (len(xy) - 2) + [MplPath.CLOSEPOLY]
+    return MplPath(np.concatenate(vertices), codes)
+
+
+def _patches(geometries, **style) -> PatchCollection:
+    return PatchCollection([PathPatch(_path(g)) for g in geometries], **style)
+
+
+def _frame(ax, geometries) -> None:
+    minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(geometries, dtype=object))
+    pad_x, pad_y = (maxx - minx) * 0.02, (maxy - miny) * 0.02
+    ax.set_xlim(minx - pad_x, maxx + pad_x)
+    ax.set_ylim(miny - pad_y, maxy + pad_y)
+    ax.set_aspect(1 / math.cos(math.radians((miny + maxy) / 2)))
+    ax.set_axis_off()
+
+
+def _height(geometries, width: float) -> float:
+    """Height (inches) of a map of these geometries drawn `width` inches wide at the local scale."""
+    minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(geometries, dtype=object))
+    return width * (maxy - miny) / ((maxx - minx) * math.cos(math.radians((miny + maxy) / 2)))
+
+
+def _label(ax, geometry, text: str, size: float = 7.5, weight: str = "normal") -> None:
+    point = geometry.centroid
+    if not geometry.contains(point):  # a crescent's centroid lies outside it
+        point = geometry.point_on_surface()
+    ax.text(point.x, point.y, wrap(text, 18), ha="center", va="center", fontsize=size, fontweight=weight,
+            color="#111", path_effects=[path_effects.withStroke(linewidth=2.6, foreground="white")])
+
+
+def _svg(fig) -> bytes:
+    buffer = io.BytesIO()
+    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "observatoire", "hatch.linewidth": 0.4}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _nice(value: float) -> float:
+    """The largest nice step (1, 2, 2.5 or 5 × 10^k) not above `value`."""
+    if not value or not math.isfinite(value) or value <= 0:
+        return 0.5
+    power = 10 ** math.floor(math.log10(value))
+    return max(m * power for m in (1, 2, 2.5, 5) if m * power <= value * (1 + 1e-9))
+
+
+def diverging_classes(values: pd.Series) -> list[float]:
+    """Inner breaks of six classes symmetric around zero: −2s, −s, 0, s, 2s with s the largest nice step not
+    above the median absolute value (so the inner classes are not crowded)."""
+    finite = values.dropna().abs()
+    step = _nice(float(finite.median())) if len(finite) else 0.5
+    return [-2 * step, -step, 0.0, step, 2 * step]
+
+
+def classify(values: pd.Series, breaks: list[float]) -> pd.Series:
+    """Class index 0…len(breaks) (lower bound included), −1 when missing."""
+    out = pd.Series(np.searchsorted(np.asarray(breaks), values.to_numpy(), side="right"), index=values.index)
+    return out.where(values.notna(), -1)
+
+
+def class_labels(breaks: list[float], decimals: int) -> list[str]:
+    def f(v: float) -> str:
+        return fr(v, decimals)
+
+    labels = [f"moins de {f(breaks[0])}"]
+    labels += [f"de {f(a)} à moins de {f(b)}" for a, b in zip(breaks, breaks[1:], strict=False)]
+    labels.append(f"{f(breaks[-1])} ou plus")
+    return labels
+
+
+@dataclass
+class MapFigure:
+    """A rendered map and what a caption needs."""
+
+    svg: bytes
+    title: str
+    unit: str
+    source: str
+    scope: str
+
+
+def _commune_rates(con: duckdb.DuckDBPyConnection, communes: list[str], geo_year: int) -> tuple[pd.DataFrame, str]:
+    """The compound average annual rate of the latest configured five-year period (or the shortest one ending at
+    the latest census) per commune of Y, from the warehouse's commune populations on that geography:
+    ((P1 / P0)^(1/n) − 1) × 100, the formula of the catalogue's taux_variation_annuel_moyen_compose (the warehouse
+    does not store it for communes)."""
+    latest = con.execute(
+        "SELECT max(period) FROM indicator_values WHERE indicator_id = 'population' AND level = 'commune' "
+        "AND geo_year = ?", [geo_year]).fetchall()[0][0]
+    if latest is None:
+        raise MapError(f"no commune population on the {geo_year} geography")
+    periods = con.execute(
+        "SELECT from_census, to_census FROM cfg_variation_periods WHERE to_census = ? "
+        "ORDER BY to_census - from_census LIMIT 1", [int(latest)]).fetchall()
+    if not periods:
+        raise MapError(f"no configured variation period ends at the census {latest}")
+    start, end = periods[0]
+    pop = con.execute(
+        "SELECT code, period, value FROM indicator_values WHERE indicator_id = 'population' AND level = 'commune' "
+        "AND geo_year = ? AND period IN (?, ?) AND list_contains(?, code)",
+        [geo_year, str(start), str(end), communes]).df()
+    wide = pop.pivot_table(index="code", columns="period", values="value", aggfunc="first")
+    p0, p1 = wide.get(str(start)), wide.get(str(end))
+    rate = ((p1 / p0) ** (1 / (end - start)) - 1) * 100
+    frame = pd.DataFrame({"commune": wide.index, "p0": p0.to_numpy(), "p1": p1.to_numpy(), "rate": rate.to_numpy()})
+    return frame, f"{start}–{end}"
+
+
+def map_label(label: str) -> str:
+    """An EPCI's name without its legal form (« CA de la Porte du Hainaut » → « Porte du Hainaut »): the legend
+    says the outlines are EPCI, and shorter labels do not overlap."""
+    forms = r"CA|CC|CU|Communauté (?:d'agglomération|de communes|urbaine)"
+    return re.sub(rf"^(?:{forms})\s+(?:du |de la |de l'|des |de |d')?", "", label)
+
+
+def _labels(con: duckdb.DuckDBPyConnection, level: str, geo_year: int) -> dict[str, str]:
+    rows = con.execute("SELECT code, label FROM territories WHERE level = ? AND geo_year = ?",
+                       [level, geo_year]).fetchall()
+    return {code: short_label(label) for code, label in rows}
+
+
+def population_change_map(con: duckdb.DuckDBPyConnection, geo_year: int, grouping: str = GROUPING) -> MapFigure:
+    """The grouping by commune of Y: compound average annual rate of the latest period, EPCI outlines of Y."""
+    communes = communes_of(con, "grouping", grouping, geo_year)
+    if communes.empty:
+        raise MapError(f"no commune of grouping {grouping} in the {geo_year} geography")
+    units = units_for(con, communes.codgeo.tolist(), geo_year)
+    rates, period = _commune_rates(con, communes.codgeo.tolist(), geo_year)
+    frame = units.frame.copy()
+    # a unit is coloured when it is one commune of Y (a split commune sharing a 2018 outline is not)
+    single = frame.communes.map(len) == 1
+    by_commune = rates.set_index("commune")["rate"]
+    frame["rate"] = [by_commune.get(c[0]) if s else None for c, s in zip(frame.communes, single, strict=True)]
+    frame["rate"] = pd.to_numeric(frame["rate"])
+    breaks = diverging_classes(frame["rate"])
+    decimals = 0 if all(float(b).is_integer() for b in breaks) else (2 if any(round(b, 1) != b for b in breaks)
+                                                                       else 1)
+    frame["klass"] = classify(frame["rate"], breaks)
+    epci = dissolve(units, communes, "epci")
+    names = _labels(con, "epci", geo_year)
+    label = (_labels(con, "grouping", geo_year).get(grouping) or grouping)
+
+    map_height = max(3.6, _height(frame.geometry.tolist(), MAP_WIDTH_IN * 0.69))
+    header, footer = 0.75, 0.6  # inches: title and subtitle above, source lines below
+    with plt.rc_context(MAP_STYLE):
+        fig, ax = plt.subplots(figsize=(MAP_WIDTH_IN, map_height + header + footer))
+        total = map_height + header + footer
+        fig.subplots_adjust(left=0.01, right=0.70, top=1 - header / total, bottom=footer / total)
+        colors = [DIVERGING[k] if k >= 0 else MISSING for k in frame.klass]
+        hatches = [HATCH_DECLINE if 0 <= k < 3 else "" for k in frame.klass]
+        for geometry, color, hatch in zip(frame.geometry, colors, hatches, strict=True):
+            ax.add_patch(PathPatch(_path(geometry), facecolor=color, edgecolor="#ffffff", linewidth=0.25,
+                                   hatch=hatch or None, hatchcolor=HATCH_COLOR))
+        ax.add_collection(_patches(epci.geometry, facecolor="none", edgecolor="#222222", linewidth=1.0))
+        for row in epci.itertuples():
+            if row.geometry.area >= 0.02 * sum(epci.geometry.map(lambda g: g.area)):  # no label on a sliver
+                _label(ax, row.geometry, map_label(names.get(row.code, row.code)), 7.5)
+        _frame(ax, frame.geometry.tolist())
+        counts = frame.klass.value_counts()
+        handles = [Patch(facecolor=DIVERGING[k], edgecolor="#666", hatch=HATCH_DECLINE if k < 3 else None,
+                         hatchcolor=HATCH_COLOR,
+                         label=f"{text} ({counts.get(k, 0)})")
+                   for k, text in enumerate(class_labels(breaks, decimals))]
+        if (frame.klass < 0).any():
+            handles.append(Patch(facecolor=MISSING, edgecolor="#666", label=f"non calculable ({counts.get(-1, 0)})"))
+        handles.append(Patch(facecolor="none", edgecolor="#222", linewidth=1.0, label="contour d'EPCI"))
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8.5,
+                  title=f"Taux de variation annuel\nmoyen {period}\n(% par an ; nombre de\ncommunes)",
+                  title_fontsize=9, alignment="left")
+        title = f"{label} : évolution de la population par commune, {period}"
+        fig.suptitle(title, x=0.01, y=1 - 0.12 / total, ha="left", va="top", fontsize=12, fontweight="bold")
+        subtitle = f"Géographie au 1er janvier {geo_year} : {len(communes)} communes, EPCI de {geo_year}"
+        fig.text(0.01, 1 - 0.5 / total, subtitle, fontsize=9, color="#444")
+        start, end = period.split("–")
+        source = (f"Source : Insee, recensements {start} et {end} (populations municipales), géographie au 1er janvier "
+                  f"{geo_year} ; {BASEMAP}")
+        fig.text(0.01, 0.22 / total, wrap(source, 130), fontsize=7.5, color="#444", va="bottom")
+        fig.text(0.01, 0.06 / total, "Contours communaux de 2018 regroupés selon les tables de passage du COG ; taux "
+                 "composé : ((P1/P0)^(1/n) − 1) × 100 ; hachures : baisse.", fontsize=7.5, color="#444", va="bottom")
+    return MapFigure(_svg(fig), title, "% par an", source.removeprefix("Source : "),
+                     f"Géographie au 1er janvier {geo_year}")
+
+
+def locator_map(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: int) -> MapFigure | None:
+    """The territory highlighted within the département(s) of its région(s), on the geography of Y (None for a
+    région or France, which have no smaller frame)."""
+    if level in ("region", "france_metro"):
+        return None
+    communes = communes_of(con, level, code, geo_year)
+    if communes.empty:
+        raise MapError(f"no commune of {level} {code} in the {geo_year} geography")
+    regions = sorted(set(communes.region.dropna()))
+    context = con.execute(
+        "SELECT codgeo, departement, region FROM geo_commune WHERE geo_year = ? AND list_contains(?, region)",
+        [geo_year, regions]).df()
+    units = units_for(con, context.codgeo.tolist(), geo_year)
+    departements = dissolve(units, context, "departement")
+    inside = set(communes.codgeo)
+    territory = shapely.union_all(units.frame[units.frame.communes.map(lambda c: bool(inside & set(c)))].geometry
+                                  .tolist())
+    names = _labels(con, "departement", geo_year)
+    label = _labels(con, level, geo_year).get(code, code) if level != "grouping" else \
+        (_labels(con, "grouping", geo_year).get(code) or code)
+
+    fig, ax = plt.subplots(figsize=(4.8, 4.4))
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.12)
+    ax.add_collection(_patches(departements.geometry, facecolor=CONTEXT_FILL, edgecolor="#ffffff", linewidth=1.2))
+    ax.add_patch(PathPatch(_path(territory), facecolor=HIGHLIGHT, edgecolor="#111", linewidth=0.6))
+    for row in departements.itertuples():
+        _label(ax, row.geometry, names.get(row.code, row.code), 7.5)
+    _frame(ax, departements.geometry.tolist())
+    title = f"{label} : situation"
+    fig.suptitle(wrap(title, 48), x=0.02, ha="left", fontsize=10, fontweight="bold")
+    legend = [Patch(facecolor=HIGHLIGHT, edgecolor="#111", label=wrap(label, 40)),
+              Patch(facecolor=CONTEXT_FILL, edgecolor="#999", label="départements de la région")]
+    ax.legend(handles=legend, loc="lower left", bbox_to_anchor=(0.0, -0.14), frameon=False, fontsize=7.5)
+    source = f"Géographie au 1er janvier {geo_year} ; {BASEMAP}"
+    fig.text(0.02, 0.01, wrap("Source : Insee, COG ; g" + source[1:], 80), fontsize=6.5, color="#444", va="bottom")
+    return MapFigure(_svg(fig), title, "sans objet (carte de situation)", "Insee, COG ; g" + source[1:],
+                     f"Géographie au 1er janvier {geo_year}")
+
+
+def map_block(figure_: MapFigure, name: str) -> Block:
+    """A figure block holding an SVG map (reports/render.py inlines it like a chart)."""
+    return Block("figure", figure_.svg, name,
+                 f"Unité : {figure_.unit} · Source : {figure_.source} · {figure_.scope}",
+                 {"title": figure_.title, "ext": "svg"})
+
+
+def report_blocks(con: duckdb.DuckDBPyConnection, geo_year: int) -> list[Block]:
+    """The report's map section: the Bassin minier by commune (population change), EPCI outlines."""
+    try:
+        figure_ = population_change_map(con, geo_year)
+    except MapError as exc:
+        return [Block("h3", "Carte de l'évolution de la population", "carte-population"),
+                Block("p", f"Carte non disponible : {exc}.")]
+    return [
+        Block("h3", "Carte de l'évolution de la population", "carte-population"),
+        Block("p", "Chaque commune du Bassin minier dans sa géographie la plus récente, colorée selon son taux de "
+                   "variation annuel moyen sur la dernière période quinquennale de recensement ; les contours des "
+                   "EPCI sont ceux de la même année. Les communes fusionnées depuis 2018 sont dessinées une seule "
+                   "fois. La densité et le revenu ne sont pas cartographiés : l'entrepôt ne contient ni surface "
+                   "officielle ni revenu communal."),
+        map_block(figure_, "carte_evolution_population"),
+    ]
