@@ -133,6 +133,19 @@ def _components(links: pd.DataFrame) -> pd.Series:
     return links.assign(unit=[find("o" + o) for o in links.outline])
 
 
+def merge(geometries: list):
+    """The union of adjacent outlines. The simplified outlines form a coverage (shared borders are identical), which
+    GEOS dissolves 20× faster than a general union; the general union is used when the result's area is not
+    the sum of the parts (overlapping input)."""
+    if len(geometries) == 1:
+        return geometries[0]
+    merged = shapely.coverage_union_all(geometries)
+    parts = float(np.sum(shapely.area(np.asarray(geometries, dtype=object))))
+    if merged.is_valid and abs(merged.area - parts) <= 1e-9 * max(parts, 1e-12):
+        return merged
+    return shapely.union_all(geometries)
+
+
 def units_for(con: duckdb.DuckDBPyConnection, communes: list[str], geo_year: int) -> Units:
     """The drawable units holding the given communes of vintage `geo_year`, with their dissolved outlines."""
     links = _components(_links(con, geo_year))
@@ -143,15 +156,14 @@ def units_for(con: duckdb.DuckDBPyConnection, communes: list[str], geo_year: int
         "SELECT codgeo, geometry FROM stg_commune_outline WHERE geo_year = ? AND list_contains(?, codgeo)",
         [OUTLINE_YEAR, sorted(set(links.outline))]).df()
     shapes = dict(zip(outlines.codgeo, shapely.from_wkb([bytes(b) for b in outlines.geometry]), strict=True))
-    rows = []
-    for unit, group in links.groupby("unit", sort=True):
-        codes = sorted(set(group.outline))
-        rows.append({
-            "unit": unit,
-            "communes": tuple(sorted(set(group.commune))),
-            "outlines": tuple(codes),
-            "geometry": shapely.union_all([shapes[c] for c in codes]) if len(codes) > 1 else shapes[codes[0]],
-        })
+    members: dict[str, tuple[set[str], set[str]]] = {}
+    for unit, outline, commune in zip(links.unit, links.outline, links.commune, strict=True):
+        codes, outs = members.setdefault(unit, (set(), set()))
+        codes.add(commune)
+        outs.add(outline)
+    rows = [{"unit": unit, "communes": tuple(sorted(codes)), "outlines": tuple(sorted(outs)),
+             "geometry": merge([shapes[c] for c in sorted(outs)])}
+            for unit, (codes, outs) in sorted(members.items())]
     return Units(geo_year, pd.DataFrame(rows, columns=["unit", "communes", "outlines", "geometry"]), missing)
 
 
@@ -171,7 +183,7 @@ def dissolve(units: Units, communes: pd.DataFrame, column: str) -> pd.DataFrame:
     rows = []
     for zone, group in member.groupby(column, sort=True):
         geometries = group.drop_duplicates("unit").geometry.tolist()
-        rows.append({"code": zone, "geometry": shapely.union_all(geometries),
+        rows.append({"code": zone, "geometry": merge(geometries),
                      "communes": tuple(sorted(group.codgeo))})
     return pd.DataFrame(rows, columns=["code", "geometry", "communes"])
 
@@ -387,20 +399,20 @@ def locator_map(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year:
     units = units_for(con, context.codgeo.tolist(), geo_year)
     departements = dissolve(units, context, "departement")
     inside = set(communes.codgeo)
-    territory = shapely.union_all(units.frame[units.frame.communes.map(lambda c: bool(inside & set(c)))].geometry
-                                  .tolist())
+    territory = merge(units.frame[units.frame.communes.map(lambda c: bool(inside & set(c)))].geometry.tolist())
     names = _labels(con, "departement", geo_year)
     label = _labels(con, level, geo_year).get(code, code) if level != "grouping" else \
         (_labels(con, "grouping", geo_year).get(code) or code)
 
     fig, ax = plt.subplots(figsize=(4.8, 4.4))
     fig.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.12)
-    ax.add_collection(_patches(departements.geometry, facecolor=CONTEXT_FILL, edgecolor="#ffffff", linewidth=1.2))
+    ax.add_collection(_patches(departements.geometry, facecolor=CONTEXT_FILL, edgecolor="#8a8a8a", linewidth=0.8))
     ax.add_patch(PathPatch(_path(territory), facecolor=HIGHLIGHT, edgecolor="#111", linewidth=0.6))
-    for row in departements.itertuples():
-        _label(ax, row.geometry, names.get(row.code, row.code), 7.5)
+    for row in departements.itertuples():  # the département's name beside the territory, never on it
+        free = row.geometry.difference(territory)
+        _label(ax, free if not free.is_empty else row.geometry, names.get(row.code, row.code), 7.5)
     _frame(ax, departements.geometry.tolist())
-    title = f"{label} : situation"
+    title = f"Situation : {label}"
     fig.suptitle(wrap(title, 48), x=0.02, ha="left", fontsize=10, fontweight="bold")
     legend = [Patch(facecolor=HIGHLIGHT, edgecolor="#111", label=wrap(label, 40)),
               Patch(facecolor=CONTEXT_FILL, edgecolor="#999", label="départements de la région")]
@@ -434,3 +446,14 @@ def report_blocks(con: duckdb.DuckDBPyConnection, geo_year: int) -> list[Block]:
                    "officielle ni revenu communal."),
         map_block(figure_, "carte_evolution_population"),
     ]
+
+
+def locator_block(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: int) -> Block | None:
+    """A portrait's locator map (None where there is no smaller frame or the map cannot be drawn)."""
+    try:
+        located = locator_map(con, level, code, geo_year)
+    except MapError:
+        return None
+    if located is None:
+        return None
+    return map_block(located, f"situation_{level}_{re.sub(r'[^0-9A-Za-z]+', '-', code)}")
