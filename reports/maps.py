@@ -227,8 +227,11 @@ def _label(ax, geometry, text: str, size: float = 7.5, weight: str = "normal") -
     point = geometry.centroid
     if not geometry.contains(point):  # a crescent's centroid lies outside it
         point = geometry.point_on_surface()
-    ax.text(point.x, point.y, wrap(text, 18), ha="center", va="center", fontsize=size, fontweight=weight,
-            color="#111", path_effects=[path_effects.withStroke(linewidth=2.6, foreground="white")])
+    style = {"ha": "center", "va": "center", "fontsize": size, "fontweight": weight}
+    # the white halo is drawn as a path under the label, the label itself stays text (searchable, selectable)
+    ax.text(point.x, point.y, wrap(text, 18), color="white",
+            path_effects=[path_effects.withStroke(linewidth=2.6, foreground="white")], **style)
+    ax.text(point.x, point.y, wrap(text, 18), color="#111", **style)
 
 
 def _svg(fig) -> bytes:
