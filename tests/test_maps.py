@@ -59,8 +59,8 @@ def membership() -> pd.DataFrame:
 def _merger() -> tuple[str, str]:
     """A real merger after 2018 in Nord or Pas-de-Calais, read from the bundled passage table: (absorbed, kept)."""
     passage = pd.read_parquet(DATA / "cog" / "passage_communes_1968_2024.parquet")
-    rows = passage[(passage.from_year.astype(int) >= 2018) & (passage.to_year.astype(int) > passage.from_year.astype(int))
-                   & (passage.typemodif == "f") & (passage.cod_from != passage.cod_to)
+    start, end = passage.from_year.astype(int), passage.to_year.astype(int)
+    rows = passage[(start >= 2018) & (end > start) & (passage.typemodif == "f") & (passage.cod_from != passage.cod_to)
                    & passage.cod_from.str[:2].isin(["59", "62"])]
     assert len(rows), "the bundled passage table has a merger after 2018 in Nord or Pas-de-Calais"
     row = rows.sort_values(["from_year", "cod_from"]).iloc[0]
