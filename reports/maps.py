@@ -22,6 +22,7 @@ import io
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import matplotlib
@@ -44,7 +45,8 @@ BASEMAP = "fond de carte © IGN — ADMIN EXPRESS COG 2018 ; simplification fran
 # ColorBrewer PuOr, 6 classes (decline: oranges, growth: purples), dark at both ends
 DIVERGING = ["#b35806", "#f1a340", "#fee0b6", "#d8daeb", "#998ec3", "#542788"]
 HATCH_DECLINE = "///"
-HATCH_COLOR = "#8c6a48"
+# hatch lines contrast with their class's fill: light on the darkest orange, brown on the lighter ones
+HATCH_COLORS = ["#fbe9d6", "#6b4a2a", "#8c6a48"]
 MISSING = "#ffffff"
 CONTEXT_FILL = "#e6e6e6"
 HIGHLIGHT = "#542788"
@@ -93,7 +95,8 @@ def communes_of(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year:
 
 def _links(con: duckdb.DuckDBPyConnection, geo_year: int) -> pd.DataFrame:
     """(outline, commune) pairs: each 2018 outline → communes of Y, by chaining the passage steps forward from
-    the earlier vintage to the later (one step per COG vintage)."""
+    the earlier vintage to the later (one step per COG vintage). Only codes that some step moves are chained:
+    every other commune keeps its code (35 000 communes, a few hundred changes)."""
     first, last = sorted((OUTLINE_YEAR, geo_year))
     if first == OUTLINE_YEAR:
         start = con.execute("SELECT codgeo FROM stg_commune_outline WHERE geo_year = ?", [OUTLINE_YEAR]).df()
@@ -102,7 +105,8 @@ def _links(con: duckdb.DuckDBPyConnection, geo_year: int) -> pd.DataFrame:
     steps = con.execute(
         "SELECT from_year, to_year, cod_from, cod_to FROM stg_commune_passage WHERE from_year >= ? AND to_year <= ?"
         " ORDER BY from_year", [first, last]).df()
-    chain = pd.DataFrame({"origin": start["codgeo"], "code": start["codgeo"]})
+    moves = start.codgeo.isin(set(steps.cod_from) | set(steps.cod_to))
+    chain = pd.DataFrame({"origin": start.codgeo[moves], "code": start.codgeo[moves]})
     year = first
     while year < last:
         step = steps[steps.from_year == year]
@@ -111,13 +115,18 @@ def _links(con: duckdb.DuckDBPyConnection, geo_year: int) -> pd.DataFrame:
         moved["code"] = moved["cod_to"].where(moved["cod_to"].notna(), moved["code"])
         chain = moved[["origin", "code"]].drop_duplicates()
         year = nxt
+    chain = pd.concat([pd.DataFrame({"origin": start.codgeo[~moves], "code": start.codgeo[~moves]}), chain],
+                      ignore_index=True)
     if first == OUTLINE_YEAR:
         return chain.rename(columns={"origin": "outline", "code": "commune"})
     return chain.rename(columns={"origin": "commune", "code": "outline"})
 
 
-def _components(links: pd.DataFrame) -> pd.Series:
-    """Connected groups of the bipartite outline–commune graph (union-find): one unit id per outline."""
+def _components(links: pd.DataFrame) -> pd.DataFrame:
+    """Connected groups of the bipartite outline–commune graph: one unit id per link. A commune with its own
+    outline and nothing else is its own unit; the others are grouped by union-find."""
+    alone = (links.outline == links.commune) & ~links.outline.duplicated(keep=False) \
+        & ~links.commune.duplicated(keep=False)
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -126,11 +135,14 @@ def _components(links: pd.DataFrame) -> pd.Series:
             x = parent[x]
         return x
 
-    for outline, commune in zip(links.outline, links.commune, strict=True):
+    linked = links[~alone]
+    for outline, commune in zip(linked.outline, linked.commune, strict=True):
         a, b = find("o" + outline), find("c" + commune)
         if a != b:
             parent[max(a, b)] = min(a, b)
-    return links.assign(unit=[find("o" + o) for o in links.outline])
+    unit = ("o" + links.outline).where(alone, pd.Series([find("o" + o) for o in linked.outline],
+                                                          index=linked.index, dtype="str"))
+    return links.assign(unit=unit)
 
 
 def merge(geometries: list):
@@ -204,6 +216,13 @@ def _path(geometry) -> MplPath:
     return MplPath(np.concatenate(vertices), codes)
 
 
+def _drawn(geometries: list, tolerance: float) -> list:
+    """Geometries simplified for drawing only (never for areas or tests): a coverage simplification keeps the
+    shared borders shared, so no gap or overlap appears between neighbours; `tolerance` is in degrees, below
+    what the printed map can show."""
+    return list(shapely.coverage_simplify(np.asarray(geometries, dtype=object), tolerance))
+
+
 def _patches(geometries, **style) -> PatchCollection:
     return PatchCollection([PathPatch(_path(g)) for g in geometries], **style)
 
@@ -235,11 +254,13 @@ def _label(ax, geometry, text: str, size: float = 7.5, weight: str = "normal") -
 
 
 def _svg(fig) -> bytes:
+    """The figure as SVG: text kept as text, no date (same input, same bytes), path coordinates to 0.1 pt (a
+    third of the file's size; far below what a screen or a printer shows)."""
     buffer = io.BytesIO()
-    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "observatoire", "hatch.linewidth": 0.4}):
+    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "observatoire"}):
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
-    return buffer.getvalue()
+    return re.sub(rb' d="[^"]*"', lambda m: re.sub(rb"(\d\.\d)\d+", rb"\1", m.group(0)), buffer.getvalue())
 
 
 def _nice(value: float) -> float:
@@ -342,7 +363,10 @@ def population_change_map(con: duckdb.DuckDBPyConnection, geo_year: int, groupin
     decimals = 0 if all(float(b).is_integer() for b in breaks) else (2 if any(round(b, 1) != b for b in breaks)
                                                                        else 1)
     frame["klass"] = classify(frame["rate"], breaks)
-    epci = dissolve(units, communes, "epci")
+    frame["drawn"] = _drawn(frame.geometry.tolist(), 0.0015)
+    # the EPCI outlines drawn are dissolved from the drawn communes, so that their borders coincide
+    epci = dissolve(Units(geo_year, frame.drop(columns="geometry").rename(columns={"drawn": "geometry"}), []),
+                    communes, "epci")
     names = _labels(con, "epci", geo_year)
     label = (_labels(con, "grouping", geo_year).get(grouping) or grouping)
 
@@ -353,10 +377,11 @@ def population_change_map(con: duckdb.DuckDBPyConnection, geo_year: int, groupin
         total = map_height + header + footer
         fig.subplots_adjust(left=0.01, right=0.70, top=1 - header / total, bottom=footer / total)
         colors = [DIVERGING[k] if k >= 0 else MISSING for k in frame.klass]
-        hatches = [HATCH_DECLINE if 0 <= k < 3 else "" for k in frame.klass]
-        for geometry, color, hatch in zip(frame.geometry, colors, hatches, strict=True):
+        for geometry, color, k in zip(frame.drawn, colors, frame.klass, strict=True):
+            declining = 0 <= k < len(HATCH_COLORS)
             ax.add_patch(PathPatch(_path(geometry), facecolor=color, edgecolor="#ffffff", linewidth=0.25,
-                                   hatch=hatch or None, hatchcolor=HATCH_COLOR))
+                                   hatch=HATCH_DECLINE if declining else None,
+                                   hatchcolor=HATCH_COLORS[k] if declining else None))
         ax.add_collection(_patches(epci.geometry, facecolor="none", edgecolor="#222222", linewidth=1.0))
         for row in epci.itertuples():
             if row.geometry.area >= 0.02 * sum(epci.geometry.map(lambda g: g.area)):  # no label on a sliver
@@ -364,7 +389,7 @@ def population_change_map(con: duckdb.DuckDBPyConnection, geo_year: int, groupin
         _frame(ax, frame.geometry.tolist())
         counts = frame.klass.value_counts()
         handles = [Patch(facecolor=DIVERGING[k], edgecolor="#666", hatch=HATCH_DECLINE if k < 3 else None,
-                         hatchcolor=HATCH_COLOR,
+                         hatchcolor=HATCH_COLORS[k] if k < 3 else None,
                          label=f"{text} ({counts.get(k, 0)})")
                    for k, text in enumerate(class_labels(breaks, decimals))]
         if (frame.klass < 0).any():
@@ -387,6 +412,28 @@ def population_change_map(con: duckdb.DuckDBPyConnection, geo_year: int, groupin
                      f"Géographie au 1er janvier {geo_year}")
 
 
+_CONTEXTS: dict[tuple, tuple[Units, pd.DataFrame]] = {}
+
+
+def _context(con: duckdb.DuckDBPyConnection, geo_year: int, regions: tuple[str, ...]) -> tuple[Units, pd.DataFrame]:
+    """The units of the régions' communes and their départements' outlines, kept for the next portrait of the same
+    région in this process (keyed on the warehouse file's identity: a new publication is read again)."""
+    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    stat = Path(path[0][0]).stat() if path and path[0][0] and Path(path[0][0]).exists() else None
+    key = (path[0][0] if path else None, stat and (stat.st_ino, stat.st_mtime_ns, stat.st_size), geo_year, regions)
+    if stat is None or key not in _CONTEXTS:
+        context = con.execute(
+            "SELECT codgeo, departement, region FROM geo_commune WHERE geo_year = ? AND list_contains(?, region)",
+            [geo_year, list(regions)]).df()
+        units = units_for(con, context.codgeo.tolist(), geo_year)
+        found = (units, dissolve(units, context, "departement"))
+        if stat is None:
+            return found
+        _CONTEXTS.clear()  # one warehouse, one vintage at a time: memory stays bounded
+        _CONTEXTS[key] = found
+    return _CONTEXTS[key]
+
+
 def locator_map(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: int) -> MapFigure | None:
     """The territory highlighted within the département(s) of its région(s), on the geography of Y (None for a
     région or France, which have no smaller frame)."""
@@ -395,33 +442,39 @@ def locator_map(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year:
     communes = communes_of(con, level, code, geo_year)
     if communes.empty:
         raise MapError(f"no commune of {level} {code} in the {geo_year} geography")
-    regions = sorted(set(communes.region.dropna()))
-    context = con.execute(
-        "SELECT codgeo, departement, region FROM geo_commune WHERE geo_year = ? AND list_contains(?, region)",
-        [geo_year, regions]).df()
-    units = units_for(con, context.codgeo.tolist(), geo_year)
-    departements = dissolve(units, context, "departement")
+    regions = tuple(sorted(set(communes.region.dropna())))
+    units, departements = _context(con, geo_year, regions)
     inside = set(communes.codgeo)
     territory = merge(units.frame[units.frame.communes.map(lambda c: bool(inside & set(c)))].geometry.tolist())
     names = _labels(con, "departement", geo_year)
     label = _labels(con, level, geo_year).get(code, code) if level != "grouping" else \
         (_labels(con, "grouping", geo_year).get(code) or code)
 
-    fig, ax = plt.subplots(figsize=(4.8, 4.4))
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.12)
-    ax.add_collection(_patches(departements.geometry, facecolor=CONTEXT_FILL, edgecolor="#8a8a8a", linewidth=0.8))
-    ax.add_patch(PathPatch(_path(territory), facecolor=HIGHLIGHT, edgecolor="#111", linewidth=0.6))
+    width = 4.8
+    map_height = min(4.4, _height(departements.geometry.tolist(), width * 0.96))
+    header, footer = 0.45, 0.75  # inches: title; legend and source lines
+    total = map_height + header + footer
+    fig, ax = plt.subplots(figsize=(width, total))
+    fig.subplots_adjust(left=0.02, right=0.98, top=1 - header / total, bottom=footer / total)
+    tolerance = (shapely.total_bounds(np.asarray(departements.geometry, dtype=object))[2:]
+                 - shapely.total_bounds(np.asarray(departements.geometry, dtype=object))[:2]).max() / 400
+    ax.add_collection(_patches(_drawn(departements.geometry.tolist(), tolerance), facecolor=CONTEXT_FILL,
+                               edgecolor="#8a8a8a", linewidth=0.8))
+    ax.add_patch(PathPatch(_path(territory.simplify(tolerance / 2)), facecolor=HIGHLIGHT, edgecolor="#111",
+                           linewidth=0.6))
     for row in departements.itertuples():  # the département's name beside the territory, never on it
         free = row.geometry.difference(territory)
         _label(ax, free if not free.is_empty else row.geometry, names.get(row.code, row.code), 7.5)
     _frame(ax, departements.geometry.tolist())
     title = f"Situation : {label}"
-    fig.suptitle(wrap(title, 48), x=0.02, ha="left", fontsize=10, fontweight="bold")
+    fig.suptitle(wrap(title, 48), x=0.02, y=1 - 0.08 / total, ha="left", va="top", fontsize=10, fontweight="bold")
     legend = [Patch(facecolor=HIGHLIGHT, edgecolor="#111", label=wrap(label, 40)),
-              Patch(facecolor=CONTEXT_FILL, edgecolor="#999", label="départements de la région")]
-    ax.legend(handles=legend, loc="lower left", bbox_to_anchor=(0.0, -0.14), frameon=False, fontsize=7.5)
+              Patch(facecolor=CONTEXT_FILL, edgecolor="#8a8a8a", label="départements de la région")]
+    fig.legend(handles=legend, loc="lower left", bbox_to_anchor=(0.01, 0.32 / total), frameon=False, fontsize=7.5,
+               ncol=2)
     source = f"Géographie au 1er janvier {geo_year} ; {BASEMAP}"
-    fig.text(0.02, 0.01, wrap("Source : Insee, COG ; g" + source[1:], 80), fontsize=6.5, color="#444", va="bottom")
+    fig.text(0.02, 0.04 / total, wrap("Source : Insee, COG ; g" + source[1:], 80), fontsize=6.5, color="#444",
+             va="bottom")
     return MapFigure(_svg(fig), title, "sans objet (carte de situation)", "Insee, COG ; g" + source[1:],
                      f"Géographie au 1er janvier {geo_year}")
 
