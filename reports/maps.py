@@ -234,6 +234,7 @@ def _frame(ax, geometries) -> None:
     ax.set_ylim(miny - pad_y, maxy + pad_y)
     ax.set_aspect(1 / math.cos(math.radians((miny + maxy) / 2)))
     ax.set_axis_off()
+    ax.apply_aspect()  # the final data → page transform now, so that label extents are measured where they land
 
 
 def _height(geometries, width: float) -> float:
@@ -242,15 +243,59 @@ def _height(geometries, width: float) -> float:
     return width * (maxy - miny) / ((maxx - minx) * math.cos(math.radians((miny + maxy) / 2)))
 
 
-def _label(ax, geometry, text: str, size: float = 7.5, weight: str = "normal") -> None:
-    point = geometry.centroid
-    if not geometry.contains(point):  # a crescent's centroid lies outside it
-        point = geometry.point_on_surface()
-    style = {"ha": "center", "va": "center", "fontsize": size, "fontweight": weight}
-    # the white halo is drawn as a path under the label, the label itself stays text (searchable, selectable)
-    ax.text(point.x, point.y, wrap(text, 18), color="white",
-            path_effects=[path_effects.withStroke(linewidth=2.6, foreground="white")], **style)
-    ax.text(point.x, point.y, wrap(text, 18), color="#111", **style)
+def _candidates(geometry) -> list:
+    """Points inside a polygon where its label may go: its centre first, then the centres of its halves and
+    quarters (a label moves there when the centre is taken by a neighbour's)."""
+    points = [geometry.centroid] if geometry.contains(geometry.centroid) else []
+    points.append(geometry.point_on_surface())
+    minx, miny, maxx, maxy = geometry.bounds
+    midx, midy = (minx + maxx) / 2, (miny + maxy) / 2
+    xs, ys = np.linspace(minx, maxx, 4), np.linspace(miny, maxy, 4)
+    thirds = [(xs[i], ys[j], xs[i + 1], ys[j + 1]) for j in (1, 2, 0) for i in (1, 0, 2)]
+    for box in ((minx, midy, maxx, maxy), (minx, miny, maxx, midy), (minx, miny, midx, maxy), (midx, miny, maxx, maxy),
+                (minx, midy, midx, maxy), (midx, midy, maxx, maxy), (minx, miny, midx, midy), (midx, miny, maxx, midy),
+                *thirds):
+        part = geometry.intersection(shapely.box(*box))
+        if not part.is_empty and part.area > 0:
+            parts = getattr(part, "geoms", [part])
+            points.append(max(parts, key=lambda g: g.area).point_on_surface())
+    return points
+
+
+def _overlap(a, b) -> float:
+    """Area shared by two boxes (display units)."""
+    return max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0)) * max(0.0, min(a.y1, b.y1) - max(a.y0, b.y0))
+
+
+def _place_labels(ax, items: list[tuple[object, str]], size: float = 7.5) -> None:
+    """Names inside their polygons, the largest polygon first; a name that would overlap one already placed moves
+    to another point of its polygon, then is tried smaller and on narrower lines (where it hides least if
+    nothing is free). Each name is drawn twice: a white halo (a path) under the text itself (kept as text in the SVG:
+    searchable, selectable)."""
+    renderer = ax.figure.canvas.get_renderer()
+    placed = []
+    for geometry, text in sorted(items, key=lambda item: -item[0].area):
+        options = [(wrap(text, 18), size), (wrap(text, 12), size - 1)]
+        least, found = None, None
+        for label, fontsize in options:
+            for point in _candidates(geometry):
+                probe = ax.text(point.x, point.y, label, ha="center", va="center", fontsize=fontsize)
+                extent = probe.get_window_extent(renderer).expanded(1.08, 1.15)
+                probe.remove()
+                overlap = sum(_overlap(extent, other) for other in placed)
+                if least is None or overlap < least[0]:
+                    least = (overlap, (point, extent, label, fontsize))
+                if overlap == 0:
+                    found = (point, extent, label, fontsize)
+                    break
+            if found:
+                break
+        point, extent, label, fontsize = found or least[1]  # no free spot: the one that hides least
+        placed.append(extent)
+        style = {"ha": "center", "va": "center", "fontsize": fontsize}
+        ax.text(point.x, point.y, label, color="white", zorder=5,
+                path_effects=[path_effects.withStroke(linewidth=2.6, foreground="white")], **style)
+        ax.text(point.x, point.y, label, color="#111", zorder=6, **style)
 
 
 def _svg(fig) -> bytes:
@@ -383,11 +428,11 @@ def population_change_map(con: duckdb.DuckDBPyConnection, geo_year: int, groupin
                                    hatch=HATCH_DECLINE if declining else None,
                                    hatchcolor=HATCH_COLORS[k] if declining else None))
         ax.add_collection(_patches(epci.geometry, facecolor="none", edgecolor="#222222", linewidth=1.0))
-        for row in epci.itertuples():
-            if row.geometry.area >= 0.02 * sum(epci.geometry.map(lambda g: g.area)):  # no label on a sliver
-                _label(ax, row.geometry, map_label(names.get(row.code, row.code)), 7.5)
         _frame(ax, frame.geometry.tolist())
-        counts = frame.klass.value_counts()
+        whole = sum(epci.geometry.map(lambda g: g.area))
+        _place_labels(ax, [(row.geometry, map_label(names.get(row.code, row.code))) for row in epci.itertuples()
+                           if row.geometry.area >= 0.02 * whole])  # no name on a sliver of an EPCI
+        counts = frame.assign(n=frame.communes.map(len)).groupby("klass")["n"].sum()  # communes, not units
         handles = [Patch(facecolor=DIVERGING[k], edgecolor="#666", hatch=HATCH_DECLINE if k < 3 else None,
                          hatchcolor=HATCH_COLORS[k] if k < 3 else None,
                          label=f"{text} ({counts.get(k, 0)})")
@@ -462,10 +507,10 @@ def locator_map(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year:
                                edgecolor="#8a8a8a", linewidth=0.8))
     ax.add_patch(PathPatch(_path(territory.simplify(tolerance / 2)), facecolor=HIGHLIGHT, edgecolor="#111",
                            linewidth=0.6))
-    for row in departements.itertuples():  # the département's name beside the territory, never on it
-        free = row.geometry.difference(territory)
-        _label(ax, free if not free.is_empty else row.geometry, names.get(row.code, row.code), 7.5)
     _frame(ax, departements.geometry.tolist())
+    free = [row.geometry.difference(territory) for row in departements.itertuples()]
+    _place_labels(ax, [(f if not f.is_empty else row.geometry, names.get(row.code, row.code))  # beside, never on it
+                       for f, row in zip(free, departements.itertuples(), strict=True)])
     title = f"Situation : {label}"
     fig.suptitle(wrap(title, 48), x=0.02, y=1 - 0.08 / total, ha="left", va="top", fontsize=10, fontweight="bold")
     legend = [Patch(facecolor=HIGHLIGHT, edgecolor="#111", label=wrap(label, 40)),
@@ -490,9 +535,10 @@ def report_blocks(con: duckdb.DuckDBPyConnection, geo_year: int) -> list[Block]:
     """The report's map section: the Bassin minier by commune (population change), EPCI outlines."""
     try:
         figure_ = population_change_map(con, geo_year)
-    except MapError as exc:
+    except MapError:  # the reason (English, for developers) stays out of the publication
         return [Block("h3", "Carte de l'évolution de la population", "carte-population"),
-                Block("p", f"Carte non disponible : {exc}.")]
+                Block("p", f"Carte non disponible : l'entrepôt ne contient pas les populations communales de la "
+                           f"géographie {geo_year}.")]
     return [
         Block("h3", "Carte de l'évolution de la population", "carte-population"),
         Block("p", "Chaque commune du Bassin minier dans sa géographie la plus récente, colorée selon son taux de "
