@@ -215,3 +215,29 @@ def test_locator_map_and_its_place_in_a_portrait(con, small_home, tmp_path):
     assert (tmp_path / "img" / "situation_epci_246200364.svg").exists()
     blocks = maps.report_blocks(con, GEO_YEAR)
     assert [b.kind for b in blocks][-1] == "figure" and blocks[-1].extra["ext"] == "svg"
+
+
+def test_an_earlier_vintage_groups_communes_merged_before_2018_under_their_outline(con, raw_areas):
+    """Geography 2013 (the diagnostic's): communes merged between 2013 and 2018 (communes nouvelles) share the
+    outline of the 2018 commune they formed, one unit; every other commune is its own outline. Expected from the
+    raw membership and passage tables."""
+    membership = pd.read_parquet(DATA / "cog" / "appartenance_communes_cog2008_2024.parquet",
+                                 columns=["cog_year", "codgeo", "dep"])
+    membership = membership[membership.dep.isin(["59", "62"])]
+    codes = {y: set(membership[membership.cog_year.astype(int) == y].codgeo) for y in (2013, 2018)}
+    passage = pd.read_parquet(DATA / "cog" / "passage_communes_1968_2024.parquet")
+    passage = passage[passage.from_year.astype(int).between(2013, 2017)]
+    target = {c: c for c in codes[2013] & codes[2018]}
+    for a, b in zip(passage.cod_from, passage.cod_to, strict=True):
+        for old, new in ((a, b), (b, a)):
+            if old in codes[2013] - codes[2018] and new in codes[2018]:
+                target[old] = new
+    assert set(target) == codes[2013], "every 2013 commune of Nord and Pas-de-Calais leads to one of 2018"
+    units = maps.units_for(con, sorted(codes[2013]), 2013)
+    expected = pd.Series(target).groupby(lambda c: target[c]).apply(lambda s: tuple(sorted(s.index)))
+    got = {u.outlines: u.communes for u in units.frame.itertuples()}
+    assert got == {(outline,): communes for outline, communes in expected.items()}
+    merged = [u for u in units.frame.itertuples() if len(u.communes) > 1]
+    assert merged, "Nord and Pas-de-Calais have communes nouvelles between 2013 and 2018"
+    for u in merged:
+        assert u.geometry.area == pytest.approx(raw_areas[u.outlines[0]], rel=1e-12)
