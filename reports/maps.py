@@ -10,7 +10,8 @@ geography vintage Y and is drawn on it:
 - every other level (EPCI, zone d'emploi, arrondissement, département, région, grouping) is the union of the
   units of its communes in Y (`geo_commune` of Y), so that its outline is the one of that vintage.
 Coordinates stay in longitude/latitude (WGS84); a map is drawn with the aspect of the local scale
-(1 / cos(latitude)), which at the scale of a région is indistinguishable from a conformal projection.
+(1 / cos(latitude) at the map's middle latitude): at the scale of a région (3° of latitude) shapes stay within
+a few per cent of a conformal projection, and no projection library is needed.
 
 Colours: ColorBrewer PuOr (diverging, colour-blind safe) with lightness growing towards zero, and hatching on the
 classes of decline so that the sign still reads in greyscale.
@@ -189,15 +190,17 @@ def territory_units(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_y
 
 def dissolve(units: Units, communes: pd.DataFrame, column: str) -> pd.DataFrame:
     """Outlines of the `column` zoning (epci, ze2020 …) of the units' vintage, as the union of its communes' units:
-    one row per zone (code, geometry, communes). A unit whose communes lie in several zones is counted in each."""
+    one row per zone (code, geometry, communes, exact). A unit whose communes lie in several zones (a 2018 outline
+    shared by communes of Y that belong to different EPCI) is drawn in each: those zones have `exact` False."""
     member = units.frame.explode("communes").merge(
         communes[["codgeo", column]], left_on="communes", right_on="codgeo")
+    shared = set(member.groupby("unit")[column].nunique().loc[lambda n: n > 1].index)
     rows = []
     for zone, group in member.groupby(column, sort=True):
         geometries = group.drop_duplicates("unit").geometry.tolist()
-        rows.append({"code": zone, "geometry": merge(geometries),
-                     "communes": tuple(sorted(group.codgeo))})
-    return pd.DataFrame(rows, columns=["code", "geometry", "communes"])
+        rows.append({"code": zone, "geometry": merge(geometries), "communes": tuple(sorted(group.codgeo)),
+                     "exact": not (set(group.unit) & shared)})
+    return pd.DataFrame(rows, columns=["code", "geometry", "communes", "exact"])
 
 
 # ---------------------------------------------------------------- figures

@@ -169,7 +169,7 @@ def test_bassin_minier_map_epci_parts_sum_their_communes(con, raw_areas, members
     parts = maps.dissolve(units, communes, "epci")
     y = membership[membership.cog_year.astype(int) == GEO_YEAR]
     inside = y[y.codgeo.isin(set(communes.codgeo))]
-    assert sorted(parts.code) == sorted(set(inside.epci))
+    assert sorted(parts.code) == sorted(set(inside.epci)) and parts.exact.all()
     codes_2018 = set(membership[membership.cog_year.astype(int) == 2018].codgeo)
     for row in parts.itertuples():
         members = set(inside[inside.epci == row.code].codgeo)
