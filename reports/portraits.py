@@ -14,7 +14,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from reports.render import Block, figure, fr, line_chart, short_label, slug, to_html, to_markdown
+from reports.maps import locator_block
+from reports.render import Block, figure, fr, image_file, line_chart, short_label, slug, to_html, to_markdown
 from reports.today import GROUPING, MAJORITY, latest_census, latest_geo, members, scalar, unemployment
 from transforms.levels import LEVEL_NAMES
 from transforms.levels import LEVELS as ALL_LEVELS
@@ -118,6 +119,8 @@ def portrait_blocks(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_y
             " % (linéaire)."
         )
     blocks.append(Block("list", key))
+    if (located := locator_block(con, level, code, geo_year)) is not None:
+        blocks.append(located)
     blocks += [
         Block("h2", f"Population depuis {series.index[0]}", "population"),
         figure(line_chart({name: series}, f"{name} : population {series.index[0]}–{census}", "habitants"),
@@ -243,7 +246,7 @@ def write_portraits(warehouse_path: Path, out_dir: Path, level: str | None = Non
             stem = f"{lv}-{slug(cd)}"
             for b in blocks:
                 if b.kind == "figure":
-                    (out_dir / "img" / f"{b.name}.png").write_bytes(b.content)
+                    (out_dir / "img" / image_file(b)).write_bytes(b.content)
             (out_dir / f"{stem}.md").write_text(to_markdown(blocks, "img"), encoding="utf-8")
             path = out_dir / f"{stem}.html"
             path.write_text(to_html(blocks, f"{name} — portrait", links={INDEX_LINK: "index.html"}), encoding="utf-8")

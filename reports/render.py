@@ -227,7 +227,7 @@ def to_markdown(blocks: list[Block], image_dir: str = "img") -> str:
             out += [f"{'  ' * (level - 2)}- [{title}](#{anchor})" for level, title, anchor in toc(blocks)]
             out.append("")
         elif b.kind == "figure":
-            out.append(f"![{b.extra.get('title', b.name)}]({image_dir}/{b.name}.png)\n")
+            out.append(f"![{b.extra.get('title', b.name)}]({image_dir}/{image_file(b)})\n")
             out.append(f"*{b.caption}*\n")
         elif b.kind == "table":
             frame = _cells(b.content).map(lambda s: s.replace("|", "\\|").replace("\n", " "))
@@ -318,8 +318,9 @@ def to_html(blocks: list[Block], title: str, links: dict[str, str] | None = None
         elif b.kind == "figure":
             data = base64.b64encode(b.content).decode()
             alt = html.escape(b.extra.get("title", b.name))
+            mime = "image/svg+xml" if b.extra.get("ext") == "svg" else "image/png"
             body.append(
-                f'<figure><img alt="{alt}" src="data:image/png;base64,{data}">'
+                f'<figure><img alt="{alt}" src="data:{mime};base64,{data}">'
                 f"<figcaption>{html.escape(b.caption)}</figcaption></figure>"
             )
         elif b.kind == "table":
@@ -330,6 +331,11 @@ def to_html(blocks: list[Block], title: str, links: dict[str, str] | None = None
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>"
         f"<body><main>{''.join(body)}</main></body></html>"
     )
+
+
+def image_file(block: Block) -> str:
+    """File name of a figure's image: PNG charts, SVG maps (`extra["ext"]`)."""
+    return f"{block.name}.{block.extra.get('ext', 'png')}"
 
 
 def figure(content: bytes, name: str, title: str, unit: str, source: str, scope: str) -> Block:

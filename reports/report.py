@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from reports.maps import report_blocks as map_blocks
 from reports.render import (
     Block,
     bar_chart,
     figure,
     fr,
+    image_file,
     pretty_indicator,
     section,
     status_chart,
@@ -26,7 +28,7 @@ from reports.render import (
     to_html,
     to_markdown,
 )
-from reports.today import THEMES, today_blocks
+from reports.today import THEMES, latest_geo, today_blocks
 from warehouse.db import connect_readonly
 
 TITLE = "Diagnostic partagé du Bassin minier : l'édition 2013 recalculée et actualisée"
@@ -259,6 +261,7 @@ def build_blocks(con) -> list[Block]:
         Block("toc"),
     ]
     blocks += today_blocks(con)
+    blocks += map_blocks(con, latest_geo(con))
     blocks += edition_2013_blocks(repro)
     blocks += annex_blocks(repro, sources)
     return blocks
@@ -270,7 +273,7 @@ def write_blocks(blocks: list[Block], out_dir: Path, stem: str, title: str) -> d
     images.mkdir(exist_ok=True)
     for b in blocks:
         if b.kind == "figure":
-            (images / f"{b.name}.png").write_bytes(b.content)
+            (images / image_file(b)).write_bytes(b.content)
     paths = {"md": out_dir / f"{stem}.md", "html": out_dir / f"{stem}.html"}
     paths["md"].write_text(to_markdown(blocks, "img"), encoding="utf-8")
     paths["html"].write_text(to_html(blocks, title), encoding="utf-8")

@@ -4,7 +4,8 @@ départements (Nord 59, Pas-de-Calais 62: the bassin minier and every territory 
 The cut is consistent across sources: the communes kept are those of the two départements in any vintage, closed
 over the passage tables (a commune merged into or split from a kept one is kept, wherever it lies), so that
 every census still projects and conserves its population; the membership, population, passage and DGCL files
-keep the rows of those communes only, in their delivered format (Parquet schema, gzip'd semicolon CSV). Files
+keep the rows of those communes only, in their delivered format (Parquet schema, gzip'd semicolon CSV, the
+outlines' gzip'd GeoJSON). Files
 that list zones rather than communes keep the zones of the cut: the unemployment workbook its employment zones
 (and the regional parts of those that straddle a region), the census extract its EPCIs and regions (France as a
 whole lies outside the cut: its figure would not add up from the cut's regions). Every other bundled file (labels
@@ -72,6 +73,7 @@ def cut(data_dir: Path, out: Path, departements: tuple[str, ...] = DEPARTEMENTS)
         body = [line for line in lines[1:] if line and line.split(b";")[column].decode("latin-1") in kept]
         with gzip.open(path, "wb") as f:
             f.write(b"\n".join([lines[0], *body]) + b"\n")
+    _cut_outlines(out / "geometry" / "communes-france-2018.geojson.gz", kept)
     membership = pq.read_table(cog / "appartenance_communes_cog2008_2024.parquet").to_pandas()
     _cut_unemployment(out / "insee_chomage" / "chomage-zone-t1-2003-t3-2023.xlsx", set(membership["ze2020"]))
     _cut_census_extract(
@@ -99,6 +101,17 @@ def _cut_unemployment(path: Path, zones: set[str]) -> None:
             if column[row] and zone not in zones:
                 sheet.delete_rows(row + 1)
     workbook.save(path)
+
+
+def _cut_outlines(path: Path, kept: set[str]) -> None:
+    """The commune outlines (GeoJSON FeatureCollection, gzip): the features of the cut's communes, unchanged."""
+    import json
+
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        collection = json.load(f)
+    collection["features"] = [f for f in collection["features"] if f["properties"]["code"] in kept]
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        json.dump(collection, f, ensure_ascii=False, separators=(",", ":"))
 
 
 def _cut_census_extract(path: Path, kept: dict[str, set[str]]) -> None:
