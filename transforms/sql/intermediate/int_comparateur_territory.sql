@@ -1,7 +1,8 @@
 -- One row per level × territory × geo_year (2021 and every later vintage) × count variable of INSEE's base
 -- comparateur (RP 2018, geography 2021): the sum over the territory's communes.
 -- Materialized: temp (in memory during the build, not published).
--- Reads: stg_insee_comparateur, stg_commune_passage, stg_commune_population, int_commune_territory.
+-- Reads: stg_insee_comparateur, stg_commune_passage, stg_commune_population, stg_commune_membership,
+-- int_commune_territory, cfg_grouping_members.
 -- Communes only (nivgeo COM): a municipal arrondissement is already counted in Paris, Lyon or Marseille.
 -- Later geographies: each commune's counts walk the passage tables one vintage at a time, as the census
 -- populations do (int_commune_population_projected): merges sum, splits share by `ratio` (estimated).
@@ -33,12 +34,48 @@ communes AS (
            bool_or(missing) AS missing, bool_and(missing) AS all_missing
     FROM walk
     GROUP BY ALL
+),
+-- Above the commune, as int_population_territory does: communes summed once per combination of zonings (an
+-- integer id), then per level; a grouping sums its member territories (int_commune_territory's groupings).
+zones AS (
+    SELECT geo_year, codgeo, epci, ze2010, ze2020, arrondissement, departement, region,
+           dense_rank() OVER (ORDER BY geo_year, epci, ze2010, ze2020, arrondissement, departement, region)::INTEGER
+               AS zone
+    FROM stg_commune_membership
+    WHERE geo_year IN (SELECT DISTINCT geo_year FROM communes)
+),
+by_zone AS (
+    SELECT z.zone, c.variable, sum(c.value) AS value, bool_or(c.estimated) AS estimated,
+           bool_or(c.missing) AS missing, bool_and(c.all_missing) AS all_missing
+    FROM communes c JOIN zones z USING (geo_year, codgeo)
+    GROUP BY ALL
+),
+zone_levels AS (
+    SELECT DISTINCT zone, geo_year, level, code
+    FROM zones z JOIN int_commune_territory t USING (geo_year, codgeo)
+    WHERE t.level NOT IN ('commune', 'grouping')
+),
+parts AS (
+    SELECT 'commune' AS level, codgeo AS code, geo_year, variable, value, estimated, missing, all_missing
+    FROM communes
+    SEMI JOIN stg_commune_membership m USING (geo_year, codgeo)
+    UNION ALL
+    SELECT l.level, l.code, l.geo_year, b.variable, sum(b.value), bool_or(b.estimated), bool_or(b.missing),
+           bool_and(b.all_missing)
+    FROM by_zone b JOIN zone_levels l USING (zone)
+    GROUP BY ALL
+),
+territories AS (
+    SELECT * FROM parts
+    UNION ALL
+    SELECT 'grouping', g.grouping_code, p.geo_year, p.variable, sum(p.value), bool_or(p.estimated),
+           bool_or(p.missing), bool_and(p.all_missing)
+    FROM parts p JOIN cfg_grouping_members g ON g.member_level = p.level AND g.member_code = p.code
+    GROUP BY ALL
 )
-SELECT t.level, t.code, c.geo_year, c.variable,
-       CASE WHEN bool_and(c.all_missing) THEN NULL ELSE sum(c.value) END AS value,
-       bool_or(c.estimated) AS estimated,
-       bool_or(c.missing) AND NOT bool_and(c.all_missing) AS incomplete,
-       bool_and(c.all_missing) AS not_available
-FROM communes c
-JOIN int_commune_territory t ON t.geo_year = c.geo_year AND t.codgeo = c.codgeo
-GROUP BY ALL
+SELECT level, code, geo_year, variable,
+       CASE WHEN all_missing THEN NULL ELSE value END AS value,
+       estimated,
+       missing AND NOT all_missing AS incomplete,
+       all_missing AS not_available
+FROM territories

@@ -11,9 +11,9 @@
 -- Column flag: Pourquoi la valeur manque : suppressed (secret statistique FiLoSoFi), not_available (pas de donnée : recensement de Mayotte, commune créée après la date)
 WITH src AS (SELECT * FROM read_parquet('{validated}/insee_comparateur.parquet')),
 long AS (
-    UNPIVOT INCLUDE NULLS src
-    ON COLUMNS(* EXCLUDE (CODGEO, NIVGEO, LIBGEO, source_file, source_line))
-    INTO NAME variable VALUE value
+    SELECT * FROM src
+    UNPIVOT INCLUDE NULLS (value FOR variable IN (COLUMNS(* EXCLUDE (CODGEO, NIVGEO, LIBGEO, source_file,
+                                                                     source_line))))
 )
 SELECT CODGEO AS codgeo, NIVGEO AS nivgeo, LIBGEO AS libgeo, 2021 AS geo_year, variable, value::DOUBLE AS value,
        CASE WHEN value IS NULL THEN
