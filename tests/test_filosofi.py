@@ -52,7 +52,7 @@ def test_a_series_per_commune_across_editions(warehouse):
         assert _value(warehouse, "mediane_niveau_vie", LENS, int(year) + 1, year)[0] == expected[f"Q2{yy}"]
         assert _value(warehouse, "premier_decile_niveau_vie", LENS, int(year) + 1, year)[0] == expected[f"D1{yy}"]
         assert _value(warehouse, "personnes_menages_fiscaux", LENS, int(year) + 1, year)[0] == expected[f"NBPERS{yy}"]
-    rows = warehouse.sql("SELECT annee_revenus, mediane_niveau_vie FROM mart_revenus WHERE code = ? "
+    rows = warehouse.sql("SELECT periode, mediane_niveau_vie FROM mart_revenus WHERE code = ? "
                          "AND source = 'insee_filosofi' ORDER BY 1", params=[LENS]).fetchall()
     assert [r[0] for r in rows] == list(EDITIONS)
 

@@ -3,9 +3,9 @@
 -- FiLoSoFi editions (each on its own geography) and the comparateur's FiLoSoFi 2019 on geography 2021 (analysts'
 -- view). Commune level only: these values are never summed nor averaged; a secret value is empty with its flag.
 -- Reads: indicator_values, territories. Materialized: view
--- Export key: niveau, code, millesime_geo, annee_revenus, source (exported in the annual snapshots, rows sorted on these columns)
+-- Export key: niveau, code, millesime_geo, periode, source (exported in the annual snapshots, rows sorted on these columns)
 -- Shared columns: niveau, code, libelle, millesime_geo, flags
--- Column annee_revenus: Année des revenus (édition de FiLoSoFi)
+-- Column periode: Année des revenus (édition de FiLoSoFi)
 -- Column source: Source de la ligne : insee_filosofi (fichiers communaux) ou insee_comparateur (comparateur de territoires)
 -- Column mediane_niveau_vie: Médiane du niveau de vie (€ par unité de consommation et par an)
 -- Column premier_quartile_niveau_vie: Premier quartile du niveau de vie (€)
@@ -18,7 +18,7 @@
 -- Column part_menages_fiscaux_imposes_pct: Part des ménages fiscaux imposés (%)
 -- Column menages_fiscaux: Nombre de ménages fiscaux
 -- Column personnes_menages_fiscaux: Nombre de personnes des ménages fiscaux
-SELECT v.level AS niveau, v.code, t.label AS libelle, v.geo_year AS millesime_geo, v.period AS annee_revenus,
+SELECT v.level AS niveau, v.code, t.label AS libelle, v.geo_year AS millesime_geo, v.period AS periode,
        v.source_id AS source,
        any_value(v.value) FILTER (v.indicator_id = 'mediane_niveau_vie') AS mediane_niveau_vie,
        any_value(v.value) FILTER (v.indicator_id = 'premier_quartile_niveau_vie') AS premier_quartile_niveau_vie,
