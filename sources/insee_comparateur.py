@@ -152,8 +152,7 @@ SOURCES = [
         "superficie, naissances et décès 2013–2018, ménages, logements, emploi, activité, chômage (recensement), "
         "établissements, FiLoSoFi 2019 (médiane du niveau de vie, taux de pauvreté)",
         product_page="https://www.insee.fr/fr/statistiques/2521169",
-        official_urls=(
-            "https://www.insee.fr/fr/statistiques/fichier/2521169/base_cc_comparateur_csv.zip",
+        official_urls=(  # where the bundled copy was taken from (INSEE's own zip, byte for byte)
             "https://github.com/klopstock-dviz/dataviz_elections/raw/357aa24609acb65b1d1d3c556cc52a5593affaaa/"
             "data/base_cc_comparateur_csv.zip",
         ),
