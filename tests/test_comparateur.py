@@ -203,3 +203,14 @@ def test_parser_names_a_bad_cell(tmp_path):
     with pytest.raises(SourceError) as err:
         parse([path])
     assert err.value.rule == "numeric_value" and err.value.rows == [2]
+
+
+def test_census_2018_population_agrees_with_the_population_spine(warehouse, delivered):
+    # cross-source: the comparateur's P18_POP against the bundled COGugaison populations (COG 2020 = RP 2018),
+    # commune by commune (two communes merged on 1 January 2021 differ), and in the warehouse at EPCI level
+    population = pd.read_parquet(DATA / "cog" / "population_communes_cog1968_2024.parquet")
+    rp2018 = population[population["cog_year"] == 2020].set_index("codgeo")["pop"]
+    both = delivered[["P18_POP"]].join(rp2018, how="inner").dropna()
+    assert len(both) > 34_900 and (both["P18_POP"] != both["pop"]).sum() <= 2
+    census = _value(warehouse, "population", "epci", EPCI_LENS_LIEVIN)[0]
+    assert _value(warehouse, "densite_population", "epci", EPCI_LENS_LIEVIN)[1] == pytest.approx(census)
