@@ -112,3 +112,18 @@ def test_parser_needs_the_income_year_in_the_file_name(tmp_path, name):
     with pytest.raises(SourceError) as err:
         parse([path])
     assert err.value.rule == "file_name_year"
+
+
+def test_filosofi_2019_and_the_comparateur_agree_commune_by_commune():
+    # cross-source, from the delivered files only: FILO2019 (COG 2020) and the comparateur's MED19 / NBMENFISC19
+    # (COG 2021) are the same values wherever the code is in both (two communes merged on 1 January 2021 differ)
+    filo = _delivered("2019")
+    with zipfile.ZipFile(DATA / "insee_comparateur" / "base_cc_comparateur_csv.zip") as archive:
+        comparateur = pd.read_csv(io.BytesIO(archive.read("base_cc_comparateur.CSV")), sep=";",
+                                  dtype={"CODGEO": str}).set_index("CODGEO")
+    both = filo[["Q219", "NBMEN19"]].join(comparateur[["MED19", "NBMENFISC19"]], how="inner")
+    assert len(both) > 31_000
+    assert (both["Q219"] != both["MED19"]).sum() <= 2 and (both["NBMEN19"] != both["NBMENFISC19"]).sum() <= 2
+    # a commune absent from FILO2019 (secret) has an empty MED19 in the comparateur too
+    absent = comparateur.index.difference(filo.index)
+    assert comparateur.loc[absent, "MED19"].notna().sum() <= 2
