@@ -214,3 +214,21 @@ def test_census_2018_population_agrees_with_the_population_spine(warehouse, deli
     assert len(both) > 34_900 and (both["P18_POP"] != both["pop"]).sum() <= 2
     census = _value(warehouse, "population", "epci", EPCI_LENS_LIEVIN)[0]
     assert _value(warehouse, "densite_population", "epci", EPCI_LENS_LIEVIN)[1] == pytest.approx(census)
+
+
+def test_the_small_geography_cuts_the_comparateur_and_filosofi(small_data, small_home):
+    # the Nord/Pas-de-Calais cut keeps these files in their delivered layout with the cut's communes only, and its
+    # build publishes their indicators (its critical violations are checked in tests/test_scope.py)
+    import duckdb
+
+    cut = parse([small_data / "insee_comparateur" / "base_cc_comparateur_csv.zip"]).frame
+    assert set(cut["CODGEO"].str[:2]) <= {"59", "62", "80", "02"} and LENS in set(cut["CODGEO"])
+    assert (cut["CODGEO"].str[:2].isin(["59", "62"])).mean() > 0.99
+    con = duckdb.connect(str(small_home / "warehouse" / "observatoire.duckdb"), read_only=True)
+    try:
+        got = con.sql("SELECT source_id, count(*) FROM indicator_values WHERE code = ? AND level = 'commune' "
+                      "AND source_id IN ('insee_comparateur', 'insee_filosofi') GROUP BY ALL ORDER BY 1",
+                      params=[LENS]).fetchall()
+    finally:
+        con.close()
+    assert [s for s, _ in got] == ["insee_comparateur", "insee_filosofi"] and all(n > 10 for _, n in got)
