@@ -119,6 +119,12 @@ def _arrondissement_gaps(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"city": summed.index, "gap": (whole - summed).abs().values})
 
 
+def _secrecy(frame: pd.DataFrame) -> pd.DataFrame:
+    """FiLoSoFi hides a commune whole: its median and its number of fiscal households are empty together."""
+    return pd.DataFrame({"median_empty": frame["MED19"].isna().astype(int),
+                         "households_empty": frame["NBMENFISC19"].isna().astype(int)})
+
+
 COUNT_RULES = tuple(r.between(c, f"{c.lower()}_non_negative", min_value=0) for c in COUNTS)
 
 SOURCES = [
@@ -126,9 +132,7 @@ SOURCES = [
         id=SOURCE_ID, parser=parse, producer="INSEE",
         expectations=(
             r.rows(
-                r.matches(
-                    "CODGEO", r.COMMUNE, "commune_code_format", france_wide=True
-                ),
+                r.matches("CODGEO", r.COMMUNE, "commune_code_format", france_wide=True),
                 r.unique("CODGEO", "one_row_per_territory"),
                 r.in_set("NIVGEO", ["COM", "ARM"], "known_nivgeo"),
                 r.row_count_between("row_count", min_value=34_000, max_value=38_000, france_wide=True),
@@ -140,6 +144,11 @@ SOURCES = [
                     "P18_POP", "census_population_present", mostly=0.99,
                     why="only Mayotte's 17 communes have no census in this base",
                 ),
+            ),
+            r.Batch(
+                "filosofi_secrecy",
+                _secrecy,
+                [r.pair_equal("median_empty", "households_empty", "median_secret_with_households")],
             ),
             r.Batch(
                 "municipal_arrondissements",
