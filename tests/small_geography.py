@@ -80,6 +80,8 @@ def cut(data_dir: Path, out: Path, departements: tuple[str, ...] = DEPARTEMENTS)
         out / "insee_rp" / "rp2009_age_epci_extract_diagnostic.csv",
         {"EPCI": set(membership["epci"]), "REG": set(membership["reg"])},
     )
+    _cut_comparateur(out / "insee_comparateur" / "base_cc_comparateur_csv.zip", kept)
+    _cut_filosofi(out / "insee_filosofi", kept)
     listed = bundled_checksums(out)  # the shipped list, read as the gate reads it: the cut files' own sums now
     (out / "SHA256SUMS").write_text("".join(f"{file_sha256(out / name)}  {name}\n" for name in listed))
     return out
@@ -120,3 +122,32 @@ def _cut_census_extract(path: Path, kept: dict[str, set[str]]) -> None:
     cells = [line.decode().split(";") for line in lines[1:] if line]
     body = [";".join(c).encode() for c in cells if c[1] in kept.get(c[0], ())]
     path.write_bytes(b"\r\n".join([lines[0], *body, b""]))
+
+
+def _cut_comparateur(path: Path, kept: set[str]) -> None:
+    """INSEE's comparateur zip (data and metadata members, `;`, CRLF): the header and the rows of the cut's
+    communes in the data member, the variables' rows and the cut's territory names in the metadata member."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in members:
+            lines = data.split(b"\r\n")
+            if info.filename.lower() == "base_cc_comparateur.csv":
+                body = [line for line in lines[1:] if line and line.split(b";")[0].decode() in kept]
+            else:  # metadata: every variable row, and the CODGEO rows (territory names) of the cut only
+                body = [line for line in lines[1:] if line and (
+                    not line.startswith(b"CODGEO;") or line.split(b";")[3].decode() in kept)]
+            archive.writestr(info.filename, b"\r\n".join([lines[0], *body, b""]))
+
+
+def _cut_filosofi(folder: Path, kept: set[str]) -> None:
+    """The FiLoSoFi CSV conversions (gzip, UTF-8 with BOM, `;`, CRLF): the header and the cut's communes."""
+    for path in sorted(folder.glob("*.csv.gz")):
+        with gzip.open(path, "rb") as f:
+            lines = f.read().split(b"\r\n")
+        body = [line for line in lines[1:] if line and line.split(b";")[0].decode() in kept]
+        ending = [b""] if lines[-1] == b"" else []  # the conversion has no line end after its last row
+        with gzip.open(path, "wb") as f:
+            f.write(b"\r\n".join([lines[0], *body, *ending]))

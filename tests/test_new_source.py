@@ -86,7 +86,7 @@ FROM read_parquet('{validated}/insee_rp_logement.parquet')
 """
 
 INDICATOR = """-- Main residences at the 2009 census, summed from communes, for every territory of the 2011 geography.
-SELECT 'residences_principales' AS indicator_id, t.level, t.code, t.geo_year, '2009' AS period,
+SELECT 'residences_principales_rp2009' AS indicator_id, t.level, t.code, t.geo_year, '2009' AS period,
        sum(s.residences_principales) AS value, NULL::DOUBLE AS numerator, NULL::DOUBLE AS denominator,
        NULL::DOUBLE AS ci_low, NULL::DOUBLE AS ci_high, 'logements' AS unit, NULL::VARCHAR AS flags,
        'insee_rp_logement' AS source_id, NULL::VARCHAR AS source_sha256
@@ -96,8 +96,8 @@ GROUP BY ALL
 """
 
 CATALOGUE = """
-residences_principales:
-  label: Résidences principales
+residences_principales_rp2009:
+  label: Résidences principales (test)
   definition: Logements occupés de façon habituelle et à titre principal, au recensement
   formula: somme des résidences principales des communes du territoire
   unit: logements
@@ -157,14 +157,14 @@ def test_a_new_source_is_five_files(tmp_path):
 
     con = duckdb.connect(str(tmp_path / "home" / "warehouse" / "observatoire.duckdb"), read_only=True)
     got = con.sql(
-        "SELECT value FROM indicator_values WHERE indicator_id = 'residences_principales' AND level = 'epci' "
+        "SELECT value FROM indicator_values WHERE indicator_id = 'residences_principales_rp2009' AND level = 'epci' "
         "AND code = ? AND geo_year = 2011 AND period = '2009'", params=[EPCI],
     ).fetchall()
-    label = con.sql("SELECT label FROM indicator_catalogue WHERE id = 'residences_principales'").fetchall()
+    label = con.sql("SELECT label FROM indicator_catalogue WHERE id = 'residences_principales_rp2009'").fetchall()
     documented = con.sql(
         "SELECT column_name FROM data_dictionary WHERE table_name = 'stg_insee_rp_logement' AND description <> ''"
     ).fetchall()
     con.close()
     assert got == [(float(expected.loc[expected["EPCI"] == EPCI, "P09_RP"].sum()),)]
-    assert label == [("Résidences principales",)]
+    assert label == [("Résidences principales (test)",)]
     assert {c for (c,) in documented} >= {"codgeo", "logements", "residences_principales"}

@@ -7,11 +7,17 @@ SELECT v.level AS niveau, v.code, t.label AS libelle, v.geo_year AS millesime_ge
        any_value(v.value) FILTER (v.indicator_id = 'taux_variation_annuel_solde_migratoire_apparent')
            AS taux_solde_migratoire_pct,
        any_value(v.value) FILTER (v.indicator_id = 'taux_natalite') AS taux_natalite_pour_mille,
+       any_value(v.value) FILTER (v.indicator_id = 'taux_mortalite') AS taux_mortalite_pour_mille,
+       any_value(v.value) FILTER (v.indicator_id = 'naissances') AS naissances,
+       any_value(v.value) FILTER (v.indicator_id = 'deces') AS deces,
+       any_value(v.value) FILTER (v.indicator_id = 'solde_naturel') AS solde_naturel,
+       any_value(v.value) FILTER (v.indicator_id = 'solde_migratoire_apparent') AS solde_migratoire_apparent,
        string_agg(DISTINCT v.flags, ',') AS flags
 FROM indicator_values v
 JOIN territories t USING (level, code, geo_year)
 WHERE v.level <> 'commune'
   AND v.indicator_id IN ('population', 'population_variation', 'taux_variation_annuel_moyen_compose',
                          'taux_variation_annuel_moyen_lineaire', 'taux_variation_annuel_solde_naturel',
-                         'taux_variation_annuel_solde_migratoire_apparent', 'taux_natalite')
+                         'taux_variation_annuel_solde_migratoire_apparent', 'taux_natalite',
+                         'taux_mortalite', 'naissances', 'deces', 'solde_naturel', 'solde_migratoire_apparent')
 GROUP BY ALL
