@@ -161,14 +161,15 @@ def run(
 def report(
     out: str = typer.Option("reports/out", "--out", help="Folder for diagnostic.md, diagnostic.html and img/."),
 ) -> None:
-    """Write the diagnostic reproduction report from the published warehouse."""
-    from pathlib import Path
-
+    """Write the diagnostic reproduction report from the published warehouse, and the analysts' data dictionary
+    and lineage page beside it (dictionnaire.html)."""
+    from reports.dictionary import write_dictionary
     from reports.report import write_report
 
     target = Path(out) if Path(out).is_absolute() else PROJECT_ROOT / out
     try:
         paths = write_report(get_settings().warehouse_path, target)
+        paths["dictionary"] = write_dictionary(get_settings().warehouse_path, target)
     except FileNotFoundError as exc:
         raise _fail(str(exc), EXIT_FAILED) from None
     for kind, path in paths.items():

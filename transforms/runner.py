@@ -567,7 +567,9 @@ def run(con: duckdb.DuckDBPyConnection, validated_dir: Path, log=print, incremen
         done.append(record)
     manifest = pd.DataFrame(
         [{"model": name, "fingerprint": prints.found[name], "indicator_ids": indicator_ids.get(name, []),
-          "structure": prints.structure[name]} for name in sorted(models)]
+          "structure": prints.structure[name], "materialized": models[name].materialized,
+          "depends_on": sorted(dependencies(models[name], prints.known)), "sources": sorted(models[name].sources)}
+         for name in sorted(models)]
     )
     con.register("_manifest", manifest)
     con.execute(f"CREATE OR REPLACE TABLE {MANIFEST} AS SELECT * FROM _manifest ORDER BY model")
