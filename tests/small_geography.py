@@ -78,6 +78,7 @@ def cut(data_dir: Path, out: Path, departements: tuple[str, ...] = DEPARTEMENTS)
         out / "insee_rp" / "rp2009_age_epci_extract_diagnostic.csv",
         {"EPCI": set(membership["epci"]), "REG": set(membership["reg"])},
     )
+    _cut_populations_legales(out / "insee_populations_legales", kept, departements)
     listed = bundled_checksums(out)  # the shipped list, read as the gate reads it: the cut files' own sums now
     (out / "SHA256SUMS").write_text("".join(f"{file_sha256(out / name)}  {name}\n" for name in listed))
     return out
@@ -107,3 +108,40 @@ def _cut_census_extract(path: Path, kept: dict[str, set[str]]) -> None:
     cells = [line.decode().split(";") for line in lines[1:] if line]
     body = [";".join(c).encode() for c in cells if c[1] in kept.get(c[0], ())]
     path.write_bytes(b"\r\n".join([lines[0], *body, b""]))
+
+
+def _cut_populations_legales(folder: Path, kept: set[str], departements: tuple[str, ...]) -> None:
+    """INSEE's populations légales files (gzip'd `;` CSV, line ends kept): communes of the cut (or of its
+    départements, for a geography later than the COG's), the cut's départements and their régions (a région is then
+    only partly delivered: its sum-of-communes rule applies to complete territories only)."""
+    regions: set[str] = set()
+    for path in sorted(folder.glob("*.csv.gz")):
+        with gzip.open(path, "rb") as f:
+            raw = f.read()
+        newline = b"\r\n" if b"\r\n" in raw else b"\n"
+        lines = raw.split(newline)
+        header = lines[0].decode().split(";")
+        cells = [line.decode().split(";") for line in lines[1:] if line]
+        dep = header.index("DEP") if "DEP" in header else None
+        if "COM" in header:
+            com = header.index("COM")
+            body = [c for c in cells if c[com] in kept or c[dep] in departements]
+        elif dep is not None:
+            body = [c for c in cells if c[dep] in departements]
+        else:
+            body = None  # the régions file: cut below, once the régions of the cut are known
+        if body is not None:
+            regions |= {c[header.index("REG")] for c in body}
+            _write_lines(path, lines[0], body, newline)
+    for path in sorted(folder.glob("*donnees_regions*.csv.gz")):
+        with gzip.open(path, "rb") as f:
+            raw = f.read()
+        newline = b"\r\n" if b"\r\n" in raw else b"\n"
+        lines = raw.split(newline)
+        cells = [line.decode().split(";") for line in lines[1:] if line]
+        _write_lines(path, lines[0], [c for c in cells if c[0] in regions], newline)
+
+
+def _write_lines(path: Path, header: bytes, body: list[list[str]], newline: bytes) -> None:
+    with gzip.open(path, "wb") as f:
+        f.write(newline.join([header, *(";".join(c).encode() for c in body)]) + newline)

@@ -1,5 +1,5 @@
 -- One row per commune × geo_year (COG at 1 January): label and every supra-communal zoning.
--- Reads: source insee_cog_appartenance, stg_commune_population, stg_commune_passage. NULL epci (the 2008 table's
+-- Reads: source insee_cog_appartenance, stg_commune_population, stg_commune_passage, stg_insee_populations_legales. NULL epci (the 2008 table's
 -- way of saying « no EPCI ») becomes the INSEE marker ZZZZZZZZZ used from 2009, so that « no EPCI » is spelled one way.
 -- A commune of the population table missing from the same vintage's membership table (COG 2014: Culey 55138,
 -- restored that year; COG 2015: 14472, whose new code the table does not yet use) would drop its inhabitants
@@ -14,7 +14,7 @@
 -- Column nature_epci: Nature de l'EPCI selon INSEE
 -- Column ze2010: Code de la zone d'emploi, zonage 2010
 -- Column ze2020: Code de la zone d'emploi, zonage 2020
--- Column membership_origin: Origine de l'appartenance de la commune : cog (table livrée), filled_from_linked_commune ou filled_from_next_vintage (commune absente de la table de ce millésime)
+-- Column membership_origin: Origine de l'appartenance de la commune : cog (table livrée), filled_from_linked_commune ou filled_from_next_vintage (commune absente de la table de ce millésime), insee_populations_legales (géographie postérieure au COG livré : appartenances données par le fichier des populations légales ; EPCI et zones d'emploi inconnus, NULL)
 WITH delivered AS (
     SELECT cog_year::INTEGER AS geo_year, codgeo, libgeo AS label, reg AS region, dep AS departement,
            arr AS arrondissement, coalesce(epci, 'ZZZZZZZZZ') AS epci, nature_epci, ze2010, ze2020
@@ -50,3 +50,12 @@ filled AS (
 SELECT *, 'cog' AS membership_origin FROM delivered
 UNION ALL
 SELECT * FROM filled
+UNION ALL
+-- A geography the COG tables do not reach (geography 2025 of the populations légales 2023): the memberships the
+-- delivery itself states (région, département, arrondissement, commune and its label); EPCI and zones d'emploi
+-- stay NULL (unknown: no membership of that vintage is bundled, none is guessed).
+SELECT geo_year, commune, any_value(commune_label), any_value(region), any_value(departement),
+       any_value(arrondissement), NULL, NULL, NULL, NULL, 'insee_populations_legales'
+FROM stg_insee_populations_legales
+WHERE level = 'commune' AND geo_year > (SELECT max(geo_year) FROM delivered)
+GROUP BY geo_year, commune
