@@ -38,7 +38,8 @@ def test_under_france_every_bound_is_the_declared_one(monkeypatch):
             scaled.add((spec.id, f"complete_{'_'.join(part.keys)}"))
     # the sources cut by commune or by zone, and only them (labels of every zone stay whole)
     assert {s for s, _ in scaled} == {
-        "insee_cog_appartenance", "insee_cog_passage", "insee_population", "dgcl_epci", "insee_chomage"
+        "insee_cog_appartenance", "insee_cog_passage", "insee_population", "dgcl_epci", "insee_chomage",
+        "insee_populations_legales",
     }
     assert ("insee_cog_appartenance", "row_count_bounds") in scaled and ("dgcl_epci", "complete_year") in scaled
 
