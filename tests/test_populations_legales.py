@@ -254,3 +254,69 @@ def test_the_small_geography_cuts_the_delivery_and_builds_clean(small_home, smal
         ).fetchall() == [(0,)]
     finally:
         con.close()
+
+
+# ── item 5: INSEE's séries historiques as the population of record of 1968–1999, when configured ─────────────
+
+
+def test_series_historiques_become_the_record_of_1968_1999_from_their_geography(
+    small_private_home, tmp_path, monkeypatch
+):
+    # A SYNTHETIC séries historiques file (values generated here, not INSEE's), in INSEE's layout, on geography
+    # 2023 (latest census 2021): every commune of the small geography's COG 2023.
+    import yaml
+
+    from flows.nightly import run_refresh
+    from sources.settings import get_settings
+    from warehouse.db import connect_readonly
+
+    con = connect_readonly(get_settings().warehouse_path)
+    communes = [r[0] for r in con.sql(
+        "SELECT DISTINCT code FROM indicator_values WHERE indicator_id = 'population' AND level = 'commune' "
+        "AND geo_year = 2023 AND period = '2021' ORDER BY 1").fetchall()]
+    con.close()
+    columns = ["P21_POP", "P15_POP", "P10_POP", "D99_POP", "D90_POP", "D82_POP", "D75_POP", "D68_POP"]
+    fixture = pd.DataFrame({"CODGEO": communes})
+    for k, column in enumerate(columns):
+        fixture[column] = [100 + 3 * i + 11 * k for i in range(len(communes))]
+    path = tmp_path / "base-cc-serie-historique-2021_SYNTHETIC.CSV"
+    fixture.to_csv(path, sep=";", index=False, lineterminator="\r\n")
+    origins = tmp_path / "origins.yml"
+    origins.write_text(yaml.safe_dump({"insee_serie_historique": [str(path)]}))
+    monkeypatch.setenv("OBSERVATOIRE_ORIGINS", str(origins))
+
+    summary = run_refresh()
+    assert summary["built"] and not summary["quarantined"], summary
+
+    con = connect_readonly(get_settings().warehouse_path)
+    try:
+        got = con.sql(
+            "SELECT code, value, source_id, flags FROM indicator_values WHERE indicator_id = 'population' "
+            "AND level = 'commune' AND geo_year = 2023 AND period = '1968'"
+        ).df().set_index("code")
+        expected = fixture.set_index("CODGEO")["D68_POP"]
+        assert got["value"].sort_index().to_dict() == {k: float(v) for k, v in expected.sort_index().items()}
+        assert set(got["source_id"]) == {"insee_serie_historique"} and got["flags"].isna().all()
+        # carried to geography 2024 by the passage tables, conserved: France métropolitaine = Σ of the fixture
+        assert value(con, "france_metro", "FM", 2024, "1968") == pytest.approx(expected.sum(), abs=0.5)
+        # before the series' geography the compilation stays, flagged; the later censuses are not the fixture's
+        flags = con.sql(
+            "SELECT flags, source_id FROM indicator_values WHERE indicator_id = 'population' "
+            "AND level = 'departement' AND code = '59' AND geo_year = 2011 AND period = '1968'"
+        ).fetchall()
+        assert flags == [("compilation_not_insee_series", "insee_population")]
+        sources_2021 = con.sql(
+            "SELECT DISTINCT source_id FROM indicator_values WHERE indicator_id = 'population' AND geo_year = 2023 "
+            "AND period = '2021'"
+        ).fetchall()
+        assert sources_2021 == [("insee_population",)]
+        # a variation starting in 1999 on geography 2023 is built from the series: no compilation flag
+        assert con.sql(
+            "SELECT flags FROM indicator_values WHERE indicator_id = 'population_variation' AND level = 'departement' "
+            "AND code = '62' AND geo_year = 2023 AND period = '1999-2021'"
+        ).fetchall() == [(None,)]
+        assert con.sql(
+            "SELECT count(*) FROM violations_conservation WHERE severity = 'critical'"
+        ).fetchall() == [(0,)]
+    finally:
+        con.close()

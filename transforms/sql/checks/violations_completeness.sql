@@ -1,13 +1,11 @@
 -- One row per expected partition (indicator × level × geo_year × period) of the population indicators that is
 -- absent or empty (rule completeness, severity critical).
--- Reads: indicator_values, int_commune_territory, stg_commune_population, stg_commune_passage,
+-- Reads: indicator_values, int_commune_territory, int_census_population, stg_commune_passage,
 -- stg_commune_membership, cfg_variation_periods.
 -- Expected: every census (a vintage that is not a copy) on its own geography and every later one the passage
 -- tables reach, at every level the geography has; every configured variation period whose two censuses exist, at every level but commune.
 -- Shared columns: rule, severity, level, code, geo_year, period, expected, actual, detail
-WITH census AS (
-    SELECT DISTINCT census_year, geo_year AS own_year FROM stg_commune_population WHERE census_year IS NOT NULL
-),
+WITH census AS (SELECT census_year, min(geo_year) AS own_year FROM int_census_population GROUP BY ALL),
 levels AS (SELECT DISTINCT geo_year, level FROM int_commune_territory),
 -- a census reaches its own geography and the later ones the passage tables cover (not geography 2025)
 reach AS (
