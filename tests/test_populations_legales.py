@@ -248,6 +248,12 @@ def test_the_small_geography_cuts_the_delivery_and_builds_clean(small_home, smal
     try:
         nord = pmun(communes_2022[communes_2022["DEP"] == "59"]).sum()
         assert value(con, "departement", "59", 2024, "2022") == nord
+        # every earlier census is still carried to COG 2024 (a step without a change has no passage row in the cut)
+        periods = con.sql(
+            "SELECT count(DISTINCT period) FROM indicator_values WHERE indicator_id = 'population' "
+            "AND level = 'departement' AND code = '59' AND geo_year = 2024"
+        ).fetchall()[0][0]
+        assert periods == 21  # 1968 … 1999 (5), 2006 … 2019 (14), 2021, 2022
         assert con.sql(
             "SELECT count(*) FROM (SELECT severity FROM violations_conservation UNION ALL SELECT severity FROM "
             "violations_nesting UNION ALL SELECT severity FROM violations_completeness) WHERE severity = 'critical'"

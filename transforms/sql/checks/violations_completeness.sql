@@ -1,18 +1,18 @@
 -- One row per expected partition (indicator × level × geo_year × period) of the population indicators that is
 -- absent or empty (rule completeness, severity critical).
--- Reads: indicator_values, int_commune_territory, int_census_population, stg_commune_passage,
+-- Reads: indicator_values, int_commune_territory, int_census_population, int_geography_vintages,
 -- stg_commune_membership, cfg_variation_periods.
 -- Expected: every census (a vintage that is not a copy) on its own geography and every later one the passage
 -- tables reach, at every level the geography has; every configured variation period whose two censuses exist, at every level but commune.
 -- Shared columns: rule, severity, level, code, geo_year, period, expected, actual, detail
 WITH census AS (SELECT census_year, min(geo_year) AS own_year FROM int_census_population GROUP BY ALL),
 levels AS (SELECT DISTINCT geo_year, level FROM int_commune_territory),
--- a census reaches its own geography and the later ones the passage tables cover (not geography 2025)
+-- a census reaches its own geography and the later ones of the COG tables (not geography 2025: no passage table)
 reach AS (
     SELECT c.census_year, l.geo_year, l.level
     FROM census c JOIN levels l
         ON l.geo_year = c.own_year
-        OR (l.geo_year > c.own_year AND l.geo_year <= (SELECT max(to_year) FROM stg_commune_passage))
+        OR (l.geo_year > c.own_year AND l.geo_year IN (SELECT geo_year FROM int_geography_vintages WHERE in_cog))
 ),
 expected AS (
     SELECT 'population' AS indicator_id, r.level, r.geo_year, r.census_year::VARCHAR AS period

@@ -1,17 +1,15 @@
 -- One row per violation of a rule on the commune passage tables, or per normalisation applied to them
 -- (rule, severity critical | warning | info, commune code, geo_year = the later vintage of the step).
--- Reads: stg_commune_passage, stg_commune_population.
+-- Reads: stg_commune_passage, stg_commune_population, int_geography_vintages.
 -- Rules need no knowledge of particular communes: every cod_from exists in the earlier vintage and every cod_to
 -- in the later one; every commune that disappears or appears between two consecutive vintages is explained by a
 -- listed change; the shares of one source commune sum to 1. Normalisations (a table read the other way round,
 -- ratios recomputed) are recorded as `info`.
 -- Shared columns: rule, severity, level, code, geo_year, period, expected, actual, detail
 WITH vintages AS (
-    SELECT geo_year AS from_year, lead(geo_year) OVER (ORDER BY geo_year) AS to_year
-    FROM (SELECT DISTINCT geo_year FROM stg_commune_population)
-    -- a step the passage tables do not cover (COG 2024 → the populations légales' geography 2025) is never
-    -- walked (int_commune_population_projected): nothing to check there
-    QUALIFY to_year IS NOT NULL AND to_year <= (SELECT max(to_year) FROM stg_commune_passage)
+    -- the steps a census is walked along (int_geography_vintages: none from COG 2024 to the populations légales'
+    -- geography 2025, which no passage table reaches)
+    SELECT geo_year AS from_year, next_year AS to_year FROM int_geography_vintages WHERE next_year IS NOT NULL
 ),
 codes AS (SELECT DISTINCT geo_year, codgeo FROM stg_commune_population),
 unknown_from AS (

@@ -2,19 +2,15 @@
 -- (2008–2024), forward only, by walking the passage tables one vintage at a time: merges sum, splits share
 -- by `ratio`. `estimated` is true when a split ratio was applied on the way.
 -- Materialized: temp (in memory during the build, not published).
--- Reads: int_census_population, stg_commune_population, stg_commune_passage.
+-- Reads: int_census_population, int_geography_vintages, stg_commune_passage.
 -- A commune without a passage row is carried unchanged (violations_passage checks that it exists in the next
 -- vintage); a commune with passage rows goes only where they say, with their ratio (never defaulted).
 -- Vintages that copy the previous one (census_year NULL) start no walk: their census is already walked.
--- No walk goes beyond the last vintage the passage tables reach (COG 2024): a later geography (the populations
--- légales' geography 2025) holds only the census delivered on it, never a census carried there by guess.
+-- No walk goes beyond the last vintage of the COG tables (COG 2024, int_geography_vintages): a later geography (the
+-- populations légales' geography 2025) holds only the census delivered on it, never a census carried there by guess.
 -- `source_id` travels with each census (the compilation, the populations légales delivery of its vintage, or the
 -- séries historiques: int_census_population).
-WITH RECURSIVE vintages AS (
-    SELECT geo_year, CASE WHEN geo_year < (SELECT max(to_year) FROM stg_commune_passage)
-                          THEN lead(geo_year) OVER (ORDER BY geo_year) END AS next_year
-    FROM (SELECT DISTINCT geo_year FROM stg_commune_population)
-),
+WITH RECURSIVE vintages AS (SELECT geo_year, next_year FROM int_geography_vintages),
 walk(census_year, source_id, geo_year, codgeo, pop, estimated) AS (
     SELECT census_year, source_id, geo_year, codgeo, pop, false
     FROM int_census_population

@@ -1,0 +1,15 @@
+-- One row per geography vintage of the populations (stg_commune_population): the next vintage a census is walked to
+-- through the passage tables (NULL for the last vintage of the COG tables and any later one) and whether the COG
+-- tables cover it.
+-- Materialized: ephemeral (a few rows, computed inside the models that read it).
+-- Reads: stg_commune_population, stg_commune_membership.
+-- A geography beyond the bundled COG (geography 2025, whose memberships come from the populations légales
+-- delivery) has no passage table from the previous vintage: no census is carried there, never guessed.
+WITH cog AS (
+    SELECT max(geo_year) AS last_year FROM stg_commune_membership
+    WHERE membership_origin <> 'insee_populations_legales'
+)
+SELECT geo_year,
+       CASE WHEN geo_year < (SELECT last_year FROM cog) THEN lead(geo_year) OVER (ORDER BY geo_year) END AS next_year,
+       geo_year <= (SELECT last_year FROM cog) AS in_cog
+FROM (SELECT DISTINCT geo_year FROM stg_commune_population)
