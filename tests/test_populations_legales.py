@@ -310,7 +310,7 @@ def test_series_historiques_become_the_record_of_1968_1999_from_their_geography(
             "SELECT flags, source_id FROM indicator_values WHERE indicator_id = 'population' "
             "AND level = 'departement' AND code = '59' AND geo_year = 2011 AND period = '1968'"
         ).fetchall()
-        assert flags == [("compilation_not_insee_series", "insee_population")]
+        assert len(flags) == 1 and "compilation_not_insee_series" in flags[0][0] and flags[0][1] == "insee_population"
         sources_2021 = con.sql(
             "SELECT DISTINCT source_id FROM indicator_values WHERE indicator_id = 'population' AND geo_year = 2023 "
             "AND period = '2021'"

@@ -17,6 +17,17 @@ def _con(**tables: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _walk_inputs(con: duckdb.DuckDBPyConnection) -> None:
+    """The models a projection reads besides the synthetic populations and passage tables: no séries historiques
+    configured, every vintage of the populations a COG vintage (membership rows of origin `cog`)."""
+    con.execute("CREATE TABLE stg_insee_serie_historique AS SELECT '' AS codgeo, 0 AS geo_year, 0 AS census_year, "
+                "'' AS variable, 0.0 AS pop WHERE false")
+    con.execute("CREATE TABLE stg_commune_membership AS SELECT DISTINCT geo_year, codgeo, 'cog' AS membership_origin "
+                "FROM stg_commune_population")
+    for name in ("int_census_population", "int_geography_vintages"):
+        run_model(con, MODELS[name])
+
+
 def test_models_are_ordered_after_what_they_read():
     names = [m.name for m in order(MODELS)]
     assert names.index("stg_commune_population") < names.index("int_commune_population_projected")
@@ -39,6 +50,7 @@ def test_projection_sums_merges_and_splits_by_ratio():
             (2009, 2010, 'C', 'C', 'd', 0.75, 'cog'), (2009, 2010, 'C', 'D', 'd', 0.25, 'cog'))
             t(from_year, to_year, cod_from, cod_to, typemodif, ratio, ratio_origin)""",
     )
+    _walk_inputs(con)
     run_model(con, MODELS["int_commune_population_projected"])
     got = dict(
         con.sql(
@@ -96,6 +108,7 @@ def test_reversed_passage_table_is_oriented_and_conserves_population(tmp_path):
     assert {r[0] for r in con.sql("SELECT orientation FROM stg_commune_passage").fetchall()} == {
         "reversed_in_delivery"
     }
+    _walk_inputs(con)
     run_model(con, MODELS["int_commune_population_projected"])
     got = dict(
         con.sql(
@@ -112,6 +125,7 @@ def test_unexplained_disappearance_is_a_critical_violation(tmp_path):
     # M2 is in COG 2022, not in COG 2023, and no row of the step leads from it: its 30 inhabitants would vanish.
     con = _con(stg_commune_population=_VINTAGES)
     _passage(con, tmp_path, [r for r in _FORWARD if r[0] != "M2"], [])
+    _walk_inputs(con)
     run_model(con, MODELS["violations_passage"])
     critical = con.sql(
         "SELECT rule, code FROM violations_passage WHERE severity = 'critical' ORDER BY ALL"
