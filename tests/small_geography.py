@@ -114,34 +114,30 @@ def _cut_populations_legales(folder: Path, kept: set[str], departements: tuple[s
     """INSEE's populations légales files (gzip'd `;` CSV, line ends kept): communes of the cut (or of its
     départements, for a geography later than the COG's), the cut's départements and their régions (a région is then
     only partly delivered: its sum-of-communes rule applies to complete territories only)."""
+
+    def rows(path: Path) -> tuple[list[str], list[list[str]], bytes]:
+        with gzip.open(path, "rb") as f:
+            raw = f.read()
+        newline = b"\r\n" if b"\r\n" in raw else b"\n"
+        lines = raw.split(newline)
+        return lines[0].decode().split(";"), [line.decode().split(";") for line in lines[1:] if line], newline
+
+    def write(path: Path, header: list[str], body: list[list[str]], newline: bytes) -> None:
+        with gzip.open(path, "wb") as f:
+            f.write(newline.join(";".join(c).encode() for c in [header, *body]) + newline)
+
     regions: set[str] = set()
     for path in sorted(folder.glob("*.csv.gz")):
-        with gzip.open(path, "rb") as f:
-            raw = f.read()
-        newline = b"\r\n" if b"\r\n" in raw else b"\n"
-        lines = raw.split(newline)
-        header = lines[0].decode().split(";")
-        cells = [line.decode().split(";") for line in lines[1:] if line]
-        dep = header.index("DEP") if "DEP" in header else None
+        header, cells, newline = rows(path)
         if "COM" in header:
-            com = header.index("COM")
+            com, dep = header.index("COM"), header.index("DEP")
             body = [c for c in cells if c[com] in kept or c[dep] in departements]
-        elif dep is not None:
-            body = [c for c in cells if c[dep] in departements]
+        elif "DEP" in header:
+            body = [c for c in cells if c[header.index("DEP")] in departements]
         else:
-            body = None  # the régions file: cut below, once the régions of the cut are known
-        if body is not None:
-            regions |= {c[header.index("REG")] for c in body}
-            _write_lines(path, lines[0], body, newline)
+            continue  # the régions file: cut below, once the régions of the cut are known
+        regions |= {c[header.index("REG")] for c in body}
+        write(path, header, body, newline)
     for path in sorted(folder.glob("*donnees_regions*.csv.gz")):
-        with gzip.open(path, "rb") as f:
-            raw = f.read()
-        newline = b"\r\n" if b"\r\n" in raw else b"\n"
-        lines = raw.split(newline)
-        cells = [line.decode().split(";") for line in lines[1:] if line]
-        _write_lines(path, lines[0], [c for c in cells if c[0] in regions], newline)
-
-
-def _write_lines(path: Path, header: bytes, body: list[list[str]], newline: bytes) -> None:
-    with gzip.open(path, "wb") as f:
-        f.write(newline.join([header, *(";".join(c).encode() for c in body)]) + newline)
+        header, cells, newline = rows(path)
+        write(path, header, [c for c in cells if c[header.index("REG")] in regions], newline)
