@@ -326,3 +326,11 @@ def test_series_historiques_become_the_record_of_1968_1999_from_their_geography(
         ).fetchall() == [(0,)]
     finally:
         con.close()
+
+
+def test_report_and_portraits_say_what_the_1968_1999_populations_are(warehouse):
+    from reports.today import HISTORICAL_NOTE, population_source
+
+    assert HISTORICAL_NOTE in population_source(warehouse, "grouping", "bassin_minier", 2024, 1968, "2022")
+    # geography 2025 holds only census 2023 (the delivery): nothing compiled, no note
+    assert HISTORICAL_NOTE not in population_source(warehouse, "departement", "62", 2025, 2023, "2023")
