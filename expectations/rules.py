@@ -126,5 +126,7 @@ def row_count(value: int, rule: str, why: str | None = None, **kw) -> Expect:
     return Expect("ExpectTableRowCountToEqual", rule, why, {"value": value, **kw})
 
 
-def pair_equal(column_a: str, column_b: str, rule: str, why: str | None = None, **kw) -> Expect:
-    return Expect("ExpectColumnPairValuesToBeEqual", rule, why, {"column_A": column_a, "column_B": column_b, **kw})
+def pair_equal(column_a: str, column_b: str, rule: str, why: str | None = None, where=None, **kw) -> Expect:
+    return Expect(
+        "ExpectColumnPairValuesToBeEqual", rule, why, {"column_A": column_a, "column_B": column_b, **kw}, where
+    )

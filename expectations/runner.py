@@ -147,7 +147,9 @@ def locate(frame: pd.DataFrame, index: list) -> list[str]:
     parser's `source_file`/`source_line` (and `sheet`) columns; [] otherwise."""
     if "source_file" not in frame.columns or "source_line" not in frame.columns:
         return []
-    rows = frame.loc[[i for i in index if i in frame.index]]
+    # pair and multi-column expectations give each failing row as a dict of its values with its label at "index"
+    labels = [i.get("index") if isinstance(i, dict) else i for i in index]
+    rows = frame.loc[[i for i in labels if i in frame.index]]
     files, lines = rows["source_file"].tolist(), rows["source_line"].tolist()
     if "sheet" in rows.columns and "source_cell" in rows.columns:
         cells = rows["source_cell"].tolist()

@@ -16,7 +16,16 @@ import pandas as pd
 
 from reports.maps import locator_block
 from reports.render import Block, figure, fr, image_file, line_chart, short_label, slug, to_html, to_markdown
-from reports.today import GROUPING, MAJORITY, latest_census, latest_geo, members, scalar, unemployment
+from reports.today import (
+    GROUPING,
+    MAJORITY,
+    latest_census,
+    latest_geo,
+    members,
+    population_source,
+    scalar,
+    unemployment,
+)
 from transforms.levels import LEVEL_NAMES
 from transforms.levels import LEVELS as ALL_LEVELS
 from warehouse.db import connect_readonly
@@ -100,7 +109,7 @@ def portrait_blocks(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_y
     series = _series(con, level, code, geo_year)
     rates = _rates(con, level, code, geo_year, census)
     containers = _containers(con, level, code, geo_year, census)
-    src = f"Insee, recensements {series.index[0]}–{census}, COG {geo_year}"
+    src = population_source(con, level, code, geo_year, series.index[0], census)
     blocks = [
         Block("h1", f"{name} — portrait de territoire"),
         Block("p", f"{LEVEL_NAMES.get(level, level)} {code}, géographie au 1er janvier {geo_year} ; "

@@ -16,14 +16,29 @@ from transforms.runner import discover, themes
 
 GROUPING = "bassin_minier"
 MAJORITY = 0.5  # share of a territory's population inside the grouping that makes it « of the Bassin minier »
-POPULATION_SOURCE = "Insee, recensements 1968–{census}, COG {geo}"
 # theme → (marts, sources proper to it, diagnostic tables): declared by the marts' YAML (transforms/runner.py themes)
 THEMES = themes(discover())
+HISTORICAL_FLAG = "compilation_not_insee_series"  # transforms/flags.yml
+HISTORICAL_NOTE = ("populations 1968–1999 issues d'une compilation (COGugaison), et non de la série historique de "
+                   "l'Insee à géographie constante (écarts jusqu'à 2,4 %)")
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
     rows = con.execute(sql, params or []).fetchall()
     return rows[0][0] if rows else None
+
+
+def population_source(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: int, first: int | str,
+                      census: str) -> str:
+    """Source line of a population table or chart; it says what the 1968–1999 populations are wherever the
+    territory's values carry the flag of the compilation (not where INSEE's séries historiques replace them)."""
+    flagged = scalar(
+        con,
+        "SELECT count(*) FROM indicator_values WHERE indicator_id = 'population' AND level = ? AND code = ? "
+        "AND geo_year = ? AND list_contains(string_split(flags, ','), ?)",
+        [level, code, geo_year, HISTORICAL_FLAG],
+    )
+    return f"Insee, recensements {first}–{census}, COG {geo_year}" + (f" ; {HISTORICAL_NOTE}" if flagged else "")
 
 
 def latest_geo(con: duckdb.DuckDBPyConnection) -> int:
@@ -269,7 +284,7 @@ def today_blocks(con: duckdb.DuckDBPyConnection) -> list[Block]:
     ]
     # --- population
     table, frame = population_table(con, rows, geo_year, census)
-    src = POPULATION_SOURCE.format(census=census, geo=geo_year)
+    src = population_source(con, "grouping", GROUPING, geo_year, 1968, census)
     blocks += [
         Block("h3", "1.1 Population et migrations", "today-population"),
         Block(

@@ -82,6 +82,7 @@ def cut(data_dir: Path, out: Path, departements: tuple[str, ...] = DEPARTEMENTS)
     )
     _cut_comparateur(out / "insee_comparateur" / "base_cc_comparateur_csv.zip", kept)
     _cut_filosofi(out / "insee_filosofi", kept)
+    _cut_populations_legales(out / "insee_populations_legales", kept, departements)
     listed = bundled_checksums(out)  # the shipped list, read as the gate reads it: the cut files' own sums now
     (out / "SHA256SUMS").write_text("".join(f"{file_sha256(out / name)}  {name}\n" for name in listed))
     return out
@@ -151,3 +152,34 @@ def _cut_filosofi(folder: Path, kept: set[str]) -> None:
         ending = [b""] if lines[-1] == b"" else []  # the conversion has no line end after its last row
         with gzip.open(path, "wb") as f:
             f.write(b"\r\n".join([lines[0], *body, *ending]))
+def _cut_populations_legales(folder: Path, kept: set[str], departements: tuple[str, ...]) -> None:
+    """INSEE's populations légales files (gzip'd `;` CSV, line ends kept): communes of the cut (or of its
+    départements, for a geography later than the COG's), the cut's départements and their régions (a région is then
+    only partly delivered: its sum-of-communes rule applies to complete territories only)."""
+
+    def rows(path: Path) -> tuple[list[str], list[list[str]], bytes]:
+        with gzip.open(path, "rb") as f:
+            raw = f.read()
+        newline = b"\r\n" if b"\r\n" in raw else b"\n"
+        lines = raw.split(newline)
+        return lines[0].decode().split(";"), [line.decode().split(";") for line in lines[1:] if line], newline
+
+    def write(path: Path, header: list[str], body: list[list[str]], newline: bytes) -> None:
+        with gzip.open(path, "wb") as f:
+            f.write(newline.join(";".join(c).encode() for c in [header, *body]) + newline)
+
+    regions: set[str] = set()
+    for path in sorted(folder.glob("*.csv.gz")):
+        header, cells, newline = rows(path)
+        if "COM" in header:
+            com, dep = header.index("COM"), header.index("DEP")
+            body = [c for c in cells if c[com] in kept or c[dep] in departements]
+        elif "DEP" in header:
+            body = [c for c in cells if c[header.index("DEP")] in departements]
+        else:
+            continue  # the régions file: cut below, once the régions of the cut are known
+        regions |= {c[header.index("REG")] for c in body}
+        write(path, header, body, newline)
+    for path in sorted(folder.glob("*donnees_regions*.csv.gz")):
+        header, cells, newline = rows(path)
+        write(path, header, [c for c in cells if c[header.index("REG")] in regions], newline)

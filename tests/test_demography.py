@@ -93,7 +93,8 @@ def test_natural_balance_rates_by_hand():
         int_natural_balance="""SELECT 'epci' AS level, 'E' AS code, 2011 AS geo_year, '1999-2009' AS period,
                                1999 AS period_start, 2009 AS period_end, 150.0 AS births, 100.0 AS deaths""",
         int_population_territory="""SELECT * FROM (VALUES ('epci', 'E', 2011, 1999, 1000.0),
-                                    ('epci', 'E', 2011, 2009, 1100.0)) t(level, code, geo_year, census_year, pop)""",
+                                    ('epci', 'E', 2011, 2009, 1100.0)) t(level, code, geo_year, census_year, pop),
+                                    (SELECT false AS compilation_historical)""",
         cfg_sources="SELECT 'insee_rp_historique' AS source_id, 'abc' AS sha256",
     )
     run_model(con, MODELS["int_indicators_natural_balance"])

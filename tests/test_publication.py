@@ -23,7 +23,8 @@ def report(built_home, tmp_path_factory):
 
 def _bassin_minier_members(con, level: str) -> list[str]:
     # Independent of reports.today: majority of the latest census population inside the grouping, by hand in SQL.
-    geo = con.sql("SELECT max(geo_year) FROM geo_commune").fetchall()[0][0]
+    # the latest geography that has this level (geography 2025, from the populations légales, has no EPCI or ZE)
+    geo = con.sql(f"SELECT max(geo_year) FROM geo_commune WHERE {level} IS NOT NULL").fetchall()[0][0]
     return [r[0] for r in con.execute(
         f"""SELECT t.label FROM geo_commune c
             JOIN indicator_values v ON v.indicator_id = 'population' AND v.level = 'commune' AND v.code = c.codgeo

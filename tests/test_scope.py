@@ -42,6 +42,7 @@ def test_under_france_every_bound_is_the_declared_one(monkeypatch):
         "insee_cog_appartenance", "insee_cog_passage", "insee_population", "dgcl_epci", "insee_chomage",
         "ign_admin_express_communes",
         "insee_comparateur", "insee_filosofi",
+        "insee_populations_legales",
     }
     assert ("insee_cog_appartenance", "row_count_bounds") in scaled and ("dgcl_epci", "complete_year") in scaled
 

@@ -17,6 +17,17 @@ def _con(**tables: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _walk_inputs(con: duckdb.DuckDBPyConnection) -> None:
+    """The models a projection reads besides the synthetic populations and passage tables: no séries historiques
+    configured, every vintage of the populations a COG vintage (membership rows of origin `cog`)."""
+    con.execute("CREATE TABLE stg_insee_serie_historique AS SELECT '' AS codgeo, 0 AS geo_year, 0 AS census_year, "
+                "'' AS variable, 0.0 AS pop WHERE false")
+    con.execute("CREATE TABLE stg_commune_membership AS SELECT DISTINCT geo_year, codgeo, 'cog' AS membership_origin "
+                "FROM stg_commune_population")
+    for name in ("int_census_population", "int_geography_vintages"):
+        run_model(con, MODELS[name])
+
+
 def test_models_are_ordered_after_what_they_read():
     names = [m.name for m in order(MODELS)]
     assert names.index("stg_commune_population") < names.index("int_commune_population_projected")
@@ -33,12 +44,13 @@ def test_projection_sums_merges_and_splits_by_ratio():
             (2008, 2006, 'A', 100), (2008, 2006, 'B', 50), (2008, 2006, 'C', 200),
             (2009, 2007, 'A', 160), (2009, 2007, 'C', 210),
             (2010, 2008, 'A', 170), (2010, 2008, 'C', 150), (2010, 2008, 'D', 60))
-            t(geo_year, census_year, codgeo, pop)""",
+            t(geo_year, census_year, codgeo, pop), (SELECT 'insee_population' AS source_id)""",
         stg_commune_passage="""SELECT * FROM (VALUES
             (2008, 2009, 'B', 'A', 'f', 1.0, 'cog'), (2008, 2009, 'A', 'A', 'f', 1.0, 'cog'),
             (2009, 2010, 'C', 'C', 'd', 0.75, 'cog'), (2009, 2010, 'C', 'D', 'd', 0.25, 'cog'))
             t(from_year, to_year, cod_from, cod_to, typemodif, ratio, ratio_origin)""",
     )
+    _walk_inputs(con)
     run_model(con, MODELS["int_commune_population_projected"])
     got = dict(
         con.sql(
@@ -58,7 +70,7 @@ def test_projection_sums_merges_and_splits_by_ratio():
 # restoration) and M1 + M2 merge into M. COG 2023 populations: X 30, Y 10, M 80.
 _VINTAGES = """SELECT * FROM (VALUES (2022, 2020, 'X', 40), (2022, 2020, 'M1', 50), (2022, 2020, 'M2', 30),
                                   (2023, 2021, 'X', 30), (2023, 2021, 'Y', 10), (2023, 2021, 'M', 80))
-               t(geo_year, census_year, codgeo, pop)"""
+               t(geo_year, census_year, codgeo, pop), (SELECT 'insee_population' AS source_id)"""
 # The forward table as COGugaison delivers 2023→2024: a restoration with ratio 1 on both parts, a merger with 1/n.
 _FORWARD = [("X", "X", "d", 1.0), ("X", "Y", "d", 1.0), ("M1", "M", "f", 0.5), ("M2", "M", "f", 0.5)]
 # Its mirror (the backward table): each new commune back to the old ones.
@@ -96,6 +108,7 @@ def test_reversed_passage_table_is_oriented_and_conserves_population(tmp_path):
     assert {r[0] for r in con.sql("SELECT orientation FROM stg_commune_passage").fetchall()} == {
         "reversed_in_delivery"
     }
+    _walk_inputs(con)
     run_model(con, MODELS["int_commune_population_projected"])
     got = dict(
         con.sql(
@@ -112,6 +125,7 @@ def test_unexplained_disappearance_is_a_critical_violation(tmp_path):
     # M2 is in COG 2022, not in COG 2023, and no row of the step leads from it: its 30 inhabitants would vanish.
     con = _con(stg_commune_population=_VINTAGES)
     _passage(con, tmp_path, [r for r in _FORWARD if r[0] != "M2"], [])
+    _walk_inputs(con)
     run_model(con, MODELS["violations_passage"])
     critical = con.sql(
         "SELECT rule, code FROM violations_passage WHERE severity = 'critical' ORDER BY ALL"
@@ -125,7 +139,8 @@ def test_variation_rates_both_conventions():
     con = _con(
         int_population_territory="""SELECT * FROM (VALUES
             ('epci', 'E1', 2011, 1999, 100.0, false, 3), ('epci', 'E1', 2011, 2001, 121.0, false, 3))
-            t(level, code, geo_year, census_year, pop, estimated, n_communes)""",
+            t(level, code, geo_year, census_year, pop, estimated, n_communes),
+            (SELECT 'insee_population' AS source_id, false AS compilation_historical)""",
         cfg_variation_periods="SELECT 1999 AS from_census, 2001 AS to_census",
     )
     run_model(con, MODELS["int_population_variation"])

@@ -67,8 +67,8 @@ def test_lomme_follows_its_merger_into_lille(warehouse, raw_population):
 def test_every_level_has_population_for_every_vintage(warehouse, raw_membership, raw_population):
     # Every territory with at least one commune counted by the census of that vintage (Mayotte, 976, has no
     # population before its first census, COG 2014 = RP 2012: a real gap, not a pipeline loss).
-    # The latest census on each geography: its own (RP Y−2), or for COG 2022 and 2024, whose bundled populations
-    # repeat the previous vintage's, the previous census projected (RP 2019, RP 2021).
+    # The latest census on each geography: its own (RP Y−2), or for COG 2022, whose bundled populations repeat the
+    # previous vintage's, the previous census projected (RP 2019); COG 2024's is the populations légales' RP 2022.
     got = warehouse.execute(
         "WITH latest AS (SELECT geo_year, max(period::INTEGER)::VARCHAR AS period FROM indicator_values "
         "WHERE indicator_id = 'population' AND level = 'france_metro' GROUP BY 1) "

@@ -3,9 +3,9 @@
 -- listed change; the shares of one source commune sum to 1. Normalisations (a table read the other way round,
 -- ratios recomputed) are recorded as `info`.
 WITH vintages AS (
-    SELECT geo_year AS from_year, lead(geo_year) OVER (ORDER BY geo_year) AS to_year
-    FROM (SELECT DISTINCT geo_year FROM stg_commune_population)
-    QUALIFY to_year IS NOT NULL
+    -- the steps a census is walked along (int_geography_vintages: none from COG 2024 to the populations légales'
+    -- geography 2025, which no passage table reaches)
+    SELECT geo_year AS from_year, next_year AS to_year FROM int_geography_vintages WHERE next_year IS NOT NULL
 ),
 codes AS (SELECT DISTINCT geo_year, codgeo FROM stg_commune_population),
 unknown_from AS (

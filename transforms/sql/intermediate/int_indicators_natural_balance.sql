@@ -5,7 +5,8 @@
 WITH src AS (SELECT sha256 FROM cfg_sources WHERE source_id = 'insee_rp_historique'),
 b AS (
     SELECT nb.*, p0.pop AS p0, p1.pop AS p1, (p0.pop + p1.pop) / 2 AS p_mean,
-           nb.period_end - nb.period_start AS n, births - deaths AS natural_balance
+           nb.period_end - nb.period_start AS n, births - deaths AS natural_balance,
+           p0.compilation_historical OR p1.compilation_historical AS historical
     FROM int_natural_balance nb
     JOIN int_population_territory p0 ON p0.level = nb.level AND p0.code = nb.code AND p0.geo_year = nb.geo_year
         AND p0.census_year = nb.period_start
@@ -18,7 +19,7 @@ rates AS (
     FROM b WHERE p0 > 0 AND p_mean > 0
 ),
 rows AS (
-    SELECT level, code, geo_year, period, unnest([
+    SELECT level, code, geo_year, period, historical, unnest([
         {'id': 'naissances', 'value': births, 'num': NULL::DOUBLE, 'den': NULL::DOUBLE, 'unit': 'naissances'},
         {'id': 'deces', 'value': deaths, 'num': NULL, 'den': NULL, 'unit': 'décès'},
         {'id': 'solde_naturel', 'value': natural_balance, 'num': NULL, 'den': NULL, 'unit': 'habitants'},
@@ -32,7 +33,9 @@ rows AS (
     FROM rates
 )
 SELECT id AS indicator_id, level, code, geo_year, period, value, num AS numerator, den AS denominator,
-       NULL::DOUBLE AS ci_low, NULL::DOUBLE AS ci_high, unit, NULL::VARCHAR AS flags,
+       NULL::DOUBLE AS ci_low, NULL::DOUBLE AS ci_high, unit,
+       -- the rates' populations are the compilation's for a 1968–1999 census (not INSEE's series)
+       CASE WHEN historical AND id LIKE 'taux_%' THEN 'compilation_not_insee_series' END AS flags,
        'insee_rp_historique' AS source_id, (SELECT sha256 FROM src) AS source_sha256
 FROM rows
 WHERE value IS NOT NULL

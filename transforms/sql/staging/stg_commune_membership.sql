@@ -39,3 +39,12 @@ filled AS (
 SELECT *, 'cog' AS membership_origin FROM delivered
 UNION ALL
 SELECT * FROM filled
+UNION ALL
+-- A geography the COG tables do not reach (geography 2025 of the populations légales 2023): the memberships the
+-- delivery itself states (région, département, arrondissement, commune and its label); EPCI and zones d'emploi
+-- stay NULL (unknown: no membership of that vintage is bundled, none is guessed).
+SELECT geo_year, commune, any_value(commune_label), any_value(region), any_value(departement),
+       any_value(arrondissement), NULL, NULL, NULL, NULL, 'insee_populations_legales'
+FROM stg_insee_populations_legales
+WHERE level = 'commune' AND geo_year > (SELECT max(geo_year) FROM delivered)
+GROUP BY geo_year, commune
