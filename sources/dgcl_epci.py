@@ -18,6 +18,7 @@ import pandas as pd
 
 from expectations import rules as r
 from expectations.completeness import Completeness, Partition, fixed
+from expectations.degradation import Degradation
 from sources.errors import SourceError
 from sources.parsing import Parsed, read_delimited, require_columns, stacked
 from sources.spec import SourceSpec
@@ -85,6 +86,11 @@ SOURCES = [
         completeness=Completeness(
             [Partition(("year",), fixed(*YEARS), min_rows=30_000, one_file_each=True, france_wide=True)],
             shrink_keys=("year",),
+        ),
+        degradation=Degradation(
+            period="year", keys=("insee",), values=("siren", "ptot_com", "pmun_com"),
+            why="A year file identical to the year before: the populations in force change every 1 January, so two "
+            "real lists share the same EPCI and populations for under 6 % of their communes.",
         ),
         producer="DGCL", product="Liste et composition des EPCI à fiscalité propre, 1er janvier 2008–2014",
         product_page="https://www.collectivites-locales.gouv.fr/institutions/liste-et-composition-des-epci-fiscalite-propre",

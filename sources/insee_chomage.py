@@ -20,6 +20,7 @@ import pandas as pd
 
 from expectations import rules as r
 from expectations.completeness import Completeness, Partition, each_workbook_has
+from expectations.degradation import Degradation
 from sources.errors import SourceError
 from sources.parsing import Parsed, stacked
 from sources.spec import SourceSpec
@@ -158,6 +159,11 @@ SOURCES = [
         completeness=Completeness(
             [Partition(("source_file", "sheet"), each_workbook_has("txcho_ze"), min_rows=1)],
             shrink_keys=("zoning", "sheet"),
+        ),
+        degradation=Degradation(
+            period="quarter", series=("zoning",), keys=("code", "edition"), values=("rate",),
+            why="A quarter column gone from the workbook loses 1 of 83 columns, under the shrinkage threshold; "
+            "INSEE's editions only add quarters.",
         ),
         product="Taux de chômage localisés par zone d'emploi (trimestriels, CVS): edition 2023-T3 on the 2020 "
         "zoning, and the Q1 2013 rates of the 2010 zoning as printed in the diagnostic (extract)",

@@ -13,6 +13,7 @@ from sources.parsing import Parsed
 
 if TYPE_CHECKING:
     from expectations.completeness import Completeness
+    from expectations.degradation import Degradation
     from expectations.rules import Batch
 
 
@@ -34,6 +35,9 @@ class SourceSpec:
     # What a complete delivery holds (expectations/completeness.py); None: every file gives rows, and the whole
     # content may not shrink by more than 5 %.
     completeness: Completeness | None = None
+    # What a new edition may not lose or change compared with the last good content (expectations/degradation.py):
+    # a period repeated or gone, an implausible jump. None: no comparison beyond completeness' shrinkage.
+    degradation: Degradation | None = None
     # For a source with nothing bundled: the empty frame (schema) used until an origin is configured.
     empty: Callable[[], pd.DataFrame] | None = None
     role: str = "input"  # input (transforms read it) | reference (only the reproduction step reads it)

@@ -193,6 +193,47 @@ def _emd_one_empty(tmp: Path) -> list[str]:
     return [str(tmp / name) for name in files]
 
 
+def _copy_census(vintage: int, previous: int) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """The census column of COG `vintage` replaced by the previous vintage's, commune by commune (as a compilation
+    whose column was filled from the wrong census)."""
+
+    def change(frame: pd.DataFrame) -> pd.DataFrame:
+        before = frame[frame.cog_year == previous].set_index("codgeo")["pop"]
+        rows = frame.cog_year == vintage
+        copied = frame.loc[rows, "codgeo"].map(before)
+        frame.loc[rows & copied.notna().reindex(frame.index, fill_value=False), "pop"] = copied.dropna()
+        return frame
+
+    return change
+
+
+def _times_1000(frame: pd.DataFrame) -> pd.DataFrame:
+    """One commune's population × 1000 in one census (the first commune of COG 2013 with 10 to 500 inhabitants)."""
+    row = frame.index[(frame.cog_year == 2013) & frame["pop"].between(10, 500)][0]
+    frame.loc[row, "pop"] = frame.loc[row, "pop"] * 1000
+    return frame
+
+
+def _dgcl_2013_is_2012(tmp: Path) -> list[str]:
+    """The 2013 list delivered with the bytes of the 2012 one (a year file identical to the year before)."""
+    return copy_all("dgcl_epci", tmp, {"epci_composition_2013.csv.gz": lambda p: shutil.copy(tmp / DGCL_2012, p)})
+
+
+def _drop_quarter(quarter: str) -> Callable[[openpyxl.Workbook], None]:
+    """The column of one quarter removed from the txcho_ze sheet (the other quarters still fill it)."""
+
+    def change(book):
+        sheet = book["txcho_ze"]
+        for row in sheet.iter_rows():
+            for c in row:
+                if c.value == quarter:
+                    sheet.delete_cols(c.column)
+                    return
+        raise AssertionError(f"no {quarter} column")
+
+    return change
+
+
 @dataclass(frozen=True)
 class Case:
     source_id: str
@@ -312,6 +353,19 @@ CASES: dict[str, Case] = {
     "population by sex unknown code": Case("population_age_sexe", _synthetic(
         "population_sexe_age_2009.csv", b"CODGEO;ANNEE;SEXE;AGE;POP\n62498;2009;1;00-04;120\n62498;2009;3;00-04;118\n"),
         "sex_code", ("population_sexe_age_2009.csv", "line 3")),
+    # a new edition that degrades the last good content (expectations/degradation.py)
+    "population census column copied": Case("insee_population", one("insee_population", POPULATION,
+                                            parquet(_copy_census(2012, 2011))), "no_copied_period",
+                                            ("cog_year=2012 repeats cog_year=2011", POPULATION, "data row")),
+    "population x1000 in one census": Case("insee_population", one("insee_population", POPULATION,
+                                           parquet(_times_1000)), "no_implausible_jump",
+                                           (POPULATION, "(cog_year=2013) →", "data row")),
+    "dgcl year file identical to the year before": Case("dgcl_epci", _dgcl_2013_is_2012, "no_copied_period",
+                                                        ("year=2013 repeats year=2012",
+                                                         "epci_composition_2013.csv.gz line")),
+    "chomage a quarter missing": Case("insee_chomage", one("insee_chomage", CHOMAGE,
+                                      workbook(_drop_quarter("2015-T2"))), "no_lost_period_vs_last_good",
+                                      ("zoning=ze2020, quarter=2015-T2",)),
 }  # fmt: skip
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from expectations import completeness
+from expectations import completeness, degradation
 from expectations.runner import RuleResult, ValidationReport, validate, write_report
 from sources.errors import FetchError, InfrastructureError, SourceError
 from sources.ingestion import scope
@@ -283,6 +283,21 @@ def bundled_checksums(data_dir: Path) -> dict[str, str]:
     return {name.strip().lstrip("*"): sha for sha, name in pairs}
 
 
+def _last_good_frame(settings: Settings, source_id: str, meta: dict | None, columns: list[str]):
+    """The columns of the last good content that a comparison reads (None: no last good content, or unreadable,
+    or without these columns: the comparison then only applies its absolute parts)."""
+    if meta is None or str(meta.get("sha256", "")).startswith("not_configured"):
+        return None
+    parquet = settings.validated_dir / f"{source_id}.parquet"
+    try:
+        names = set(pq.read_schema(parquet).names)
+        if not set(columns) <= names:
+            return None
+        return pq.read_table(parquet, columns=columns).to_pandas()
+    except OSError:
+        return None
+
+
 def _refresh(
     settings: Settings, spec: SourceSpec, origins: list[str | Origin] | None, force: bool, accept_shrink: bool
 ) -> SourceOutcome:
@@ -314,6 +329,9 @@ def _refresh(
         partitions = completeness.partition_counts(rules, parsed.frame)
         old = completeness.last_good_counts(rules, previous, settings.validated_dir / f"{spec.id}.parquet")
         extra.append(completeness.shrinkage(rules, partitions, old, accept_shrink))
+        if spec.degradation is not None:
+            good = _last_good_frame(settings, spec.id, previous, degradation.columns_needed(spec.degradation))
+            extra += degradation.compare(spec.degradation, parsed.frame, good, names)
         report = validate(spec.id, parsed.frame, names, sha, spec.expectations, extra=extra, scope=scope.current())
         table = pa.Table.from_pandas(parsed.frame, preserve_index=False) if report.success else None
     except (InfrastructureError, MemoryError):  # the pipeline's own failure, not this source's content
