@@ -109,10 +109,13 @@ def _pairs(frame: pd.DataFrame, spec: Degradation):
     groups = frame.groupby(list(spec.series), dropna=False, sort=True) if spec.series else [((), frame)]
     for series, part in groups:
         periods = sorted(part[spec.period].dropna().unique())
-        indexed = {p: part[part[spec.period] == p].drop_duplicates(list(spec.keys)).set_index(list(spec.keys))
-                   for p in periods}
+        indexed = {
+            p: part[part[spec.period] == p].drop_duplicates(list(spec.keys)).set_index(list(spec.keys)) for p in periods
+        }
         for a, b in zip(periods, periods[1:], strict=False):
-            joined = indexed[a].merge(indexed[b], how="inner", left_index=True, right_index=True, suffixes=("_before", ""))
+            joined = indexed[a].merge(
+                indexed[b], how="inner", left_index=True, right_index=True, suffixes=("_before", "")
+            )
             yield series, a, b, joined
 
 
@@ -124,9 +127,7 @@ def _identical(joined: pd.DataFrame, values: tuple[str, ...]) -> pd.Series:
     return same
 
 
-def copied_periods(
-    spec: Degradation, new: pd.DataFrame, old: pd.DataFrame | None, files: list[str]
-) -> RuleResult:
+def copied_periods(spec: Degradation, new: pd.DataFrame, old: pd.DataFrame | None, files: list[str]) -> RuleResult:
     """A period whose values repeat the previous period's for nearly every entity (a census column copied from the
     previous one, a year file identical to the year before), unless the last good content shows the same."""
     shares_before = {}
@@ -197,8 +198,10 @@ def implausible_jumps(
         # only pairs of periods the last good content has (a new vintage's communes nouvelles jump for real), and
         # only jumps it does not show
         pairs = {(str(series), str(a), str(b)) for series, a, b, _ in _pairs(old, spec)}
-        in_old = [(str(s), str(a), str(b)) in pairs
-                  for s, a, b in found[["series", "before_period", "period"]].itertuples(index=False, name=None)]
+        in_old = [
+            (str(s), str(a), str(b)) in pairs
+            for s, a, b in found[["series", "before_period", "period"]].itertuples(index=False, name=None)
+        ]
         found = found[in_old]
         known = _jumps(spec, old)
         if len(found) and len(known):
@@ -226,9 +229,7 @@ def implausible_jumps(
     )
 
 
-def compare(
-    spec: Degradation, new: pd.DataFrame, old: pd.DataFrame | None, files: list[str]
-) -> list[RuleResult]:
+def compare(spec: Degradation, new: pd.DataFrame, old: pd.DataFrame | None, files: list[str]) -> list[RuleResult]:
     """The comparisons of a new content with the last good one (None: there is none, only the absolute parts of
     the rules apply)."""
     columns = [*spec.series, spec.period, *spec.keys, *spec.values]
@@ -255,4 +256,3 @@ def columns_needed(spec: Degradation) -> list[str]:
     if spec.jump:
         cols.append(spec.jump.column)
     return list(dict.fromkeys(cols))
-
