@@ -81,6 +81,17 @@ def _passage_ratio_sums(frame: pd.DataFrame) -> pd.DataFrame:
     return forward.groupby(["from_year", "to_year", "cod_from"])["ratio"].sum().rename("ratio_sum").reset_index()
 
 
+def departement_of_code(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each commune's département beside the one its code names (97x overseas, 2A/2B Corsica, else 2 characters),
+    keeping the parsed frame's row labels."""
+    rows = frame[frame["codgeo"].notna() & frame["dep"].notna()]
+    code = rows["codgeo"].astype(str)
+    named = code.str[:3].where(code.str.startswith("97"), code.str[:2])
+    out = rows[["codgeo", "dep"]].assign(dep_of_code=named)
+    out.attrs["rows_of"] = "parsed"  # its row labels are the parsed frame's: failures are located in the file
+    return out
+
+
 def cogugaison(**spec) -> SourceSpec:
     """A table of the COGugaison compilation (INSEE's COG): producer, licence and origin shared by all."""
     return SourceSpec(producer="INSEE", official_urls=(COGUGAISON,), licence=ODBL, attribution=COG_ATTRIBUTION, **spec)
@@ -122,6 +133,17 @@ SOURCES = [
                 r.not_null("dep", "commune_in_a_departement"),
             ),
             communes_per_vintage(COG_YEARS, 38_000),
+            r.Batch(
+                "departement_of_code",
+                departement_of_code,
+                [
+                    r.pair_equal(
+                        "dep", "dep_of_code", "departement_prefix_matches_commune_code",
+                        "a commune's code starts with its département's (INSEE's numbering); a membership row "
+                        "contradicting it would move the commune's population to another département",
+                    )
+                ],
+            ),
         ),
         completeness=complete_vintages(COG_YEARS, 34_000, "cog_year"),
         product="Table d'appartenance géographique des communes, COG 2008–2024", product_page=COG_PAGE,

@@ -3,6 +3,8 @@
 - store/validated/<source>.parquet + .json: the last good parse of each source and its metadata (the
   warehouse is always built from these files, so a failing source keeps its last good data published);
 - store/quarantine/<source>/<sha256>/report.md|json: why a content was refused (file, rule, failing rows);
+- store/validated/previous/<source>.parquet + .json: the content it replaced (restored when the build's geography
+  audit traces a violation back to the new content: `restore_previous`, `quarantine_after_audit`);
 - store/attempts/<source>.json: the last attempt, whatever its end (validated, unchanged, quarantined, crashed);
 - the content hash of the last good version tells whether a source changed since the last successful run.
 
@@ -203,6 +205,7 @@ def _publish_validated(
     partitions: dict[str, int],
 ) -> None:
     parquet = settings.validated_dir / f"{source_id}.parquet"
+    _keep_previous(settings, source_id)
     _atomic_write_bytes(parquet, lambda p: pq.write_table(table, p))
     meta = {
         "source_id": source_id,
@@ -218,6 +221,63 @@ def _publish_validated(
         "scope": scope.current().name,  # the extent whose bounds it passed (ingestion/scope.py): france in real runs
     }
     write_json_atomic(settings.validated_dir / f"{source_id}.json", meta)
+
+
+def _previous_paths(settings: Settings, source_id: str) -> tuple[Path, Path]:
+    folder = settings.validated_dir / "previous"
+    return folder / f"{source_id}.parquet", folder / f"{source_id}.json"
+
+
+def _keep_previous(settings: Settings, source_id: str) -> None:
+    """The last good content about to be replaced, kept until the next build has audited its successor."""
+    meta = last_good(settings, source_id)
+    if meta is None or str(meta.get("sha256", "")).startswith("not_configured"):
+        return
+    parquet, meta_path = _previous_paths(settings, source_id)
+    current = settings.validated_dir / f"{source_id}.parquet"
+    _atomic_write_bytes(parquet, lambda p: p.write_bytes(current.read_bytes()))
+    write_json_atomic(meta_path, meta)
+
+
+def previous_content(settings: Settings, source_id: str) -> Path | None:
+    """The Parquet file of the content the last validation replaced (None when there is none)."""
+    parquet, meta = _previous_paths(settings, source_id)
+    return parquet if parquet.exists() and meta.exists() else None
+
+
+def restore_previous(settings: Settings, source_id: str) -> bool:
+    """Put back the content the last validation replaced (its Parquet and metadata, as validated then)."""
+    parquet, meta = _previous_paths(settings, source_id)
+    if not (parquet.exists() and meta.exists()):
+        return False
+    _atomic_write_bytes(settings.validated_dir / f"{source_id}.parquet", lambda p: p.write_bytes(parquet.read_bytes()))
+    _atomic_write_bytes(settings.validated_dir / f"{source_id}.json", lambda p: p.write_bytes(meta.read_bytes()))
+    return True
+
+
+def quarantine_after_audit(
+    settings: Settings, source_id: str, meta: dict, violations: list[dict], locations: list[str]
+) -> SourceOutcome:
+    """The new content of a source that passed its own rules but breaks the geography once built with the others
+    (an unknown commune, a passage pair read backwards …): quarantined with the violations it causes."""
+    files = [f["filename"] for f in meta.get("files", [])]
+    result = RuleResult(
+        batch="geography_audit",
+        rule="geography_consistent_with_other_sources",
+        expectation="warehouse_audit",
+        column=None,
+        severity="critical",
+        success=False,
+        observed=f"{len(violations)} critical violation(s) naming codes of this content",
+        sample_values=[f"{v.get('table_name')} {v.get('rule')}: {v.get('detail')}" for v in violations[:10]],
+        why="the content passed its own rules, but the warehouse built from it and the last good content of the "
+        "other sources fails the geography checks on codes this content introduced; the last good content stays",
+        locations=locations[:10] or [f"file {f}" for f in files],
+    )
+    report = ValidationReport(source_id, files, meta.get("sha256", ""), [result], 0.0)
+    outcome = _quarantine(settings, report)
+    record_attempt(settings, outcome)
+    return outcome
 
 
 def record_attempt(settings: Settings, outcome: SourceOutcome | dict, error: str | None = None) -> None:
