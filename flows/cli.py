@@ -382,6 +382,20 @@ def _short_sha(sha: object) -> str:
 
 
 @app.command()
+def sources(
+    fmt: str = typer.Option("table", "--format", help="table | csv | json (csv/json add page, files, licence …)"),
+) -> None:
+    """The producers' releases: each source's edition in the warehouse, latest attempt, next edition expected."""
+    from sources.ingestion.releases import catalogue
+
+    _choice(fmt, "--format", ("table", "csv", "json"))
+    rows = catalogue(get_settings())
+    short = ["source", "producer", "rhythm", "in_warehouse", "latest_seen", "next_expected", "reachable"]
+    columns = short if fmt == "table" else list(rows[0])
+    _emit(columns, [tuple(r[c] for c in columns) for r in rows], fmt, title="Releases of the producers")
+
+
+@app.command()
 def status() -> None:
     """Last run, each source's last good content and last attempt (crashes included), stale sources."""
     import os

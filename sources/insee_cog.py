@@ -13,7 +13,7 @@ import pandas as pd
 from expectations import rules as r
 from expectations.completeness import Completeness, Partition, fixed
 from sources.parsing import Parsed, drop_blank_rows, read_parquet
-from sources.spec import SourceSpec
+from sources.spec import Release, SourceSpec
 
 ODBL = "ODbL 1.0 (contents DbCL 1.0)"
 COG_ATTRIBUTION = "© Code Officiel Géographique (Insee) et package R COGugaison"
@@ -92,9 +92,25 @@ def departement_of_code(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# The tables are read in the COGugaison compilation's layout (Parquet per table, every vintage), not in INSEE's own
+# yearly files: a new COG reaches the warehouse through a new commit of the compilation.
+COGUGAISON_RELEASE = Release(
+    page="https://github.com/antuki/COGugaison",
+    files="https://github.com/antuki/COGugaison/raw/{commit}/data/{table}.parquet",
+    format="Parquet, one table per file (compiled from INSEE's COG, every vintage since 1968)",
+    rhythm="yearly:4",  # the COG of 1 January is published by INSEE in spring, the compilation follows
+    listing="https://api.github.com/repos/antuki/COGugaison/commits?path=data",
+    verified_on="INSEE COG 2024 page https://insee.fr/fr/information/7766585 (yearly « Code officiel géographique au "
+    "1er janvier » page); compilation not verified: its repository was not in the search corpus",
+)
+
+
 def cogugaison(**spec) -> SourceSpec:
-    """A table of the COGugaison compilation (INSEE's COG): producer, licence and origin shared by all."""
-    return SourceSpec(producer="INSEE", official_urls=(COGUGAISON,), licence=ODBL, attribution=COG_ATTRIBUTION, **spec)
+    """A table of the COGugaison compilation (INSEE's COG): producer, licence, origin and release shared by all."""
+    return SourceSpec(
+        producer="INSEE", official_urls=(COGUGAISON,), licence=ODBL, attribution=COG_ATTRIBUTION,
+        releases=COGUGAISON_RELEASE, **spec,
+    )
 
 
 def communes_per_vintage(vintages: list[int], max_rows: int) -> r.Batch:

@@ -18,6 +18,24 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Release:
+    """Where and when the producer publishes a source: the catalogue `observatoire sources` lists (issue 22).
+
+    `files` is the file URL of one edition: a template whose `{year}`, `{quarter}` are the edition's, or, when the
+    producer's file names cannot be predicted, the listing to discover them from (`listing`: the data.gouv.fr
+    dataset API, or the producer's page). `verified_on` names the page the pattern was checked against; an entry
+    that could not be checked says so there ("not verified: …") instead of guessing."""
+
+    page: str  # the producer's dataset page
+    files: str  # URL template of an edition's file(s), or "see listing"
+    format: str  # as delivered: "xlsx (one sheet per zoning)", "csv ; separated, zip" …
+    rhythm: str  # quarterly | yearly:<month 1-12> (the month the new edition appears) | none (a fixed document)
+    verified_on: str  # the page (address) the pattern was checked against, or "not verified: <why>"
+    listing: str | None = None  # an API listing the editions (data.gouv.fr /api/1/datasets/<slug>/, Opendatasoft …)
+    lag_days: int = 0  # for quarterly series: days between the quarter's end and its publication
+
+
+@dataclass(frozen=True)
 class SourceSpec:
     id: str
     producer: str
@@ -45,6 +63,8 @@ class SourceSpec:
     # not independent data: a figure recomputed from them is `consistent`, never `reproduced`. Recognised by
     # content (sha256), so a real delivery configured in origins.yml in their place counts as independent.
     extract_files: tuple[str, ...] = ()
+    # Where the producer publishes new editions (None: not catalogued yet; `observatoire sources` says so).
+    releases: Release | None = None
 
     def bundled_paths(self, data_dir: Path) -> list[Path]:
         return [data_dir / p for p in self.bundled]
