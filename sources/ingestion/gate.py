@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 from expectations import completeness, degradation
 from expectations.runner import RuleResult, ValidationReport, validate, write_report
 from sources.errors import FetchError, InfrastructureError, SourceError
-from sources.ingestion import scope
+from sources.ingestion import online, scope
 from sources.ingestion.fetch import combined_sha256, fetch, file_sha256, storage
 from sources.ingestion.origins import configured_origins
 from sources.ingestion.registry import SOURCES, SourceSpec, reader_fingerprint
@@ -49,6 +49,7 @@ class SourceOutcome:
     report: str | None = None
     changed: bool = False  # the published content of this source changes: the warehouse must be rebuilt
     partitions: dict[str, int] = field(default_factory=dict)  # rows per partition of the content seen
+    online: str | None = None  # online mode: the edition fetched, or why the previous one is kept (stale)
 
 
 def last_good(settings: Settings, source_id: str) -> dict | None:
@@ -292,6 +293,7 @@ def record_attempt(settings: Settings, outcome: SourceOutcome | dict, error: str
             "sha256": o.get("sha256"),
             "report": o.get("report"),
             "messages": o.get("messages", [])[:5],
+            "online": o.get("online"),
             "error": error,
         },
     )
@@ -358,10 +360,48 @@ def _last_good_frame(settings: Settings, source_id: str, meta: dict | None, colu
         return None
 
 
+def _online_origins(settings: Settings, spec: SourceSpec) -> tuple[list[Origin] | None, str | None]:
+    """Online mode: the newest edition the producer serves (and the bundled extracts of the diagnostic beside
+    it), or (None, why) when none could be fetched; (None, None) for a source the catalogue cannot fetch."""
+    if not online.templated(spec.releases):
+        return None, None
+    today = datetime.now(UTC).date()
+    if (offline := online.probe(online.candidates(spec.releases, today))) is not None:
+        return None, f"offline ({offline})"
+    url, tried = online.newest(spec, today)
+    if url is None:
+        return None, f"no edition reachable ({tried})"
+    sums = bundled_checksums(settings.data_dir)
+    extracts = [Origin(str(settings.data_dir / p), sums.get(p)) for p in spec.extract_files]
+    return [Origin(url), *extracts], None
+
+
 def _refresh(
     settings: Settings, spec: SourceSpec, origins: list[str | Origin] | None, force: bool, accept_shrink: bool
 ) -> SourceOutcome:
     started = time.perf_counter()
+    fetched_online = None
+    if origins is None and online.enabled() and spec.id not in configured_origins(settings):
+        fetched_online, why = _online_origins(settings, spec)
+        if fetched_online is None and why is not None:
+            previous = last_good(settings, spec.id)
+            if previous is not None:  # the producer did not serve a new edition: the last good stays, stale
+                return SourceOutcome(spec.id, "unchanged", previous["sha256"], previous["rows"],
+                                     notes=previous.get("notes", []), online=f"stale: {why}")
+    outcome = _refresh_from(settings, spec, fetched_online or origins, force, accept_shrink, started)
+    if fetched_online:
+        outcome.online = f"fetched {fetched_online[0].location}"
+    return outcome
+
+
+def _refresh_from(
+    settings: Settings,
+    spec: SourceSpec,
+    origins: list[str | Origin] | None,
+    force: bool,
+    accept_shrink: bool,
+    started: float,
+) -> SourceOutcome:
     resolved = resolve_origins(settings, spec, origins)
     if not resolved:
         return _not_configured(settings, spec, started)

@@ -47,6 +47,14 @@ def next_expected(release: Release | None, since: date) -> date | None:
     raise ValueError(f"unknown release rhythm {release.rhythm!r}")
 
 
+def _reachable(attempt: dict | None) -> str:
+    """What the last online attempt found: the edition fetched, or why the previous one is kept (stale)."""
+    seen = (attempt or {}).get("online")
+    if not seen:
+        return "not checked (offline)"
+    return f"yes: {seen}" if seen.startswith("fetched") else f"no: {seen}"
+
+
 def catalogue(settings: Settings, reachable: dict[str, str] | None = None, today: date | None = None) -> list[dict]:
     """One row per source: its release entry and where the warehouse stands against it."""
     today = today or datetime.now(UTC).date()
@@ -64,7 +72,7 @@ def catalogue(settings: Settings, reachable: dict[str, str] | None = None, today
                 "in_warehouse": f"{files or 'nothing (not configured)'} (validated {validated})" if meta else "none",
                 "latest_seen": f"{attempt['status']} {attempt['at']}" if attempt else "never attempted",
                 "next_expected": (f"{expected}{' (overdue)' if expected < today else ''}" if expected else "—"),
-                "reachable": (reachable or {}).get(source_id, "not checked (offline)"),
+                "reachable": (reachable or {}).get(source_id) or _reachable(attempt),
                 "page": release.page if release else spec.product_page,
                 "files": release.files if release else "",
                 "format": release.format if release else "",
