@@ -147,10 +147,10 @@ def test_nights_online_on_a_loopback_producer(producer, small_private_home, smal
 
 
 def test_offline_is_one_line_and_keeps_the_editions(small_private_home, monkeypatch):
-    from flows.cli import app
-
     # a mirror on a closed local port: the probe fails at once (no timeout per source)
     import socket
+
+    from flows.cli import app
 
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))
