@@ -113,7 +113,8 @@ def test_nights_online_on_a_loopback_producer(producer, small_private_home, smal
     gets = [p for m, p, s in producer.log if m == "GET" and s == 200]
     assert gets == [CHOMAGE_PATH.format(q=3)]
     attempts = _attempts(settings)
-    assert attempts["insee_chomage"]["online"].startswith("fetched") and "t3-2023" in attempts["insee_chomage"]["online"]
+    fetched = attempts["insee_chomage"]["online"]
+    assert fetched.startswith("fetched") and "t3-2023" in fetched
     assert attempts["urssaf_effectifs"]["online"].startswith("stale: no edition reachable")
     sources = {r["source"]: r for r in json.loads(runner.invoke(app, ["sources", "--format", "json"]).output)}
     assert sources["insee_chomage"]["reachable"].startswith("yes: fetched")
