@@ -43,6 +43,9 @@ class AuditError(RuntimeError):
         super().__init__(message)
         self.violations = violations or []
 
+    def __reduce__(self):  # the violations survive a Prefect task's state (pickled)
+        return (type(self), (str(self), self.violations))
+
 
 @dataclass
 class BuildResult:
