@@ -68,6 +68,8 @@ def producer(monkeypatch):
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     Producer.files, Producer.failing, Producer.log = {}, set(), []
     monkeypatch.setenv("OBSERVATOIRE_MIRROR", f"http://127.0.0.1:{httpd.server_address[1]}")
+    # `--online` sets OBSERVATOIRE_ONLINE in this process: recorded here so that it is removed after the test
+    monkeypatch.setenv(online.ONLINE_ENV, "0")
     online.forget_probe()
     yield Producer
     httpd.shutdown()
@@ -158,6 +160,7 @@ def test_offline_is_one_line_and_keeps_the_editions(small_private_home, monkeypa
     port = closed.getsockname()[1]
     closed.close()
     monkeypatch.setenv("OBSERVATOIRE_MIRROR", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv(online.ONLINE_ENV, "0")  # removed after the test (`--online` sets it in this process)
     online.forget_probe()
     result = CliRunner().invoke(app, ["run", "--no-prefect", "--online"])
     online.forget_probe()
