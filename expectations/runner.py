@@ -257,7 +257,8 @@ def validate(
             for r in out.results:
                 result = _result(batch, r)
                 result.locations = locate(data, result.sample_rows)
-                if not result.locations and data is frame and len(files) == 1 and result.sample_rows:
+                same_rows = data is frame or data.attrs.get("rows_of") == "parsed"
+                if not result.locations and same_rows and len(files) == 1 and result.sample_rows:
                     # single-file parsers without source_line number their rows 1, 2 … (header excluded)
                     result.locations = [f"file {files[0]} data row {i}" for i in result.sample_rows]
                 results.append(result)

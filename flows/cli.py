@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -119,16 +120,25 @@ def run(
         "--accept-shrink",
         help="Accept that this source's new content lost more than 5 % of a partition's rows (repeatable).",
     ),
+    online_mode: bool = typer.Option(
+        False, "--online", help="Fetch each source's newest edition from its producer (or OBSERVATOIRE_MIRROR)."
+    ),
 ) -> None:
     """Refresh the sources and rebuild the warehouse (the nightly job).
 
     Exit 0 ok · 1 failed · 2 a source quarantined · 4 bad option or configuration · 5 busy."""
     from flows.unchanged import unchanged_run
+    from sources.ingestion import online
 
     source = list(dict.fromkeys(source)) if source else source  # `--source x --source x` refreshes x once
+    if online_mode:
+        os.environ[online.ONLINE_ENV] = "1"  # read by the gate, in this process and Prefect's task threads
+    if online.enabled() and (why := _offline_reason()):
+        console.print(Text(f"offline: {why}; this run uses the bundled and landed editions", style="yellow"))
     try:
-        # Nothing to refresh: answered before Prefect, Great Expectations or matplotlib is imported (≈ 2 s).
-        summary = None if force else unchanged_run(get_settings(), source, accept_shrink)
+        # Nothing to refresh: answered before Prefect, Great Expectations or matplotlib is imported (≈ 2 s); online,
+        # the producers may have published since: the sources are always asked.
+        summary = None if force or online.enabled() else unchanged_run(get_settings(), source, accept_shrink)
         if summary is None:
             from flows.state import preflight
 
@@ -380,6 +390,32 @@ def _short_sha(sha: object) -> str:
     if sha is None:
         return "—"
     return "not configured" if str(sha).startswith("not_configured") else str(sha)[:16]
+
+
+def _offline_reason() -> str | None:
+    """Why no producer is reachable (one short connect attempt for the whole run), or None."""
+    from datetime import date
+
+    from sources.ingestion import online
+    from sources.ingestion.registry import SOURCES
+
+    urls = [u for s in SOURCES.values() if online.templated(s.releases) for u in online.candidates(s.releases,
+                                                                                                   date.today(), 1)]
+    return online.probe(urls)
+
+
+@app.command()
+def sources(
+    fmt: str = typer.Option("table", "--format", help="table | csv | json (csv/json add page, files, licence …)"),
+) -> None:
+    """The producers' releases: each source's edition in the warehouse, latest attempt, next edition expected."""
+    from sources.ingestion.releases import catalogue
+
+    _choice(fmt, "--format", ("table", "csv", "json"))
+    rows = catalogue(get_settings())
+    short = ["source", "producer", "rhythm", "in_warehouse", "latest_seen", "next_expected", "reachable"]
+    columns = short if fmt == "table" else list(rows[0])
+    _emit(columns, [tuple(r[c] for c in columns) for r in rows], fmt, title="Releases of the producers")
 
 
 @app.command()

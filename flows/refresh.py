@@ -34,10 +34,19 @@ from flows.state import (
 from reports import reproduction
 from sources.emd.codes import code_table as emd_code_table
 from sources.ingestion import scope
-from sources.ingestion.gate import last_good, refresh_source, store_problem, write_json_atomic
+from sources.ingestion.gate import (
+    last_good,
+    previous_content,
+    quarantine_after_audit,
+    refresh_source,
+    restore_previous,
+    store_problem,
+    write_json_atomic,
+)
 from sources.ingestion.registry import SOURCES, document_extract_sources
 from sources.ingestion.settings import Settings, get_settings
 from warehouse import build as wh
+from warehouse.build import AuditError
 
 # (source ids, force, sources whose shrinkage is accepted) → one outcome record per source, in order
 RefreshSources = Callable[[list[str], bool, set[str]], list[dict]]
@@ -211,7 +220,20 @@ def _refresh_all(
     changed = stale_sources(settings)
     summary = {"sources": outcomes, "built": False, "build": None, "changed": changed, "healed": healed}
     if changed or force or not settings.warehouse_path.exists():
-        summary["build"] = build(incremental=not force)
+        try:
+            summary["build"] = build(incremental=not force)
+        except AuditError as exc:
+            # a geography violation caused by one source's new content: that source is quarantined (its last good
+            # content restored), the others are published
+            if not (blamed := _blame(settings, outcomes, exc.violations)):
+                raise
+            for source_id, (causes, locations) in blamed.items():
+                meta = last_good(settings, source_id) or {}
+                restore_previous(settings, source_id)
+                quarantined = quarantine_after_audit(settings, source_id, meta, causes, locations)
+                index = next(i for i, o in enumerate(outcomes) if o["source_id"] == source_id)
+                outcomes[index] = asdict(quarantined) | {"seconds": outcomes[index]["seconds"]}
+            summary["build"] = build(incremental=not force)
         summary["built"] = True
         summary["skip_reason"] = None
     else:
@@ -219,6 +241,45 @@ def _refresh_all(
     summary["warehouse"] = str(settings.warehouse_path)
     summary["quarantined"] = [o["source_id"] for o in outcomes if o["status"] == "quarantined"]
     return summary
+
+
+def _changed_rows(settings: Settings, source_id: str) -> pd.DataFrame:
+    """Rows of a source's new content that its previous content did not have (provenance columns aside)."""
+    new = pd.read_parquet(settings.validated_dir / f"{source_id}.parquet")
+    old = pd.read_parquet(previous_content(settings, source_id))
+    compared = [c for c in new.columns if c in old.columns and c not in ("source_file", "source_line", "source_cell")]
+    key = new[compared].astype(str)
+    seen = pd.MultiIndex.from_frame(old[compared].astype(str)) if compared else pd.MultiIndex.from_tuples([])
+    return new[~pd.MultiIndex.from_frame(key).isin(seen)] if compared else new
+
+
+def _blame(settings: Settings, outcomes: list[dict], violations: list[dict]) -> dict[str, tuple[list, list[str]]]:
+    """Sources validated in this run whose new rows name the codes of the critical violations: source id →
+    (its violations, where its new rows are). With one freshly validated source only, it is the cause of them all."""
+    fresh = [o["source_id"] for o in outcomes
+             if o["status"] == "validated" and previous_content(settings, o["source_id"]) is not None]
+    if not fresh or not violations:
+        return {}
+    codes = {str(v.get("code")) for v in violations if v.get("code") not in (None, "FR")}
+    blamed = {}
+    for source_id in fresh:
+        changed = _changed_rows(settings, source_id)
+        text = changed.select_dtypes(exclude="number").astype(str)
+        hit = text.isin(codes).any(axis=1)
+        if not hit.any():
+            continue
+        named = set(text[hit].stack().tolist())
+        causes = [v for v in violations if str(v.get("code")) in named]
+        rows = changed[hit].head(10)
+        if {"source_file", "source_line"} <= set(rows.columns):
+            where = [f"file {f} line {n}" for f, n in zip(rows["source_file"], rows["source_line"], strict=True)]
+        else:
+            files = [f["filename"] for f in (last_good(settings, source_id) or {}).get("files", [])]
+            where = [f"file {', '.join(files)} row {r}" for r in rows.to_dict("records")][:10]
+        blamed[source_id] = (causes, where)
+    if not blamed and len(fresh) == 1:
+        blamed[fresh[0]] = (violations, [])
+    return blamed
 
 
 def quarantine_markdown(summary: dict) -> str:

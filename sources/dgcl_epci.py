@@ -18,9 +18,10 @@ import pandas as pd
 
 from expectations import rules as r
 from expectations.completeness import Completeness, Partition, fixed
+from expectations.degradation import Degradation
 from sources.errors import SourceError
 from sources.parsing import Parsed, read_delimited, require_columns, stacked
-from sources.spec import SourceSpec
+from sources.spec import Release, SourceSpec
 
 SOURCE_ID = "dgcl_epci"
 REQUIRED = ["siren", "nom", "nature", "insee", "nom_com", "pmun_com"]
@@ -86,11 +87,26 @@ SOURCES = [
             [Partition(("year",), fixed(*YEARS), min_rows=30_000, one_file_each=True, france_wide=True)],
             shrink_keys=("year",),
         ),
+        degradation=Degradation(
+            period="year", keys=("insee",), values=("siren", "ptot_com", "pmun_com"),
+            why="A year file identical to the year before: the populations in force change every 1 January, so two "
+            "real lists share the same EPCI and populations for under 6 % of their communes.",
+        ),
         producer="DGCL", product="Liste et composition des EPCI à fiscalité propre, 1er janvier 2008–2014",
         product_page="https://www.collectivites-locales.gouv.fr/institutions/liste-et-composition-des-epci-fiscalite-propre",
         official_urls=tuple(f"{GEOHISTO}/{y}.csv" for y in YEARS),
         bundled=tuple(f"dgcl/epci_composition_{y}.csv.gz" for y in YEARS),
         licence="Licence Ouverte / Open Licence (Etalab)",
         attribution="DGCL, Liste et composition des EPCI (republished by Etalab, geohisto)",
+        releases=Release(
+            page="https://www.collectivites-locales.gouv.fr/institutions/liste-et-composition-des-epci-fiscalite-propre",
+            files="see listing (one file per 1 January; the bundled 2008–2014 lists are Etalab geohisto's copies)",
+            format="csv ; separated (xlsx on the DGCL page since 2015), one file per year",
+            rhythm="yearly:1",
+            listing="https://www.data.gouv.fr/api/1/datasets/?q=composition+EPCI+fiscalite+propre",
+            verified_on="https://insee.fr/fr/information/2510634 (INSEE's EPCI files, COG of 1 January; points to "
+            "the DGCL and BANATIC); the data.gouv.fr API shape on https://guides.data.gouv.fr/guide-data.gouv.fr/"
+            "api-1/reference/organizations",
+        ),
     ),
 ]

@@ -18,7 +18,7 @@ from expectations import rules as r
 from expectations.completeness import Completeness
 from sources.errors import SourceError
 from sources.parsing import Parsed, read_delimited, require_columns
-from sources.spec import SourceSpec
+from sources.spec import Release, SourceSpec
 
 SOURCE_ID = "diagnostic"
 TABLE_FILE = re.compile(r"^(t\d+)_.*\.csv$")
@@ -189,6 +189,12 @@ SOURCES = [
         official_urls=(), bundled=tuple(f"diagnostic/{name}" for name in TABLES),
         licence="published document, figures quoted as reference",
         attribution="CPBM, diagnostic partagé du Bassin minier (2013)",
+        releases=Release(
+            page="(printed document)",
+            files="none: a fixed document, no new edition",
+            format="csv (tables extracted from the printed document)", rhythm="none",
+            verified_on="not applicable: the 2013 diagnostic itself",
+        ),
         layout="one CSV per printed table + prose_figures.csv (sources/data/diagnostic/README.md)",
     ),
     SourceSpec(
@@ -206,6 +212,8 @@ SOURCES = [
         product="Printed territory names of the diagnostic → (level, code, geo_year)",
         product_page="sources/data/diagnostic/crosswalk_territories.csv",
         official_urls=(), bundled=("diagnostic/crosswalk_territories.csv",), licence="MIT (project)", attribution="",
+        releases=Release(page="(this repository)", files="none: maintained with the project", format="csv",
+                         rhythm="none", verified_on="not applicable: hand-made mapping"),
         layout="table_id, territory, level, code, geo_year, note",
     ),
 ]

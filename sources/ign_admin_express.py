@@ -26,7 +26,7 @@ import pandas as pd
 from expectations import rules as r
 from sources.errors import SourceError
 from sources.parsing import Parsed, stacked
-from sources.spec import SourceSpec
+from sources.spec import Release, SourceSpec
 
 SOURCE_ID = "ign_admin_express_communes"
 GEO_YEAR = 2018  # the COG vintage of the outlines (ADMIN EXPRESS COG, edition 2018)
@@ -148,6 +148,14 @@ SOURCES = [
         official_urls=(FRANCE_GEOJSON,),
         bundled=(BUNDLED,),
         licence="Licence Ouverte / Open Licence (Etalab)",
+        releases=Release(
+            page="https://geoservices.ign.fr/adminexpress",
+            files="see listing: ADMIN EXPRESS COG editions (shapefile/GeoPackage 7z); the bundled GeoJSON is "
+            "france-geojson's conversion of the 2018 edition",
+            format="7z of shapefiles (IGN); GeoJSON simplified by france-geojson (bundled)",
+            rhythm="none",
+            verified_on="not applicable: a fixed edition (COG 2018) drawn along the passage tables for later years",
+        ),
         attribution=ATTRIBUTION,
         layout="france-geojson communes FeatureCollection: properties code, nom; Polygon/MultiPolygon, WGS84",
     ),

@@ -20,9 +20,10 @@ import pandas as pd
 
 from expectations import rules as r
 from expectations.completeness import Completeness, Partition, each_workbook_has
+from expectations.degradation import Degradation
 from sources.errors import SourceError
 from sources.parsing import Parsed, stacked
-from sources.spec import SourceSpec
+from sources.spec import Release, SourceSpec
 
 SOURCE_ID = "insee_chomage"
 QUARTER = re.compile(r"^(\d{4})-T([1-4])$")
@@ -159,6 +160,11 @@ SOURCES = [
             [Partition(("source_file", "sheet"), each_workbook_has("txcho_ze"), min_rows=1)],
             shrink_keys=("zoning", "sheet"),
         ),
+        degradation=Degradation(
+            period="quarter", series=("zoning",), keys=("code", "edition"), values=("rate",),
+            why="A quarter column gone from the workbook loses 1 of 83 columns, under the shrinkage threshold; "
+            "INSEE's editions only add quarters.",
+        ),
         product="Taux de chômage localisés par zone d'emploi (trimestriels, CVS): edition 2023-T3 on the 2020 "
         "zoning, and the Q1 2013 rates of the 2010 zoning as printed in the diagnostic (extract)",
         product_page="https://www.insee.fr/fr/statistiques/1893230",
@@ -174,5 +180,14 @@ SOURCES = [
         extract_files=("insee_chomage/chomage-zone-2010-extrait-diagnostic-t1-2013.xlsx",),
         licence="Licence Ouverte (INSEE)", attribution="Insee, estimations de taux de chômage localisés",
         layout="INSEE workbook: banner rows, label row, code row (ZE2020/ZE2010/ZER2020/REG/FRANCE), quarters",
+        releases=Release(
+            page="https://www.insee.fr/fr/statistiques/1893230",
+            files="https://www.insee.fr/fr/statistiques/fichier/1893230/chomage-zone-t1-2003-t{quarter}-{year}.xlsx",
+            format="xlsx, one sheet per zoning (txcho_ze, txcho_reg …), one column per quarter",
+            rhythm="quarterly", lag_days=100,
+            verified_on="file names of the editions t2-2022 and t4-2025 under /fr/statistiques/fichier/1893230/ seen "
+            "in public reuses (code corpus); INSEE's release rhythm on the « Taux de chômage par zone d'emploi » "
+            "pages (http://www.insee.fr/fr/themes/detail.asp?ref_id=chomage-zone: « évalué quatre fois par an »)",
+        ),
     ),
 ]

@@ -13,7 +13,7 @@ import pandas as pd
 from expectations import rules as r
 from expectations.completeness import Completeness, Partition, fixed
 from sources.parsing import Parsed, drop_blank_rows, read_parquet
-from sources.spec import SourceSpec
+from sources.spec import Release, SourceSpec
 
 ODBL = "ODbL 1.0 (contents DbCL 1.0)"
 COG_ATTRIBUTION = "© Code Officiel Géographique (Insee) et package R COGugaison"
@@ -81,9 +81,36 @@ def _passage_ratio_sums(frame: pd.DataFrame) -> pd.DataFrame:
     return forward.groupby(["from_year", "to_year", "cod_from"])["ratio"].sum().rename("ratio_sum").reset_index()
 
 
+def departement_of_code(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each commune's département beside the one its code names (97x overseas, 2A/2B Corsica, else 2 characters),
+    keeping the parsed frame's row labels."""
+    rows = frame[frame["codgeo"].notna() & frame["dep"].notna()]
+    code = rows["codgeo"].astype(str)
+    named = code.str[:3].where(code.str.startswith("97"), code.str[:2])
+    out = rows[["codgeo", "dep"]].assign(dep_of_code=named)
+    out.attrs["rows_of"] = "parsed"  # its row labels are the parsed frame's: failures are located in the file
+    return out
+
+
+# The tables are read in the COGugaison compilation's layout (Parquet per table, every vintage), not in INSEE's own
+# yearly files: a new COG reaches the warehouse through a new commit of the compilation.
+COGUGAISON_RELEASE = Release(
+    page="https://github.com/antuki/COGugaison",
+    files="https://github.com/antuki/COGugaison/raw/{commit}/data/{table}.parquet",
+    format="Parquet, one table per file (compiled from INSEE's COG, every vintage since 1968)",
+    rhythm="yearly:4",  # the COG of 1 January is published by INSEE in spring, the compilation follows
+    listing="https://api.github.com/repos/antuki/COGugaison/commits?path=data",
+    verified_on="INSEE COG 2024 page https://insee.fr/fr/information/7766585 (yearly « Code officiel géographique au "
+    "1er janvier » page); compilation not verified: its repository was not in the search corpus",
+)
+
+
 def cogugaison(**spec) -> SourceSpec:
-    """A table of the COGugaison compilation (INSEE's COG): producer, licence and origin shared by all."""
-    return SourceSpec(producer="INSEE", official_urls=(COGUGAISON,), licence=ODBL, attribution=COG_ATTRIBUTION, **spec)
+    """A table of the COGugaison compilation (INSEE's COG): producer, licence, origin and release shared by all."""
+    return SourceSpec(
+        producer="INSEE", official_urls=(COGUGAISON,), licence=ODBL, attribution=COG_ATTRIBUTION,
+        releases=COGUGAISON_RELEASE, **spec,
+    )
 
 
 def communes_per_vintage(vintages: list[int], max_rows: int) -> r.Batch:
@@ -122,6 +149,17 @@ SOURCES = [
                 r.not_null("dep", "commune_in_a_departement"),
             ),
             communes_per_vintage(COG_YEARS, 38_000),
+            r.Batch(
+                "departement_of_code",
+                departement_of_code,
+                [
+                    r.pair_equal(
+                        "dep", "dep_of_code", "departement_prefix_matches_commune_code",
+                        "a commune's code starts with its département's (INSEE's numbering); a membership row "
+                        "contradicting it would move the commune's population to another département",
+                    )
+                ],
+            ),
         ),
         completeness=complete_vintages(COG_YEARS, 34_000, "cog_year"),
         product="Table d'appartenance géographique des communes, COG 2008–2024", product_page=COG_PAGE,

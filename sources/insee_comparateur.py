@@ -29,7 +29,7 @@ from expectations import rules as r
 from expectations.completeness import Completeness
 from sources.errors import SourceError
 from sources.parsing import Parsed, require_columns, stacked, to_numbers
-from sources.spec import SourceSpec
+from sources.spec import Release, SourceSpec
 
 SOURCE_ID = "insee_comparateur"
 DATA_MEMBER = "base_cc_comparateur.csv"
@@ -166,6 +166,15 @@ SOURCES = [
             "data/base_cc_comparateur_csv.zip",
         ),
         bundled=("insee_comparateur/base_cc_comparateur_csv.zip",),
+        releases=Release(
+            page="https://www.insee.fr/fr/statistiques/2521169",
+            files="https://www.insee.fr/fr/statistiques/fichier/2521169/base_cc_comparateur_csv.zip",
+            format="zip: base_cc_comparateur.CSV and meta_base_cc_comparateur.CSV, ; separated, CRLF",
+            rhythm="yearly:6",
+            verified_on="file names: the same address in many public reuses (code corpus: "
+            "https://www.insee.fr/fr/statistiques/fichier/2521169/base_cc_comparateur_csv.zip): one URL, replaced "
+            "by each edition (its content hash tells a new edition)",
+        ),
         licence="Licence Ouverte 2.0 (INSEE)", attribution="Source : Insee, comparateur de territoires",
         layout="INSEE zip: base_cc_comparateur.CSV (CODGEO;P18_POP;…;ETTEFP1018, `;`, CRLF, communes and "
         "municipal arrondissements) + meta_base_cc_comparateur.CSV",

@@ -28,7 +28,7 @@ from expectations import rules as r
 from expectations.completeness import Completeness
 from sources.errors import SourceError
 from sources.parsing import Parsed, read_delimited, require_columns, stacked, to_numbers
-from sources.spec import SourceSpec
+from sources.spec import Release, SourceSpec
 
 SOURCE_ID = "insee_filosofi"
 FILE_YEAR = re.compile(r"FILO(\d{4})_DISP_COM", re.I)
@@ -110,6 +110,15 @@ SOURCES = [
         ),
         bundled=tuple(f"insee_filosofi/FILO{y}_DISP_COM.csv.gz" for y in EDITIONS),
         licence="Licence Ouverte 2.0 (INSEE)",
+        releases=Release(
+            page="https://www.insee.fr/fr/statistiques/6036907 (FiLoSoFi 2019, communes)",
+            files="see listing: one page per edition (2019: /fr/statistiques/fichier/6036907/"
+            "indic-struct-distrib-revenu-2019-COMMUNES_csv.zip; 2018: /fr/statistiques/fichier/5009218/"
+            "indic-struct-distrib-revenu-2018-COMMUNES_csv.zip)",
+            format="INSEE: zip of FILOyyyy_DISP_COM (xls or ; CSV); the bundled copy is a third party's CSV conversion",
+            rhythm="yearly:4",
+            verified_on="file names: addresses of the 2019 and 2018 editions seen in public reuses (code corpus)",
+        ),
         attribution="Source : Insee-DGFiP-Cnaf-Cnav-Ccmsa, Fichier localisé social et fiscal (FiLoSoFi)",
         layout="third-party CSV conversion of INSEE's FILOyyyy_DISP_COM.xls, sheet ENSEMBLE: "
         "CODGEO;LIBGEO;NBMENyy;NBPERSyy;NBUCyy;Q1yy;Q2yy;Q3yy;Q3_Q1;D1yy…D9yy;RD;S80S20yy;GIyy;… "

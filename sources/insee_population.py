@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from expectations import rules as r
+from expectations.degradation import Degradation, Jump
 from sources.errors import SourceError
 from sources.insee_cog import CENSUS_VINTAGES, cogugaison, communes_per_vintage, complete_vintages
 from sources.parsing import Parsed, read_parquet
@@ -59,6 +60,17 @@ SOURCES = [
             communes_per_vintage(CENSUS_VINTAGES, 38_500),
         ),
         completeness=complete_vintages(CENSUS_VINTAGES, 34_000, "cog_year"),
+        degradation=Degradation(
+            period="cog_year", keys=("codgeo",), values=("pop",),
+            why="A census column of the compilation copied from the previous one drops a census from the warehouse.",
+            jump=Jump(
+                "pop", max_ratio=5, floor=1_000,
+                why="Between two consecutive vintages a commune's population moves by a few percent; only a merger "
+                "or split (communes nouvelles 2016) moves it by more, and those jumps are in the last good content. "
+                "×5 and a floor of 1 000 inhabitants (either value) leave room for real growth of small communes "
+                "and catch a unit error (×1000, a value typed in thousands).",
+            ),
+        ),
         product="Populations des communes (recensements 1968–1999, populations municipales 2006–2022)",
         product_page="https://www.insee.fr/fr/statistiques/3698339",
         bundled=("cog/population_communes_cog1968_2024.parquet",),

@@ -28,7 +28,7 @@ from expectations import rules as r
 from expectations.completeness import Completeness, Partition, fixed
 from sources.errors import SourceError
 from sources.parsing import Parsed, read_delimited, require_columns, stacked, to_numbers
-from sources.spec import SourceSpec
+from sources.spec import Release, SourceSpec
 
 SOURCE_ID = "insee_populations_legales"
 EDITIONS = (2022, 2023)  # the bundled editions (census years)
@@ -197,6 +197,17 @@ SOURCES = [
             "insee_populations_legales/pl2023_donnees_regions.csv.gz",
         ),
         licence="Licence Ouverte / Open Licence 2.0 (Etalab)",
+        releases=Release(
+            page="https://www.insee.fr/fr/statistiques/8290591?sommaire=8290669",
+            files="see listing: one page per edition (2022: /fr/statistiques/fichier/8290591/ensemble.zip; 2021: "
+            "/fr/statistiques/fichier/7739582/ensemble.xlsx), the page number is not predictable",
+            listing="https://www.insee.fr/fr/statistiques?theme=0&categorie=3 (« Populations légales »)",
+            format="zip « ensemble » of ; CSV (donnees_communes, donnees_departements, donnees_regions …), UTF-8",
+            rhythm="yearly:12",
+            verified_on="file names: addresses of the 2022 and 2021 editions seen in public reuses (code corpus: "
+            "https://www.insee.fr/fr/statistiques/fichier/8290591/ensemble.zip, …/7739582/ensemble.xlsx); INSEE: "
+            "« Les populations légales millésimées n sont diffusées fin décembre n+3 »",
+        ),
         attribution="Source : Insee, populations légales",
         layout="INSEE « ensemble » CSV: donnees_communes (REG;Région;DEP;CODARR;CODCAN;CODCOM;COM;Commune;PMUN;"
         "PCAP;PTOT), donnees_departements, donnees_regions",

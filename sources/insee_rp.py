@@ -21,7 +21,7 @@ from expectations import rules as r
 from expectations.completeness import Completeness
 from sources.errors import SourceError
 from sources.parsing import Parsed, empty_frame, read_delimited, require_columns, stacked, to_numbers
-from sources.spec import SourceSpec
+from sources.spec import Release, SourceSpec
 
 AGE_EXTRACT = "insee_rp/rp2009_age_epci_extract_diagnostic.csv"
 AGE_BAND = re.compile(r"^P(\d{2})_POP(\d{2})(\d{2}|P)$")
@@ -229,6 +229,13 @@ def base_cc(source_id: str, number: int, base: str, columns: str, **spec) -> Sou
         id=source_id, producer="INSEE", licence="Licence Ouverte (INSEE)", bundled=(),
         layout=f"INSEE {base}: {columns}",
         product_page=page, official_urls=(f"https://www.insee.fr/fr/statistiques/fichier/{number}/{base}-2009.zip",),
+        # each census edition has its own page number: the 2009 one is known, later ones are found from the page
+        releases=Release(
+            page=page, files=f"https://www.insee.fr/fr/statistiques/fichier/<page of the edition>/{base}-{{year}}.zip",
+            format="zip holding one csv ; separated (one row per commune)", rhythm="yearly:6",
+            verified_on="not verified: the 2009 address is the one in official_urls (PROVENANCE.md); later editions' "
+            "page numbers were not found in the search corpus",
+        ),
         **spec,
     )
 
@@ -262,6 +269,13 @@ SOURCES = [
         bundled=(AGE_EXTRACT,), extract_files=(AGE_EXTRACT,),  # the diagnostic's counts, not independent data
         licence="Licence Ouverte (INSEE); extract of counts printed in the diagnostic partagé (2013)",
         attribution="Insee, RP 2009, as printed in the diagnostic partagé du Bassin minier (2013), table 1",
+        releases=Release(
+            page="https://www.insee.fr/fr/statistiques/2044765",
+            files="https://www.recensement.insee.fr/telechargement/bases-chiffres-cles/BTX_CC_POP_{year}.zip",
+            format="zip holding one csv ; separated (BTX_CC_POP)", rhythm="yearly:6",
+            verified_on="not verified: the 2009 address is the one in official_urls; the bundled file is the "
+            "diagnostic's extract",
+        ),
         layout="INSEE wide age bands Pyy_POPaabb / Pyy_POPaaP, optional NIVGEO (see sources/insee_rp.py)",
     ),
     base_cc(

@@ -21,7 +21,7 @@ from expectations import rules as r
 from expectations.completeness import Completeness
 from sources.errors import SourceError
 from sources.parsing import Parsed, empty_frame, read_delimited, require_columns, stacked, to_numbers
-from sources.spec import SourceSpec
+from sources.spec import Release, SourceSpec
 
 SOURCE_ID = "insee_serie_historique"
 POPULATION = re.compile(r"^([PD])(\d{2})_POP$")
@@ -87,6 +87,13 @@ SOURCES = [
         product_page="https://www.insee.fr/fr/statistiques/2522602",
         official_urls=(), bundled=(),
         licence="Licence Ouverte / Open Licence 2.0 (Etalab)",
+        releases=Release(
+            page="https://www.insee.fr/fr/statistiques (« Séries historiques des résultats du recensement »)",
+            files="see listing: base-cc-serie-historique-<edition>.zip, one page per census edition",
+            format="zip of ; CSV base-cc-serie-historique (CODGEO; P21_POP … D68_POP), with its meta file",
+            rhythm="yearly:6",
+            verified_on="not verified: no stored copy of the edition pages or file addresses was found",
+        ),
         attribution="Source : Insee, RP, séries historiques",
         layout="INSEE base-cc-serie-historique: CODGEO;…;P21_POP;P15_POP;P10_POP;D99_POP;D90_POP;D82_POP;D75_POP;"
         "D68_POP …",

@@ -21,7 +21,7 @@ import pandas as pd
 from expectations import rules as r
 from sources.errors import SourceError
 from sources.parsing import Parsed, empty_frame, read_delimited, require_columns
-from sources.spec import SourceSpec
+from sources.spec import Release, SourceSpec
 
 AGE = re.compile(r"^(\d{1,3})(?:-(\d{1,3})|\+)$")
 
@@ -111,6 +111,13 @@ SOURCES = [
         official_urls=("(delivered to ORS under agreement; INSEE fichier détail des décès for all causes)",),
         licence="depends on the delivery (INSEE: Licence Ouverte; CépiDc: agreement)",
         attribution="Insee, état civil; Inserm-CépiDc",
+        releases=Release(
+            page="https://www.insee.fr/fr/information/4190491",
+            files="see listing (INSEE's fichier des personnes décédées: one file per year, deces-{year}.csv)",
+            format="csv ; separated, one row per death (to be aggregated by commune × year × sex × age)",
+            rhythm="yearly:2", listing="https://www.data.gouv.fr/api/1/datasets/?q=fichier+des+personnes+decedees",
+            verified_on="not verified: the file names were not found in the search corpus",
+        ),
     ),
     counts_by_age_and_sex(
         id="population_age_sexe", parser=parse_population, layout="CODGEO;ANNEE;SEXE;AGE;POP (sources/mortalite.py)",
@@ -118,5 +125,10 @@ SOURCES = [
         product_page="https://www.insee.fr/fr/statistiques/1893204",
         official_urls=("https://www.insee.fr/fr/statistiques/1893204",),
         licence="Licence Ouverte (INSEE)", attribution="Insee, RP",
+        releases=Release(
+            page="https://www.insee.fr/fr/statistiques/1893204", files="see the page (one file per census edition)",
+            format="csv or xlsx by commune, sex and five-year age group", rhythm="yearly:6",
+            verified_on="not verified: the page was not in the search corpus",
+        ),
     ),
 ]

@@ -16,7 +16,7 @@ import pandas as pd
 from expectations import rules as r
 from expectations.completeness import Completeness
 from sources.parsing import Parsed, read_delimited, require_columns, to_numbers
-from sources.spec import SourceSpec
+from sources.spec import Release, SourceSpec
 
 SOURCE_ID = "ors_indicateurs"
 EXTRACT = "ors/ors-indicateurs-extrait-diagnostic.csv"
@@ -99,5 +99,11 @@ SOURCES = [
         licence="figures as printed in the diagnostic partagé "
         "(source printed: Insee, Inserm-CépiDc, traitement ORS)",
         attribution="ORS Nord-Pas-de-Calais, as printed in the diagnostic partagé (2013)",
+        releases=Release(
+            page="https://www.orsnpdc.org",
+            files="none: a fixed document, no new edition",
+            format="csv (extract typed from the diagnostic's table 7)", rhythm="none",
+            verified_on="not applicable: figures printed in the 2013 diagnostic",
+        ),
     ),
 ]

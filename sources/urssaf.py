@@ -20,7 +20,7 @@ from expectations import rules as r
 from expectations.completeness import Completeness, Partition, fixed
 from sources.errors import SourceError
 from sources.parsing import Parsed, read_delimited, stacked
-from sources.spec import SourceSpec
+from sources.spec import Release, SourceSpec
 
 SOURCE_ID = "urssaf_effectifs"
 EXTRACT = "urssaf/effectifs-salaries-prive-ze2010-extrait-diagnostic.csv"
@@ -104,6 +104,18 @@ SOURCES = [
         bundled=(EXTRACT,), extract_files=(EXTRACT,),  # the diagnostic's figures, not independent data
         licence="Licence Ouverte / ODbL (URSSAF open data); figures as printed in the diagnostic partagé",
         attribution="Urssaf, as printed in the diagnostic partagé du Bassin minier (2013), table 4",
+        # the producer's series (the bundled file is the diagnostic's extract of it)
+        releases=Release(
+            page="https://www.data.gouv.fr/fr/datasets/effectifs-salaries-et-masse-salariale-trimestriels-du-secteur-prive-par-zone-demploi/",
+            files="https://open.urssaf.fr/api/explore/v2.1/catalog/datasets/"
+            "effectifs-salaries-et-masse-salariale-du-secteur-prive-par-zone-demploi/exports/csv",
+            format="csv ; separated (Opendatasoft export), one row per zone d'emploi × quarter",
+            rhythm="quarterly", lag_days=90,
+            listing="https://www.data.gouv.fr/api/1/datasets/5eaa8ff4f3b39e025ceb753a/",
+            verified_on="https://www.data.gouv.fr/fr/datasets/effectifs-salaries-et-masse-salariale-trimestriels-du-"
+            "secteur-prive-par-zone-demploi/ (id 5eaa8ff4f3b39e025ceb753a, ods:url on open.urssaf.fr, ODbL, « fin de "
+            "trim. + ~90 jours »); the exports/csv path of open.urssaf.fr's API v2.1 seen in public reuses",
+        ),
         layout="open.urssaf.fr export: Code zone d'emploi [YYYY];Zone d'emploi;Effectifs salariés YYYY …",
     ),
 ]

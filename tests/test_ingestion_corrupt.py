@@ -193,6 +193,54 @@ def _emd_one_empty(tmp: Path) -> list[str]:
     return [str(tmp / name) for name in files]
 
 
+def _other_departement(frame: pd.DataFrame) -> pd.DataFrame:
+    """Data row 5 of the membership table placed in another département than its code says."""
+    row = frame.index[4]
+    frame.loc[row, "dep"] = "01" if str(frame.loc[row, "dep"]) != "01" else "02"
+    return frame
+
+
+def _copy_census(vintage: int, previous: int) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """The census column of COG `vintage` replaced by the previous vintage's, commune by commune (as a compilation
+    whose column was filled from the wrong census)."""
+
+    def change(frame: pd.DataFrame) -> pd.DataFrame:
+        before = frame[frame.cog_year == previous].set_index("codgeo")["pop"]
+        rows = frame.cog_year == vintage
+        copied = frame.loc[rows, "codgeo"].map(before)
+        frame.loc[rows & copied.notna().reindex(frame.index, fill_value=False), "pop"] = copied.dropna()
+        return frame
+
+    return change
+
+
+def _times_1000(frame: pd.DataFrame) -> pd.DataFrame:
+    """One commune's population × 1000 in one census (the first commune of COG 2013 with 10 to 500 inhabitants)."""
+    row = frame.index[(frame.cog_year == 2013) & frame["pop"].between(10, 500)][0]
+    frame.loc[row, "pop"] = frame.loc[row, "pop"] * 1000
+    return frame
+
+
+def _dgcl_2013_is_2012(tmp: Path) -> list[str]:
+    """The 2013 list delivered with the bytes of the 2012 one (a year file identical to the year before)."""
+    return copy_all("dgcl_epci", tmp, {"epci_composition_2013.csv.gz": lambda p: shutil.copy(tmp / DGCL_2012, p)})
+
+
+def _drop_quarter(quarter: str) -> Callable[[openpyxl.Workbook], None]:
+    """The column of one quarter removed from the txcho_ze sheet (the other quarters still fill it)."""
+
+    def change(book):
+        sheet = book["txcho_ze"]
+        for row in sheet.iter_rows():
+            for c in row:
+                if c.value == quarter:
+                    sheet.delete_cols(c.column)
+                    return
+        raise AssertionError(f"no {quarter} column")
+
+    return change
+
+
 @dataclass(frozen=True)
 class Case:
     source_id: str
@@ -211,6 +259,9 @@ CASES: dict[str, Case] = {
                                parquet(lambda f: f.drop(columns=["epci"]))), "required_columns", (APPARTENANCE,)),
     "cog a vintage missing": Case("insee_cog_appartenance", one("insee_cog_appartenance", APPARTENANCE,
                                   parquet(lambda f: f[f.cog_year != 2012])), "complete_cog_year", ("cog_year=2012",)),
+    "cog departement contradicts the commune code": Case("insee_cog_appartenance", one(
+        "insee_cog_appartenance", APPARTENANCE, parquet(_other_departement)),
+        "departement_prefix_matches_commune_code", (APPARTENANCE, "data row 5")),
     "cog not a parquet file": Case("insee_cog_libelles", one("insee_cog_libelles",
                                    "libelles_supracommunaux_cog2008_2024.parquet", _fake_parquet), "readable_file",
                                    ("libelles_supracommunaux_cog2008_2024.parquet",)),
@@ -312,6 +363,19 @@ CASES: dict[str, Case] = {
     "population by sex unknown code": Case("population_age_sexe", _synthetic(
         "population_sexe_age_2009.csv", b"CODGEO;ANNEE;SEXE;AGE;POP\n62498;2009;1;00-04;120\n62498;2009;3;00-04;118\n"),
         "sex_code", ("population_sexe_age_2009.csv", "line 3")),
+    # a new edition that degrades the last good content (expectations/degradation.py)
+    "population census column copied": Case("insee_population", one("insee_population", POPULATION,
+                                            parquet(_copy_census(2012, 2011))), "no_copied_period",
+                                            ("cog_year=2012 repeats cog_year=2011", POPULATION, "data row")),
+    "population x1000 in one census": Case("insee_population", one("insee_population", POPULATION,
+                                           parquet(_times_1000)), "no_implausible_jump",
+                                           (POPULATION, "(cog_year=2013) →", "data row")),
+    "dgcl year file identical to the year before": Case("dgcl_epci", _dgcl_2013_is_2012, "no_copied_period",
+                                                        ("year=2013 repeats year=2012",
+                                                         "epci_composition_2013.csv.gz line")),
+    "chomage a quarter missing": Case("insee_chomage", one("insee_chomage", CHOMAGE,
+                                      workbook(_drop_quarter("2015-T2"))), "no_lost_period_vs_last_good",
+                                      ("zoning=ze2020, quarter=2015-T2",)),
 }  # fmt: skip
 
 
@@ -481,3 +545,64 @@ def test_a_zip_member_is_read_without_extraction(tmp_path):
     plain = parse_age_bands(bundled("insee_rp_age")).frame
     assert zipped["count"].tolist() == plain["count"].tolist()
     assert not list(tmp_path.glob("*.csv")), "nothing extracted"
+
+
+# --- a geography violation traced back to the source whose new content caused it ------------------------------
+def _reverse_one_passage_pair(frame: pd.DataFrame) -> pd.DataFrame:
+    """One passage row of a real change read backwards (cod_from and cod_to swapped)."""
+    row = frame.index[frame.cod_from != frame.cod_to][0]
+    frame.loc[row, ["cod_from", "cod_to"]] = frame.loc[row, ["cod_to", "cod_from"]].tolist()
+    return frame
+
+
+def _unknown_commune(frame: pd.DataFrame) -> pd.DataFrame:
+    """One commune of COG 2012 given a code that no vintage has (its département prefix kept)."""
+    row = frame.index[frame.cog_year == 2012][0]
+    known = set(frame.codgeo.dropna())
+    prefix = str(frame.loc[row, "codgeo"])[:2]
+    frame.loc[row, "codgeo"] = next(f"{prefix}{n:03d}" for n in range(999, 0, -1) if f"{prefix}{n:03d}" not in known)
+    return frame
+
+
+def _drop_passage_target(frame: pd.DataFrame) -> pd.DataFrame:
+    """A passage target of a real change replaced by a code absent from the next vintage."""
+    row = frame.index[frame.cod_from != frame.cod_to][0]
+    known = set(frame.cod_to.dropna())
+    prefix = str(frame.loc[row, "cod_to"])[:2]
+    frame.loc[row, "cod_to"] = next(f"{prefix}{n:03d}" for n in range(999, 0, -1) if f"{prefix}{n:03d}" not in known)
+    return frame
+
+
+@pytest.mark.parametrize(
+    ("source_id", "name", "damage"),
+    [
+        ("insee_cog_passage", "passage_communes_1968_2024.parquet", _reverse_one_passage_pair),
+        ("insee_cog_passage", "passage_communes_1968_2024.parquet", _drop_passage_target),
+        ("insee_population", POPULATION, _unknown_commune),
+    ],
+    ids=["reversed passage pair", "passage target missing from the next vintage", "unknown commune code"],
+)
+def test_a_geography_violation_quarantines_the_source_that_caused_it(
+    source_id, name, damage, small_private_home, small_private_data
+):
+    import json
+
+    from flows.cli import app
+
+    parquet(damage)(small_private_data / "cog" / name)
+    settings = get_settings()
+    before = _sha(settings.validated_dir / f"{source_id}.parquet")
+
+    result = runner.invoke(app, ["run", "--no-prefect"])
+
+    out = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output  # a source quarantined, the others published
+    assert f"{source_id} quarantined" in out and "Traceback" not in result.output, out
+    assert _sha(settings.validated_dir / f"{source_id}.parquet") == before, "its last good content is restored"
+    report = next((settings.quarantine_dir / source_id).glob("*/report.md")).read_text(encoding="utf-8")
+    assert "geography_consistent_with_other_sources" in report and name in report, report
+    attempts = {p.stem: json.loads(p.read_text())["status"] for p in (settings.store_dir / "attempts").glob("*.json")}
+    assert attempts.pop(source_id) == "quarantined"
+    assert "quarantined" not in attempts.values(), attempts
+    published = json.loads((settings.store_dir / "published.json").read_text())
+    assert published[source_id] == json.loads((settings.validated_dir / f"{source_id}.json").read_text())["sha256"]

@@ -36,7 +36,15 @@ TEMP_DIR_ENV = "OBSERVATOIRE_DUCKDB_TEMP"  # default: <warehouse folder>/.duckdb
 
 
 class AuditError(RuntimeError):
-    pass
+    """The built warehouse fails its audit; `violations` holds the critical rows of the invariant checks (table_name,
+    rule, level, code, geo_year, detail), from which the refresh traces a violation back to a source's new content."""
+
+    def __init__(self, message: str, violations: list[dict] | None = None) -> None:
+        super().__init__(message)
+        self.violations = violations or []
+
+    def __reduce__(self):  # the violations survive a Prefect task's state (pickled)
+        return (type(self), (str(self), self.violations))
 
 
 @dataclass
@@ -240,7 +248,9 @@ def build(
         runner.load_config(con, sources, code_lists)
         records = runner.run(con, validated_dir, log=log, incremental=incremental)
         if problems := audit(con):
-            raise AuditError("audit failed: " + "; ".join(problems))
+            found = violations(con)
+            critical = found[found["severity"] == "critical"].astype(object).where(lambda f: f.notna(), None)
+            raise AuditError("audit failed: " + "; ".join(problems), critical.to_dict("records"))
         con.execute("CHECKPOINT")
     except BaseException:
         con.close()

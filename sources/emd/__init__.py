@@ -54,7 +54,7 @@ from sources.emd.delivery import (
 from sources.emd.standards import REQUIRED, STANDARDS, TEXT_FIELDS, detect_standard
 from sources.errors import SourceError
 from sources.parsing import Parsed, empty_frame, to_numbers
-from sources.spec import SourceSpec
+from sources.spec import Release, SourceSpec
 
 MANIFEST_KEYS = {"survey", "year", "standard", "min_age", "files", "fields", "outside_zone_prefixes"}
 NUMBERED_KEYS = ("household", "person", "trip", "leg")  # ECH, PER, NDEP, T1: '0012' and '12' are one key
@@ -404,6 +404,12 @@ SOURCES = [
         official_urls=("(microdata delivered by Cerema under agreement; not public)",), bundled=(),
         licence="delivery agreement of each survey",
         attribution="Cerema, enquêtes ménages déplacements (standard Cerema)",
+        releases=Release(
+            page="https://www.cerema.fr/fr/activites/mobilites/connaissance-modelisation-evaluation-mobilite",
+            files="none public: microdata delivered by Cerema under agreement (origins.yml)",
+            format="csv ; separated, one file per record type (standard Cerema)", rhythm="none",
+            verified_on="not applicable: no public download",
+        ),
         layout="per survey: a manifest (.yml) + record files (fixed width with layout tables, or ; CSV); "
         "see docs/emd-surveys.md",
     ),

@@ -12,11 +12,9 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import tempfile
 import threading
-import time
-import urllib.error
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -75,31 +73,123 @@ def _copy_stream(src, dst, max_bytes: int, origin: str) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _download(url: str, dst, timeout: float, retries: int, backoff: float, max_bytes: int) -> tuple[str, int]:
-    last: Exception | None = None
-    for attempt in range(retries + 1):
-        if attempt:
-            time.sleep(backoff * 2 ** (attempt - 1))
-        dst.seek(0)
-        dst.truncate()
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (scheme checked)
-                declared = resp.headers.get("Content-Length")
-                if declared and int(declared) > max_bytes:
-                    raise FetchError(f"{url}: Content-Length {declared} exceeds the size limit of {max_bytes} bytes")
-                sha, size = _copy_stream(resp, dst, max_bytes, url)
-                if declared and int(declared) != size:  # a body cut short (or padded) is not the file
-                    raise FetchError(f"{url}: received {size} bytes, Content-Length announced {declared}")
-                return sha, size
-        except urllib.error.HTTPError as exc:
-            last = exc
-            if exc.code < 500 and exc.code != 429:  # a client error will not heal by retrying
-                break
-        except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException, FetchError) as exc:
-            if isinstance(exc, FetchError) and "size limit" in str(exc):
-                raise
-            last = exc  # network faults and short bodies are retried
-    raise FetchError(f"{url}: failed after {retries + 1} attempt(s): {last}")
+CONNECT_TIMEOUT = 5.0  # a producer that does not answer within this is unreachable (offline detection: 1.5 s)
+MIRROR_ENV = "OBSERVATOIRE_MIRROR"
+RETRIED_STATUSES = (429, 500, 502, 503, 504)
+
+
+def mirror_map(value: str | None = None) -> dict[str, str]:
+    """`OBSERVATOIRE_MIRROR`: "www.insee.fr=http://mirror/insee,open.urssaf.fr=http://mirror/urssaf" (host → base
+    URL, paths kept), or one base URL for every host ("http://mirror" → http://mirror/<host>/<path>)."""
+    value = os.environ.get(MIRROR_ENV, "") if value is None else value
+    pairs = [p.strip() for p in value.split(",") if p.strip()]
+    if len(pairs) == 1 and "=" not in pairs[0]:
+        return {"*": pairs[0].rstrip("/")}
+    return {host.strip(): base.strip().rstrip("/") for host, _, base in (p.partition("=") for p in pairs)}
+
+
+def mirrored(url: str, mapping: dict[str, str] | None = None) -> str:
+    """The URL to request: the producer's, or its mirror's (same path and query)."""
+    mapping = mirror_map() if mapping is None else mapping
+    parts = urlparse(url)
+    if parts.hostname in mapping:
+        base = mapping[parts.hostname]
+    elif "*" in mapping:
+        base = f"{mapping['*']}/{parts.hostname}"
+    else:
+        return url
+    return base + parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _pool(timeout: float, retries: int, backoff: float):
+    """urllib3's pool with its Retry: connection errors, read timeouts, a body cut short (read while the response
+    is preloaded) and 429/5xx answers are retried with exponential backoff (Retry-After respected); a client
+    error is returned at once."""
+    import urllib3
+    from urllib3.util import Retry, Timeout
+
+    retry = Retry(
+        total=retries, connect=retries, read=retries, status=retries, other=0, redirect=5,
+        backoff_factor=backoff, status_forcelist=RETRIED_STATUSES, allowed_methods=frozenset({"GET", "HEAD"}),
+        raise_on_status=True, respect_retry_after_header=True,
+    )
+    return urllib3.PoolManager(retries=retry, timeout=Timeout(connect=min(timeout, CONNECT_TIMEOUT), read=timeout))
+
+
+_INCOMPLETE = re.compile(r"IncompleteRead\((\d+) bytes read, (\d+) more expected")
+
+
+def _reason(exc: BaseException) -> str:
+    """The cause of a failed request, in words a reader of the quarantine report needs."""
+    reason = getattr(exc, "reason", None) or exc
+    text = str(reason)
+    if m := _INCOMPLETE.search(text):
+        got, more = int(m.group(1)), int(m.group(2))
+        return f"received {got} bytes, Content-Length announced {got + more}"
+    return f"{type(reason).__name__}: {text}"
+
+
+def _validators_path(landing_dir: Path) -> Path:
+    return landing_dir / "validators.json"
+
+
+def read_validators(landing_dir: Path) -> dict[str, dict]:
+    """ETag / Last-Modified per origin URL, with the sha256 of the file they validated."""
+    try:
+        data = json.loads(_validators_path(landing_dir).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _remember(landing_dir: Path, url: str, record: dict) -> None:
+    path = _validators_path(landing_dir)
+    with _manifest_lock, storage(path):
+        data = read_validators(landing_dir)
+        data[url] = record
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, path)
+
+
+class NotModified(Exception):
+    """The producer answered 304: the landed file is still the current one."""
+
+
+def _download(
+    url: str, dst, timeout: float, retries: int, backoff: float, max_bytes: int, known: dict | None = None
+) -> tuple[str, int, dict]:
+    """GET `url` (through its mirror) into `dst`; conditional when `known` holds validators of a landed file
+    (raises NotModified on 304). Returns sha256, size and the response's validators."""
+    import urllib3
+
+    headers = {}
+    if known:
+        if known.get("etag"):
+            headers["If-None-Match"] = known["etag"]
+        if known.get("last_modified"):
+            headers["If-Modified-Since"] = known["last_modified"]
+    target = mirrored(url)
+    try:
+        response = _pool(timeout, retries, backoff).request("GET", target, headers=headers, preload_content=True)
+    except urllib3.exceptions.MaxRetryError as exc:
+        raise FetchError(f"{url}: failed after {retries + 1} attempt(s): {_reason(exc)}") from exc
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise FetchError(f"{url}: failed: {_reason(exc)}") from exc
+    if response.status == 304 and known:
+        raise NotModified(url)
+    if response.status >= 400:
+        raise FetchError(f"{url}: HTTP {response.status} {response.reason or ''}".rstrip())
+    body = response.data
+    if len(body) > max_bytes:
+        raise FetchError(f"{url}: larger than the size limit of {max_bytes} bytes")
+    declared = response.headers.get("Content-Length")
+    if declared and int(declared) != len(body):
+        raise FetchError(f"{url}: received {len(body)} bytes, Content-Length announced {declared}")
+    with storage(dst.name):
+        dst.write(body)
+    validators = {"etag": response.headers.get("ETag"), "last_modified": response.headers.get("Last-Modified")}
+    return hashlib.sha256(body).hexdigest(), len(body), validators
 
 
 def fetch(
@@ -122,7 +212,16 @@ def fetch(
     with tmp:
         try:
             if is_url(origin):
-                sha, size = _download(origin, tmp, timeout, retries, backoff, max_bytes)
+                known = _landed_validators(landing_dir, source_id, origin, filename)
+                try:
+                    sha, size, validators = _download(origin, tmp, timeout, retries, backoff, max_bytes, known)
+                except NotModified:  # a 304 costs nothing: the landed file is the current edition
+                    Path(tmp.name).unlink(missing_ok=True)
+                    path = landing_dir / source_id / known["sha256"] / filename
+                    return LandedFile(source_id, origin, filename, known["sha256"], path.stat().st_size, str(path),
+                                      known.get("fetched_at", ""))
+                _remember(landing_dir, origin, {**validators, "sha256": sha, "filename": filename,
+                                                "fetched_at": datetime.now(UTC).isoformat()})
             else:
                 if not Path(origin).is_file():
                     raise FetchError(f"{origin}: no such file")
@@ -151,6 +250,15 @@ def fetch(
     landed = LandedFile(source_id, origin, filename, sha, size, str(target), datetime.now(UTC).isoformat())
     append_manifest(landing_dir, landed)
     return landed
+
+
+def _landed_validators(landing_dir: Path, source_id: str, url: str, filename: str) -> dict | None:
+    """The validators of the file last landed from `url`, when that file is still in the landing area (a changed
+    file behind the same URL without a new validator is caught by its sha256 on the next full download)."""
+    known = read_validators(landing_dir).get(url)
+    if not known or not (known.get("etag") or known.get("last_modified")) or not known.get("sha256"):
+        return None
+    return known if (landing_dir / source_id / known["sha256"] / filename).is_file() else None
 
 
 def read_manifest(landing_dir: Path) -> tuple[list[dict], str | None]:

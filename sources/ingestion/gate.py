@@ -3,6 +3,8 @@
 - store/validated/<source>.parquet + .json: the last good parse of each source and its metadata (the
   warehouse is always built from these files, so a failing source keeps its last good data published);
 - store/quarantine/<source>/<sha256>/report.md|json: why a content was refused (file, rule, failing rows);
+- store/validated/previous/<source>.parquet + .json: the content it replaced (restored when the build's geography
+  audit traces a violation back to the new content: `restore_previous`, `quarantine_after_audit`);
 - store/attempts/<source>.json: the last attempt, whatever its end (validated, unchanged, quarantined, crashed);
 - the content hash of the last good version tells whether a source changed since the last successful run.
 
@@ -24,10 +26,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from expectations import completeness
+from expectations import completeness, degradation
 from expectations.runner import RuleResult, ValidationReport, validate, write_report
 from sources.errors import FetchError, InfrastructureError, SourceError
-from sources.ingestion import scope
+from sources.ingestion import online, scope
 from sources.ingestion.fetch import combined_sha256, fetch, file_sha256, storage
 from sources.ingestion.origins import configured_origins
 from sources.ingestion.registry import SOURCES, SourceSpec, reader_fingerprint
@@ -47,6 +49,7 @@ class SourceOutcome:
     report: str | None = None
     changed: bool = False  # the published content of this source changes: the warehouse must be rebuilt
     partitions: dict[str, int] = field(default_factory=dict)  # rows per partition of the content seen
+    online: str | None = None  # online mode: the edition fetched, or why the previous one is kept (stale)
 
 
 def last_good(settings: Settings, source_id: str) -> dict | None:
@@ -203,6 +206,7 @@ def _publish_validated(
     partitions: dict[str, int],
 ) -> None:
     parquet = settings.validated_dir / f"{source_id}.parquet"
+    _keep_previous(settings, source_id)
     _atomic_write_bytes(parquet, lambda p: pq.write_table(table, p))
     meta = {
         "source_id": source_id,
@@ -220,6 +224,63 @@ def _publish_validated(
     write_json_atomic(settings.validated_dir / f"{source_id}.json", meta)
 
 
+def _previous_paths(settings: Settings, source_id: str) -> tuple[Path, Path]:
+    folder = settings.validated_dir / "previous"
+    return folder / f"{source_id}.parquet", folder / f"{source_id}.json"
+
+
+def _keep_previous(settings: Settings, source_id: str) -> None:
+    """The last good content about to be replaced, kept until the next build has audited its successor."""
+    meta = last_good(settings, source_id)
+    if meta is None or str(meta.get("sha256", "")).startswith("not_configured"):
+        return
+    parquet, meta_path = _previous_paths(settings, source_id)
+    current = settings.validated_dir / f"{source_id}.parquet"
+    _atomic_write_bytes(parquet, lambda p: p.write_bytes(current.read_bytes()))
+    write_json_atomic(meta_path, meta)
+
+
+def previous_content(settings: Settings, source_id: str) -> Path | None:
+    """The Parquet file of the content the last validation replaced (None when there is none)."""
+    parquet, meta = _previous_paths(settings, source_id)
+    return parquet if parquet.exists() and meta.exists() else None
+
+
+def restore_previous(settings: Settings, source_id: str) -> bool:
+    """Put back the content the last validation replaced (its Parquet and metadata, as validated then)."""
+    parquet, meta = _previous_paths(settings, source_id)
+    if not (parquet.exists() and meta.exists()):
+        return False
+    _atomic_write_bytes(settings.validated_dir / f"{source_id}.parquet", lambda p: p.write_bytes(parquet.read_bytes()))
+    _atomic_write_bytes(settings.validated_dir / f"{source_id}.json", lambda p: p.write_bytes(meta.read_bytes()))
+    return True
+
+
+def quarantine_after_audit(
+    settings: Settings, source_id: str, meta: dict, violations: list[dict], locations: list[str]
+) -> SourceOutcome:
+    """The new content of a source that passed its own rules but breaks the geography once built with the others
+    (an unknown commune, a passage pair read backwards …): quarantined with the violations it causes."""
+    files = [f["filename"] for f in meta.get("files", [])]
+    result = RuleResult(
+        batch="geography_audit",
+        rule="geography_consistent_with_other_sources",
+        expectation="warehouse_audit",
+        column=None,
+        severity="critical",
+        success=False,
+        observed=f"{len(violations)} critical violation(s) naming codes of this content",
+        sample_values=[f"{v.get('table_name')} {v.get('rule')}: {v.get('detail')}" for v in violations[:10]],
+        why="the content passed its own rules, but the warehouse built from it and the last good content of the "
+        "other sources fails the geography checks on codes this content introduced; the last good content stays",
+        locations=locations[:10] or [f"file {f}" for f in files],
+    )
+    report = ValidationReport(source_id, files, meta.get("sha256", ""), [result], 0.0)
+    outcome = _quarantine(settings, report)
+    record_attempt(settings, outcome)
+    return outcome
+
+
 def record_attempt(settings: Settings, outcome: SourceOutcome | dict, error: str | None = None) -> None:
     """The last attempt of a source, whatever its end, for `observatoire status`."""
     o = asdict(outcome) if isinstance(outcome, SourceOutcome) else outcome
@@ -232,6 +293,7 @@ def record_attempt(settings: Settings, outcome: SourceOutcome | dict, error: str
             "sha256": o.get("sha256"),
             "report": o.get("report"),
             "messages": o.get("messages", [])[:5],
+            "online": o.get("online"),
             "error": error,
         },
     )
@@ -283,10 +345,63 @@ def bundled_checksums(data_dir: Path) -> dict[str, str]:
     return {name.strip().lstrip("*"): sha for sha, name in pairs}
 
 
+def _last_good_frame(settings: Settings, source_id: str, meta: dict | None, columns: list[str]):
+    """The columns of the last good content that a comparison reads (None: no last good content, or unreadable,
+    or without these columns: the comparison then only applies its absolute parts)."""
+    if meta is None or str(meta.get("sha256", "")).startswith("not_configured"):
+        return None
+    parquet = settings.validated_dir / f"{source_id}.parquet"
+    try:
+        names = set(pq.read_schema(parquet).names)
+        if not set(columns) <= names:
+            return None
+        return pq.read_table(parquet, columns=columns).to_pandas()
+    except OSError:
+        return None
+
+
+def _online_origins(settings: Settings, spec: SourceSpec) -> tuple[list[Origin] | None, str | None]:
+    """Online mode: the newest edition the producer serves (and the bundled extracts of the diagnostic beside
+    it), or (None, why) when none could be fetched; (None, None) for a source the catalogue cannot fetch."""
+    if not online.templated(spec.releases):
+        return None, None
+    today = datetime.now(UTC).date()
+    if (offline := online.probe(online.candidates(spec.releases, today))) is not None:
+        return None, f"offline ({offline})"
+    url, tried = online.newest(spec, today)
+    if url is None:
+        return None, f"no edition reachable ({tried})"
+    sums = bundled_checksums(settings.data_dir)
+    extracts = [Origin(str(settings.data_dir / p), sums.get(p)) for p in spec.extract_files]
+    return [Origin(url), *extracts], None
+
+
 def _refresh(
     settings: Settings, spec: SourceSpec, origins: list[str | Origin] | None, force: bool, accept_shrink: bool
 ) -> SourceOutcome:
     started = time.perf_counter()
+    fetched_online = None
+    if origins is None and online.enabled() and spec.id not in configured_origins(settings):
+        fetched_online, why = _online_origins(settings, spec)
+        if fetched_online is None and why is not None:
+            previous = last_good(settings, spec.id)
+            if previous is not None:  # the producer did not serve a new edition: the last good stays, stale
+                return SourceOutcome(spec.id, "unchanged", previous["sha256"], previous["rows"],
+                                     notes=previous.get("notes", []), online=f"stale: {why}")
+    outcome = _refresh_from(settings, spec, fetched_online or origins, force, accept_shrink, started)
+    if fetched_online:
+        outcome.online = f"fetched {fetched_online[0].location}"
+    return outcome
+
+
+def _refresh_from(
+    settings: Settings,
+    spec: SourceSpec,
+    origins: list[str | Origin] | None,
+    force: bool,
+    accept_shrink: bool,
+    started: float,
+) -> SourceOutcome:
     resolved = resolve_origins(settings, spec, origins)
     if not resolved:
         return _not_configured(settings, spec, started)
@@ -314,6 +429,9 @@ def _refresh(
         partitions = completeness.partition_counts(rules, parsed.frame)
         old = completeness.last_good_counts(rules, previous, settings.validated_dir / f"{spec.id}.parquet")
         extra.append(completeness.shrinkage(rules, partitions, old, accept_shrink))
+        if spec.degradation is not None:
+            good = _last_good_frame(settings, spec.id, previous, degradation.columns_needed(spec.degradation))
+            extra += degradation.compare(spec.degradation, parsed.frame, good, names)
         report = validate(spec.id, parsed.frame, names, sha, spec.expectations, extra=extra, scope=scope.current())
         table = pa.Table.from_pandas(parsed.frame, preserve_index=False) if report.success else None
     except (InfrastructureError, MemoryError):  # the pipeline's own failure, not this source's content

@@ -1,0 +1,86 @@
+"""Online mode (`observatoire run --online`, or OBSERVATOIRE_ONLINE=1 for the nightly deployment): every source
+without an origins.yml override fetches its producer's newest edition, found from its catalogue entry
+(`releases=`: a fixed URL, or a template over years/quarters tried newest first).
+
+Offline is first-class: the network is probed once per run with a short connect timeout; with no producer
+reachable, one line says the run uses the bundled and landed editions, and nothing waits on a timeout per source.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import date
+from urllib.parse import urlparse
+
+from sources.ingestion.fetch import mirrored
+from sources.spec import Release, SourceSpec
+
+ONLINE_ENV = "OBSERVATOIRE_ONLINE"
+PROBE_TIMEOUT = 1.5  # seconds: the one connect attempt that decides whether this run is online
+_probed: dict[str, str | None] = {}  # mirror configuration → None (reachable) or why not, once per process
+
+
+def enabled() -> bool:
+    return os.environ.get(ONLINE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def templated(release: Release | None) -> bool:
+    """The catalogue entry names URLs this mode can try (not a listing to read by hand, not a placeholder)."""
+    return release is not None and bool(candidates(release, date.today(), back=1))
+
+
+def candidates(release: Release, today: date, back: int = 16) -> list[str]:
+    """The URLs of the editions that may be the newest, newest first ({year}, {quarter} filled in; 16 quarters:
+    INSEE has paused a series for a year before)."""
+    if not release.files.startswith(("http://", "https://")) or "<" in release.files:
+        return []
+    if "{quarter}" in release.files:
+        out, year, quarter = [], today.year, (today.month - 1) // 3 + 1
+        for _ in range(back):
+            out.append(release.files.format(year=year, quarter=quarter))
+            year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+        return out
+    if "{year}" in release.files:
+        return [release.files.format(year=today.year - i) for i in range(min(back, 6))]
+    return [] if "{" in release.files else [release.files]
+
+
+def probe(urls: list[str]) -> str | None:
+    """None when the first producer host (or its mirror) accepts a connection, else why not; asked once."""
+    key = os.environ.get("OBSERVATOIRE_MIRROR", "")
+    if key not in _probed:
+        target = urlparse(mirrored(urls[0])) if urls else None
+        if target is None or not target.hostname:
+            _probed[key] = "no producer address in the catalogue"
+        else:
+            port = target.port or (443 if target.scheme == "https" else 80)
+            try:
+                with socket.create_connection((target.hostname, port), timeout=PROBE_TIMEOUT):
+                    _probed[key] = None
+            except OSError as exc:
+                _probed[key] = f"{target.hostname}:{port} unreachable ({exc.strerror or type(exc).__name__})"
+    return _probed[key]
+
+
+def forget_probe() -> None:
+    _probed.clear()
+
+
+def newest(spec: SourceSpec, today: date, timeout: float = 10.0) -> tuple[str | None, str]:
+    """The newest edition's URL that the producer (or mirror) serves, and what was tried: a HEAD per candidate,
+    newest first, through urllib3 (no retry: a candidate that is absent is simply not the newest)."""
+    import urllib3
+
+    tried = []
+    pool = urllib3.PoolManager(retries=False, timeout=urllib3.util.Timeout(connect=PROBE_TIMEOUT, read=timeout))
+    for url in candidates(spec.releases, today):
+        try:
+            status = pool.request("HEAD", mirrored(url)).status
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            tried.append(f"{url}: {type(exc).__name__}")
+            return None, "; ".join(tried)  # the producer does not answer: stop here, the previous edition stays
+        if status < 400:
+            return url, "; ".join(tried)
+        tried.append(f"{url}: HTTP {status}")
+    return None, "; ".join(tried) or "no URL in the catalogue entry"
