@@ -177,13 +177,15 @@ def test_geography_2025_territories_come_from_the_delivery(warehouse, communes_2
         "SELECT count(*) FROM (SELECT DISTINCT level, code, geo_year FROM indicator_values) "
         "ANTI JOIN territories USING (level, code, geo_year)"
     ).fetchall() == [(0,)]
-    labels = dict(warehouse.sql(
-        "SELECT code, label FROM territories WHERE geo_year = 2025 AND level IN ('commune', 'departement', "
+    labels = {(level, code): label for level, code, label in warehouse.sql(  # 32 is a département and a région
+        "SELECT level, code, label FROM territories WHERE geo_year = 2025 AND level IN ('commune', 'departement', "
         "'region') AND code IN ('62498', '75056', '59', '32')"
-    ).fetchall())
+    ).fetchall()}
     deps = delivered("pl2023_donnees_departements.csv.gz").set_index("DEP")
-    assert labels == {"62498": "Lens", "75056": "Paris", "59": deps.loc["59", "Département"],
-                      "32": deps.loc["59", "Région"]}
+    assert labels == {("commune", "62498"): "Lens", ("commune", "75056"): "Paris",
+                      ("departement", "59"): deps.loc["59", "Département"],
+                      ("departement", "32"): deps.loc["32", "Département"],
+                      ("region", "32"): deps.loc["59", "Région"]}
 
 
 def test_keys_are_unique_and_no_critical_violation(warehouse):

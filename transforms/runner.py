@@ -45,6 +45,7 @@ CATALOGUE_PATH = Path(__file__).parent / "indicators.yml"
 UNION_MACRO = "{{ union_indicator_models() }}"
 MODEL_COLUMN = "_indicator_model"
 UNION_NAME = "indicator_values"  # the union model's name (an incremental model reads its replaced rows only)
+KEY = "indicator_id || '|' || coalesce(source_id, '')"  # which model a row of the union comes from
 INDICATOR_PREFIX = "int_indicators_"
 CONFIG_TABLES = (
     "cfg_groupings",
@@ -433,8 +434,9 @@ def _digest(*parts: object) -> str:
 class Fingerprints:
     """Model → a hash of what its table is made of: its SQL and materialization, the content of the validated
     sources it reads (their Parquet's sha256), the configuration tables it joins (their rows; for cfg_sources only
-    the rows of the sources its SQL names, or all when it names none), and its dependencies' fingerprints — so a
-    changed source changes the fingerprints of the models downstream of it, and only those. A model reading
+    the rows of the sources its SQL names, or of the sources upstream of it when it names none), and its
+    dependencies' fingerprints — so a changed source changes the fingerprints of the models downstream of it, and
+    only those. A model reading
     indicator_values depends on the indicator models that publish the ids its SQL names (all of them when it names
     none): computed in build order, once those ids are known."""
 
@@ -458,15 +460,15 @@ class Fingerprints:
     def of(self, model: Model, indicator_ids: dict[str, list[str]]) -> str:
         reads = dependencies(model, self.known)
         named = {s for s in self.shas if f"'{s}'" in model.sql} if "cfg_sources" in reads else set()
+        if "cfg_sources" in reads and not named:  # joined by the rows' own source_id: the sources upstream of it
+            named = upstream_sources(self.models, model.name)
         sources: list = sorted((self.shas.get(s) for s in model.sources | named), key=str)
-        if "cfg_sources" in reads and not named:
-            sources = sorted(self.shas.items())
         upstream, of_union = [], []
         for dep in sorted(reads & set(self.found)):
             if not self.models[dep].is_indicator_union:
                 upstream.append(self.found[dep])
             elif ids := _quoted(model.sql) & _all(indicator_ids):
-                of_union += [self.found[m] for m, published in sorted(indicator_ids.items()) if ids & set(published)]
+                of_union += [self.found[m] for m, keys in sorted(indicator_ids.items()) if ids & _plain(keys)]
                 of_union.append(sorted(ids))
             else:
                 of_union.append(self.found[dep])
@@ -480,8 +482,13 @@ def _quoted(sql: str) -> set[str]:
     return set(re.findall(r"'(\w+)'", sql))
 
 
+def _plain(keys: list[str]) -> set[str]:
+    """Indicator ids of row keys `indicator_id|source_id`."""
+    return {k.split("|", 1)[0] for k in keys}
+
+
 def _all(indicator_ids: dict[str, list[str]]) -> set[str]:
-    return {i for ids in indicator_ids.values() for i in ids}
+    return {i for keys in indicator_ids.values() for i in _plain(keys)}
 
 
 def previous_manifest(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, list[str]]]:
@@ -491,10 +498,10 @@ def previous_manifest(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, li
         f"SELECT column_name FROM information_schema.columns WHERE table_name = '{MANIFEST}' "
         "AND table_catalog = current_database()"
     ).fetchall()}
-    if "structure" not in columns:
+    if "indicator_keys" not in columns:
         return {}
-    return {m: (f, list(ids or []), structure) for m, f, ids, structure in con.sql(
-        f"SELECT model, fingerprint, indicator_ids, structure FROM {MANIFEST}").fetchall()}
+    return {m: (f, list(keys or []), structure) for m, f, keys, structure in con.sql(
+        f"SELECT model, fingerprint, indicator_keys, structure FROM {MANIFEST}").fetchall()}
 
 
 def run(con: duckdb.DuckDBPyConnection, validated_dir: Path, log=print, incremental: bool = False,
@@ -532,6 +539,7 @@ def run(con: duckdb.DuckDBPyConnection, validated_dir: Path, log=print, incremen
 
     indicator_ids: dict[str, list[str]] = {}
     replaced_ids: set[str] = set()  # indicator ids whose rows an incremental build replaced in indicator_values
+    union_rebuilt = False
     done = []
     for model in order(models):
         started = time.perf_counter()
@@ -542,14 +550,17 @@ def run(con: duckdb.DuckDBPyConnection, validated_dir: Path, log=print, incremen
             rows = None  # made when a rebuilt model reads it
         elif not changed:
             rows = None if model.is_view else con.sql(f"SELECT count(*) FROM {model.name}").fetchall()[0][0]
-        elif model.is_indicator_union and before.get(model.name):
-            rows = _update_union(con, model, models, before, indicator_ids, prints, make, replaced_ids)
-        elif model.unique_key and before.get(model.name, (None, None, None))[2] == prints.structure[model.name]:
+        elif model.is_indicator_union and before.get(model.name) and (rows := _update_union(
+                con, model, models, before, indicator_ids, prints, make, replaced_ids)) is not None:
+            pass
+        elif (model.unique_key and not union_rebuilt
+              and before.get(model.name, (None, None, None))[2] == prints.structure[model.name]):
             rows = _update_by_key(con, model, replaced_ids, make, validated_dir)
         else:
             rows = make(model)
             if model.is_indicator_union:
                 indicator_ids |= _union_ids(con, model)
+                union_rebuilt = True  # its incremental readers are rebuilt whole too
         rss = _rss_mb()
         record = {
             "model": model.name,
@@ -566,7 +577,7 @@ def run(con: duckdb.DuckDBPyConnection, validated_dir: Path, log=print, incremen
         log(f"  {model.layer:<12} {model.name:<36} {shown:>15}  {record['seconds']:.2f}s{state}")
         done.append(record)
     manifest = pd.DataFrame(
-        [{"model": name, "fingerprint": prints.found[name], "indicator_ids": indicator_ids.get(name, []),
+        [{"model": name, "fingerprint": prints.found[name], "indicator_keys": indicator_ids.get(name, []),
           "structure": prints.structure[name], "materialized": models[name].materialized,
           "depends_on": sorted(dependencies(models[name], prints.known)), "sources": sorted(models[name].sources)}
          for name in sorted(models)]
@@ -578,9 +589,10 @@ def run(con: duckdb.DuckDBPyConnection, validated_dir: Path, log=print, incremen
 
 
 def _union_ids(con: duckdb.DuckDBPyConnection, union: Model) -> dict[str, list[str]]:
-    """The indicator ids each model put in the union just built; then the column saying so is dropped."""
+    """The keys (`indicator_id|source_id`) each model put in the union just built; then the column saying so is
+    dropped."""
     ids = dict(con.sql(
-        f"SELECT {MODEL_COLUMN}, list(DISTINCT indicator_id ORDER BY indicator_id) FROM {union.name} GROUP BY 1"
+        f"SELECT {MODEL_COLUMN}, list(DISTINCT {KEY} ORDER BY {KEY}) FROM {union.name} GROUP BY 1"
     ).fetchall())
     con.execute(f"ALTER TABLE {union.name} DROP COLUMN {MODEL_COLUMN}")
     return ids
@@ -609,22 +621,29 @@ def _update_by_key(
 
 
 def _update_union(con, union: Model, models: dict[str, Model], before: dict, indicator_ids: dict[str, list[str]],
-                  prints: Fingerprints, make, replaced_ids: set[str]) -> int:
-    """indicator_values carried over, its rows of each changed indicator model replaced (the ids that model
-    published before deleted, its rows now inserted: the ids of two models never overlap)."""
-    for model in sorted(m.name for m in models.values() if m.is_indicator_model):
-        if before.get(model, (None,))[0] == prints.found[model]:
-            continue
-        old = before.get(model, (None, []))[1]
-        if old:
-            con.execute(f"DELETE FROM {union.name} WHERE indicator_id IN ({', '.join('?' for _ in old)})", old)
+                  prints: Fingerprints, make, replaced_ids: set[str]) -> int | None:
+    """indicator_values carried over, the rows of each changed indicator model replaced: a model's rows are known
+    by their keys `indicator_id|source_id` (two models may publish one indicator from two sources, never the same
+    key). None when the new rows of a changed model share a key with another model's: the caller builds the union
+    whole."""
+    changed = [m for m in sorted(n for n, x in models.items() if x.is_indicator_model)
+               if before.get(m, (None,))[0] != prints.found[m]]
+    new: dict[str, list[str]] = {}
+    for number, model in enumerate(changed):
         make(models[model])
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _part AS SELECT * FROM {model}")  # computed once
-        new = [r[0] for r in con.sql("SELECT DISTINCT indicator_id FROM _part ORDER BY 1").fetchall()]
-        if taken := set(new) & _all({m: i for m, i in indicator_ids.items() if m != model}):
-            raise RuntimeError(f"model {model} publishes indicator ids another model publishes: {sorted(taken)}")
-        con.execute(f"INSERT INTO {union.name} BY NAME SELECT * FROM _part")
-        con.execute("DROP TABLE _part")
-        indicator_ids[model] = new
-        replaced_ids |= set(old) | set(new)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _part_{number} AS SELECT * FROM {model}")  # computed once
+        new[model] = [r[0] for r in con.sql(f"SELECT DISTINCT {KEY} FROM _part_{number} ORDER BY 1").fetchall()]
+    others = {m: keys for m, keys in indicator_ids.items() if m not in new} | new
+    for model, keys in new.items():
+        if set(keys) & {k for m, ks in others.items() if m != model for k in ks}:
+            for number in range(len(changed)):
+                con.execute(f"DROP TABLE _part_{number}")
+            return None
+    for number, model in enumerate(changed):
+        if old := before.get(model, (None, []))[1]:
+            con.execute(f"DELETE FROM {union.name} WHERE {KEY} IN ({', '.join('?' for _ in old)})", old)
+        con.execute(f"INSERT INTO {union.name} BY NAME SELECT * FROM _part_{number}")
+        con.execute(f"DROP TABLE _part_{number}")
+        indicator_ids[model] = new[model]
+        replaced_ids |= _plain(old) | _plain(new[model])
     return con.sql(f"SELECT count(*) FROM {union.name}").fetchall()[0][0]

@@ -5,9 +5,8 @@
 -- Only counts are summed; medians, rates and shares computed by the producer (MED19, TP6019, PIMP19) never are,
 -- nor the fiscal households NBMENFISC19 (secret cells would make any sum a partial one).
 -- `incomplete`: at least one commune of the territory has no published value (the sum covers the others).
-WITH RECURSIVE vintages AS (
-    SELECT geo_year, lead(geo_year) OVER (ORDER BY geo_year) AS next_year
-    FROM (SELECT DISTINCT geo_year FROM stg_commune_population)
+WITH RECURSIVE vintages AS (  -- no passage beyond the bundled COG: nothing is carried onto geography 2025
+    SELECT geo_year, next_year FROM int_geography_vintages
 ),
 walk(geo_year, codgeo, variable, value, estimated, missing) AS (
     SELECT geo_year, codgeo, variable, value, false, value IS NULL
