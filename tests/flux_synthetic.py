@@ -81,9 +81,10 @@ def write_base_flux(frame: pd.DataFrame, kind: str, edition: int, folder: Path) 
     folder.mkdir(parents=True, exist_ok=True)
     dest, universe = ("DCLT", "ACTOCC15P") if kind == "MOBPRO" else ("DCRAN", "POP01P")
     pairs = (frame.assign(w=frame["IPONDI"].astype(float)).groupby(["COMMUNE", dest], as_index=False)["w"].sum())
+    count = f"NBFLUX_C{edition % 100:02d}_{universe}"
     out = pd.DataFrame({"CODGEO": pairs["COMMUNE"], "LIBGEO": "Commune " + pairs["COMMUNE"], dest: pairs[dest],
                         f"L_{dest}": "Commune " + pairs[dest],
-                        f"NBFLUX_C{edition % 100:02d}_{universe}": pairs["w"].map(lambda v: f"{v:.6f}".replace(".", ","))})
+                        count: pairs["w"].map(lambda v: f"{v:.6f}".replace(".", ","))})
     name = "mobilite-domicile-lieu-travail" if kind == "MOBPRO" else "mobilite-residentielle"
     path = folder / f"base-flux-{name}-{edition}.csv"
     out.to_csv(path, sep=";", index=False)
