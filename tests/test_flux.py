@@ -102,3 +102,91 @@ def test_missing_column_names_file(tmp_path, monkeypatch):
     frame.to_csv(path, sep=";", index=False)
     with pytest.raises(flux.SourceError, match="IPONDI"):
         flux.parse_mobpro([path])
+
+
+def _membership(year: int) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    from sources.ingestion.settings import PROJECT_ROOT
+
+    cog = pq.read_table(PROJECT_ROOT / "sources/data/cog/appartenance_communes_cog2008_2024.parquet",
+                        columns=["cog_year", "codgeo", "epci", "ze2020"]).to_pandas()
+    return cog[(cog["cog_year"] == year) & cog["codgeo"].notna()].set_index("codgeo")
+
+
+def test_configured_flows_reach_the_marts(small_private_home, tmp_path, monkeypatch):
+    """SYNTHETIC MOBPRO (zip of CSV) and MIGCOM (Parquet) on real communes of the small geography (edition 2021,
+    COG 2023): the marts' EPCI figures against pandas over the generated rows and the bundled COG."""
+    import yaml
+
+    from flows.nightly import run_refresh
+    from sources.ingestion.settings import get_settings
+    from warehouse.db import connect_readonly
+
+    member = _membership(2023)
+    ok = member[member.index.notna() & member["epci"].notna() & (member["epci"] != "ZZZZZZZZZ")]
+    communes = sorted(c for c in ok.index if c[:2] in ("59", "62"))[:: 40][:25]
+    mob = mobpro_frame(communes, 3000, seed=5)
+    mig = migcom_frame(communes, 4000, seed=6)
+    monkeypatch.setenv(flux.PARTITIONS_ENV, str(tmp_path / "partitions"))
+    origins = tmp_path / "origins.yml"
+    origins.write_text(yaml.safe_dump({
+        "insee_fd_mobpro": [str(write_detail(mob, "MOBPRO", 2021, tmp_path / "m", "zip_csv"))],
+        "insee_fd_migcom": [str(write_detail(mig, "MIGCOM", 2021, tmp_path / "g", "parquet"))],
+    }))
+    monkeypatch.setenv("OBSERVATOIRE_ORIGINS", str(origins))
+    summary = run_refresh()
+    assert summary["built"] and not summary["quarantined"], summary
+    con = connect_readonly(get_settings().warehouse_path)
+    nav = con.sql("SELECT * FROM mart_navettes_territoires WHERE niveau = 'epci'").df().set_index("code")
+    migr = con.sql("SELECT * FROM mart_migrations WHERE niveau = 'epci' AND tranche_age = 'ensemble'").df()
+    young = con.sql("SELECT * FROM mart_migrations WHERE niveau = 'epci' AND tranche_age = '15-29'").df()
+    flows = con.sql("SELECT * FROM mart_navettes_flux WHERE niveau = 'epci' AND dimension = 'ensemble'").df()
+    con.close()
+
+    # Commuting, by hand in pandas: EPCI of home and work from the COG 2023; abroad (99999) is outside.
+    m = mob.assign(w=mob["IPONDI"].astype(float), home_epci=mob["COMMUNE"].map(member["epci"]),
+                   work_epci=mob["DCLT"].map(member["epci"]).fillna("abroad"),
+                   home_ze=mob["COMMUNE"].map(member["ze2020"]),
+                   work_ze=mob["DCLT"].map(member["ze2020"]).fillna("abroad"))
+    for epci, g in m.groupby("home_epci"):
+        actifs = g["w"].sum()
+        out_commune = g.loc[g["DCLT"] != g["COMMUNE"], "w"].sum()
+        out_epci = g.loc[(g["DCLT"] != g["COMMUNE"]) & (g["work_epci"] != epci), "w"].sum()
+        out_ze = g.loc[(g["DCLT"] != g["COMMUNE"]) & (g["work_ze"] != g["home_ze"]), "w"].sum()
+        jobs = m.loc[m["work_epci"] == epci, "w"].sum()
+        row = nav.loc[epci]
+        assert row["actifs_occupes_residents"] == pytest.approx(round(actifs, 1), abs=0.051)
+        assert row["part_travail_hors_commune_pct"] == pytest.approx(round(100 * out_commune / actifs, 1), abs=0.051)
+        assert row["part_travail_hors_epci_pct"] == pytest.approx(round(100 * out_epci / actifs, 1), abs=0.051)
+        assert row["part_travail_hors_ze_pct"] == pytest.approx(round(100 * out_ze / actifs, 1), abs=0.051)
+        assert row["emplois_par_actif_occupe"] == pytest.approx(round(jobs / actifs, 2), abs=0.0051)
+        expected_flag = "low_reliability" if actifs < 200 else ("use_with_caution" if actifs < 500 else None)
+        assert (row["flags"] if isinstance(row["flags"], str) else None) == expected_flag
+    pair = m[m["DCLT"] != "99999"].groupby(["home_epci", "work_epci"])["w"].sum()
+    got = flows.set_index(["origine", "destination"])["actifs_occupes_flux"]
+    for key, value in pair.items():
+        assert got.loc[key] == pytest.approx(round(value, 1), abs=0.051)
+
+    # Migrations: ISO, ENTR, SORT by EPCI (abroad one year earlier is outside internal migration).
+    def indicators(frame: pd.DataFrame) -> pd.DataFrame:
+        g = frame.assign(w=frame["IPONDI"].astype(float), now=frame["COMMUNE"].map(member["epci"]),
+                         before=frame["DCRAN"].map(member["epci"]))
+        rows = []
+        for epci in sorted(set(g["now"].dropna())):
+            iso = g.loc[(g["now"] == epci) & (g["before"] == epci), "w"].sum()
+            entr = g.loc[(g["now"] == epci) & g["before"].notna() & (g["before"] != epci), "w"].sum()
+            sort = g.loc[(g["before"] == epci) & (g["now"] != epci), "w"].sum()
+            rate = 1000 * (entr - sort) / (((iso + sort) + (iso + entr)) / 2)
+            rows.append({"code": epci, "iso": iso, "entr": entr, "sort": sort, "rate": rate})
+        return pd.DataFrame(rows).set_index("code")
+
+    for want, got_frame in ((indicators(mig), migr),
+                            (indicators(mig[mig["AGEREVQ"].astype(int).between(15, 29)]), young)):
+        got_m = got_frame.set_index("code")
+        for epci, w in want.iterrows():
+            row = got_m.loc[epci]
+            assert row["migrants_iso"] == pytest.approx(round(w["iso"], 1), abs=0.051)
+            assert row["migrants_entrants"] == pytest.approx(round(w["entr"], 1), abs=0.051)
+            assert row["migrants_sortants"] == pytest.approx(round(w["sort"], 1), abs=0.051)
+            assert row["taux_migration_nette_interne_pmille"] == pytest.approx(round(w["rate"], 1), abs=0.051)

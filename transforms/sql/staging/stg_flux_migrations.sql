@@ -1,0 +1,13 @@
+-- The detail file wins over the base flux file for an edition both deliver (no double count).
+WITH fd AS (SELECT * FROM read_parquet('{validated}/insee_fd_migcom.parquet')),
+base AS (
+    SELECT * FROM read_parquet('{validated}/insee_base_flux_migcom.parquet')
+    WHERE edition NOT IN (SELECT DISTINCT edition FROM fd)
+)
+SELECT 'insee_fd_migcom' AS source_id, edition::INTEGER AS edition, geo_year::INTEGER AS geo_year,
+       commune, dest_commune AS previous_commune, dest_code AS previous_code, iran, age_band, sex, cs1, weight
+FROM fd
+UNION ALL
+SELECT 'insee_base_flux_migcom', edition::INTEGER, geo_year::INTEGER, commune, dest_commune, dest_code,
+       NULL, NULL, NULL, NULL, weight
+FROM base
