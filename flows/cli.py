@@ -114,6 +114,14 @@ def run(
     source: list[str] = typer.Option(None, "--source", help="Refresh only these source ids (repeatable)."),
     force: bool = typer.Option(False, "--force", help="Re-validate and rebuild even if nothing changed."),
     no_prefect: bool = typer.Option(False, "--no-prefect", help="Run the same steps without the Prefect engine."),
+    task_runner: str = typer.Option(
+        "threads", "--task-runner",
+        help="Where the per-partition tasks of the census detail files run: threads (this process) or dask.",
+    ),
+    dask_address: str = typer.Option(
+        None, "--dask-address",
+        help="Dask scheduler (tcp://host:8786) for --task-runner dask; none: a local cluster of two workers.",
+    ),
     accept_shrink: list[str] = typer.Option(
         None,
         "--accept-shrink",
@@ -126,6 +134,12 @@ def run(
     from flows.unchanged import unchanged_run
 
     source = list(dict.fromkeys(source)) if source else source  # `--source x --source x` refreshes x once
+    if task_runner not in ("threads", "dask"):
+        raise _fail(f"--task-runner {task_runner!r}: valid choices: threads, dask", EXIT_USAGE, "bad option")
+    if (task_runner == "dask" or dask_address) and no_prefect:
+        raise _fail("--task-runner dask needs the Prefect engine (drop --no-prefect)", EXIT_USAGE, "bad option")
+    if dask_address and task_runner != "dask":
+        raise _fail("--dask-address goes with --task-runner dask", EXIT_USAGE, "bad option")
     try:
         # Nothing to refresh: answered before Prefect, Great Expectations or matplotlib is imported (≈ 2 s).
         summary = None if force else unchanged_run(get_settings(), source, accept_shrink)
@@ -140,7 +154,7 @@ def run(
             else:
                 from flows.nightly import nightly_refresh
 
-                state = nightly_refresh(source, force, accept_shrink, return_state=True)
+                state = nightly_refresh(source, force, accept_shrink, task_runner, dask_address, return_state=True)
                 summary = state.result(raise_on_failure=False)
                 if isinstance(summary, BaseException):
                     raise summary
