@@ -39,6 +39,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from expectations import rules as r
 from expectations.completeness import Completeness
@@ -251,25 +254,39 @@ def aggregate_file(source_id: str, path: Path, kind: str) -> Path:
     return out
 
 
+def read_partitions(out: Path) -> pa.Table:
+    """The partition results of one file, in département order (each sorted): codes dictionary-encoded straight
+    from Parquet (a France-wide file aggregates to millions of rows; strings would take several times the
+    memory), exact sums cast to DOUBLE."""
+    parts = sorted(out.glob("dep=*.parquet"))
+    if not parts:
+        return pa.table({})
+    tables = []
+    for part in parts:
+        table = pq.read_table(part)
+        columns = {}
+        for name, column in zip(table.column_names, table.columns, strict=True):
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                column = pc.dictionary_encode(column)
+            elif pa.types.is_decimal(column.type):
+                column = pc.cast(column, pa.float64())
+            columns[name] = column
+        tables.append(pa.table(columns))
+    return pa.concat_tables(tables, promote_options="permissive").unify_dictionaries().combine_chunks()
+
+
 def _parse_detail(source_id: str, kind: str, paths: list[Path]) -> Parsed:
     frames, notes = [], []
     for path in paths:
         edition = edition_of(path)
-        out = aggregate_file(source_id, path, kind)
-        con = connect()
-        try:
-            frame = con.sql(
-                f"SELECT {edition}::INTEGER AS edition, {edition + 2}::INTEGER AS geo_year, *, "
-                f"CAST(weight AS DOUBLE) AS w FROM read_parquet('{out.as_posix()}/*.parquet') ORDER BY ALL"
-            ).df()
-        finally:
-            con.close()
-        frame = frame.drop(columns=["weight"]).rename(columns={"w": "weight"})
-        frame["min_ipondi"] = frame["min_ipondi"].astype("float64")
-        frame["source_file"] = path.name
+        frame = read_partitions(aggregate_file(source_id, path, kind)).to_pandas()
+        frame.insert(0, "geo_year", pd.Series(edition + 2, index=frame.index, dtype="int32"))
+        frame.insert(0, "edition", pd.Series(edition, index=frame.index, dtype="int32"))
+        frame["source_file"] = pd.Categorical([path.name] * len(frame)) if len(frame) else path.name
         frames.append(frame)
+        departements = frame["commune"].astype(str).str[:2].nunique() if len(frame) else 0
         notes.append(f"{path.name}: edition {edition} (geography {edition + 2}), {int(frame['records'].sum())} "
-                     f"records in {frame['commune'].str[:2].nunique()} départements → {len(frame)} aggregated rows")
+                     f"records in {departements} départements → {len(frame)} aggregated rows")
     return stacked(frames, notes)
 
 
@@ -338,17 +355,26 @@ def _empty_base_flux() -> pd.DataFrame:
 DEST = r"^(?:\d{5}|2[AB]\d{3}|99999)$"
 
 
+def _distinct(columns: list[str]):
+    """The distinct values of code columns (a France-wide parse holds millions of rows, a few thousand codes)."""
+    return lambda frame: frame[columns].astype(str).drop_duplicates().reset_index(drop=True)
+
+
 def _detail_rules(extra: str, codes: list[str]) -> tuple:
-    return (r.rows(
-        r.matches("commune", r.COMMUNE, "residence_commune_format"),
-        r.matches("dest_code", DEST, "destination_code_format",
-                  why="a commune or arrondissement code, or INSEE's 99999 (abroad)"),
-        r.between("min_ipondi", "weights_positive", min_value=0, strict_min=True),
-        r.between("weight", "summed_weight_positive", min_value=0, strict_min=True),
-        r.in_set("sex", ["1", "2"], "sex_code"),
-        r.in_set(extra, codes, f"{extra}_code"),
-        r.between("bad_age", "age_is_a_number", min_value=0, max_value=0),
-    ),)
+    return (
+        r.rows(
+            r.between("min_ipondi", "weights_positive", min_value=0, strict_min=True),
+            r.between("weight", "summed_weight_positive", min_value=0, strict_min=True),
+            r.between("bad_age", "age_is_a_number", min_value=0, max_value=0),
+        ),
+        r.Batch("residence_codes", _distinct(["commune"]), [
+            r.matches("commune", r.COMMUNE, "residence_commune_format")]),
+        r.Batch("destination_codes", _distinct(["dest_code"]), [
+            r.matches("dest_code", DEST, "destination_code_format",
+                      why="a commune or arrondissement code, or INSEE's 99999 (abroad)")]),
+        r.Batch("dimension_codes", _distinct(["sex", extra]), [
+            r.in_set("sex", ["1", "2"], "sex_code"), r.in_set(extra, codes, f"{extra}_code")]),
+    )
 
 
 COMMON = dict(
