@@ -35,6 +35,7 @@ import os
 import re
 import shutil
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -245,12 +246,13 @@ def prepare(source_id: str, path: Path, kind: str) -> tuple[Path, list[str]]:
 
 
 def aggregate_file(source_id: str, path: Path, kind: str) -> Path:
-    """Every partition of one delivered file, one after the other (the in-process path; already computed
-    partitions, e.g. by Dask workers, are reused)."""
+    """Every partition of one delivered file (the in-process path; partitions already computed, e.g. by Dask
+    workers, are reused)."""
     split, deps = prepare(source_id, path, kind)
     out = aggregated_dir(source_id, path)
-    for dep in deps:
-        aggregate_partition(split, kind, dep, out)
+    # Two partitions side by side (one DuckDB thread each): the machine's two cores, like the thread runner.
+    with ThreadPoolExecutor(max_workers=int(os.environ.get("OBSERVATOIRE_PARTITION_WORKERS", "2"))) as pool:
+        list(pool.map(lambda dep: aggregate_partition(split, kind, dep, out), deps))
     return out
 
 
