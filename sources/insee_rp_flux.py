@@ -51,6 +51,7 @@ from sources.parsing import Parsed, empty_frame, read_delimited, require_columns
 from sources.spec import SourceSpec
 
 PARTITIONS_ENV = "OBSERVATOIRE_PARTITIONS_DIR"
+WORK_VERSION = 2  # the layout of the split and partition files: a change never reuses older work
 # Destination codes that are not communes, documented by INSEE: abroad (99999); ZZZZZ is `ARM` outside PLM.
 FOREIGN_OR_UNKNOWN = ("99999", "ZZZZZ")
 AGE_BANDS = "CASE WHEN a < 15 THEN '00-14' WHEN a < 30 THEN '15-29' WHEN a < 45 THEN '30-44' " \
@@ -89,6 +90,7 @@ def connect(memory: str | None = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config=DUCKDB_CONFIG)
     con.execute(f"SET memory_limit='{memory or os.environ.get('OBSERVATOIRE_FLOW_MEMORY', '500MB')}'")
     con.execute("SET preserve_insertion_order=false")
+    con.execute("SET enable_progress_bar=false")
     return con
 
 
@@ -113,7 +115,7 @@ def _file_sha(path: Path) -> str:
 
 def work_dir(source_id: str, path: Path) -> Path:
     root = Path(os.environ[PARTITIONS_ENV]) if os.environ.get(PARTITIONS_ENV) else path.parent / "partitions"
-    return root / source_id / _file_sha(path)
+    return root / source_id / _file_sha(path) / f"v{WORK_VERSION}"
 
 
 def _detail_member(source_id: str, path: Path, out: Path) -> tuple[Path, Path | None]:
@@ -184,8 +186,12 @@ def split_by_departement(source_id: str, path: Path, kind: str) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     con = connect()
     try:
-        con.execute(f"COPY (SELECT {dep} AS dep, {', '.join(columns)} FROM {source}) TO '{split.as_posix()}' "
-                    "(FORMAT parquet, PARTITION_BY (dep), OVERWRITE)")
+        # Typed once here, in the parallel pass: the weight as an exact decimal, the age as its band.
+        typed = [c for c in columns if c not in ("IPONDI", "AGEREVQ")]
+        con.execute(
+            f"COPY (SELECT {dep} AS dep, {', '.join(typed)}, "
+            f"CAST(replace(IPONDI, ',', '.') AS DECIMAL(38,15)) AS w, TRY_CAST(AGEREVQ AS INTEGER) AS a "
+            f"FROM {source}) TO '{split.as_posix()}' (FORMAT parquet, PARTITION_BY (dep), OVERWRITE)")
     except duckdb.Error as exc:
         raise SourceError(source_id, path.name, "readable_detail_file", str(exc).splitlines()[0]) from exc
     finally:
@@ -209,7 +215,6 @@ def aggregate_partition(split: Path, kind: str, dep: str, out_dir: Path) -> Path
     if target.exists():
         return target
     _, dest, extra = KINDS[kind]
-    ipondi = "CAST(replace(IPONDI, ',', '.') AS DECIMAL(38,15))"
     keys = ["commune", "arm", "dest_code", "dest_commune", *[e.lower() for e in extra], "age_band", "sex", "cs1"]
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = out_dir / f".dep={dep}.parquet.part"
@@ -221,7 +226,7 @@ def aggregate_partition(split: Path, kind: str, dep: str, out_dir: Path) -> Path
               WITH t AS (
                 SELECT COMMUNE AS commune, NULLIF(ARM, 'ZZZZZ') AS arm, {dest} AS dest_code,
                        {commune_of(dest)} AS dest_commune, {', '.join(f'{e} AS {e.lower()}' for e in extra)},
-                       TRY_CAST(AGEREVQ AS INTEGER) AS a, SEXE AS sex, CS1 AS cs1, {ipondi} AS w
+                       a, SEXE AS sex, CS1 AS cs1, w
                 FROM read_parquet('{(split / f"dep={dep}").as_posix()}/*.parquet')
               )
               SELECT {', '.join(keys[:-3])}, {AGE_BANDS} AS age_band, sex, cs1,
