@@ -24,7 +24,7 @@ counts AS (
         FROM f WHERE previous_code NOT IN ('99999', 'ZZZZZ') GROUP BY ALL
     ) GROUP BY ALL
 )
-SELECT c.level AS niveau, c.code, t.label AS libelle, c.geo_year AS millesime_geo, c.edition AS recensement,
+SELECT c.level AS niveau, c.code, t.label AS libelle, c.geo_year AS millesime_geo, c.edition::VARCHAR AS recensement,
        c.tranche_age, round(c.iso, 1) AS migrants_iso, round(c.entr, 1) AS migrants_entrants,
        round(c.sort, 1) AS migrants_sortants, round(c.iso + c.entr, 1) AS population_presente,
        round(c.iso + c.sort, 1) AS population_autochtone, round(c.entr - c.sort, 1) AS solde_migratoire_interne,

@@ -17,7 +17,7 @@ ranked AS (
     FROM f
 )
 SELECT r.level AS niveau, r.previous_code AS origine, o.label AS libelle_origine, r.current_code AS destination,
-       d.label AS libelle_destination, r.geo_year AS millesime_geo, r.edition AS recensement, r.tranche_age,
+       d.label AS libelle_destination, r.geo_year AS millesime_geo, r.edition::VARCHAR AS recensement, r.tranche_age,
        CASE WHEN r.previous_code = r.current_code THEN 'interne'
             WHEN r.previous_code = '99999' THEN 'depuis_etranger' ELSE 'echange' END AS type_flux,
        round(r.w, 1) AS migrants_flux, r.rang_destination, r.rang_origine,

@@ -28,7 +28,7 @@ ranked AS (
     FROM cut
 )
 SELECT r.level AS niveau, r.origin AS origine, o.label AS libelle_origine, r.destination,
-       d.label AS libelle_destination, r.geo_year AS millesime_geo, r.edition AS recensement,
+       d.label AS libelle_destination, r.geo_year AS millesime_geo, r.edition::VARCHAR AS recensement,
        CASE WHEN r.origin = r.destination THEN 'interne'
             WHEN r.destination = '99999' THEN 'vers_etranger' ELSE 'echange' END AS type_flux,
        r.dimension, r.modalite, round(r.w, 1) AS actifs_occupes_flux, r.rang_destination, r.rang_origine,

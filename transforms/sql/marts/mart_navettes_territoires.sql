@@ -38,7 +38,7 @@ exchange AS (
         FROM pairs WHERE destination NOT IN ('99999', 'ZZZZZ') GROUP BY ALL
     ) GROUP BY ALL
 )
-SELECT e.level AS niveau, e.code, t.label AS libelle, e.geo_year AS millesime_geo, e.edition AS recensement,
+SELECT e.level AS niveau, e.code, t.label AS libelle, e.geo_year AS millesime_geo, e.edition::VARCHAR AS recensement,
        round(r.actifs, 1) AS actifs_occupes_residents, round(coalesce(e.internes, 0), 1) AS actifs_internes,
        round(coalesce(e.sortants, 0), 1) AS actifs_sortants, round(coalesce(e.entrants, 0), 1) AS actifs_entrants,
        round(coalesce(e.internes, 0) + coalesce(e.entrants, 0), 1) AS emplois_occupes_residents_france,
