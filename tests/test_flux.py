@@ -115,7 +115,7 @@ def _membership(year: int) -> pd.DataFrame:
     from sources.ingestion.settings import PROJECT_ROOT
 
     cog = pq.read_table(PROJECT_ROOT / "sources/data/cog/appartenance_communes_cog2008_2024.parquet",
-                        columns=["cog_year", "codgeo", "epci", "ze2020"]).to_pandas()
+                        columns=["cog_year", "codgeo", "epci", "ze2020", "arr"]).to_pandas()
     return cog[(cog["cog_year"] == year) & cog["codgeo"].notna()].set_index("codgeo")
 
 
@@ -146,6 +146,8 @@ def test_configured_flows_reach_the_marts(small_private_home, tmp_path, monkeypa
     nav = con.sql("SELECT * FROM mart_navettes_territoires WHERE niveau = 'epci'").df().set_index("code")
     migr = con.sql("SELECT * FROM mart_migrations WHERE niveau = 'epci' AND tranche_age = 'ensemble'").df()
     young = con.sql("SELECT * FROM mart_migrations WHERE niveau = 'epci' AND tranche_age = '15-29'").df()
+    basin = con.sql("SELECT * FROM mart_migrations WHERE niveau = 'grouping' AND code = 'bassin_minier' "
+                    "AND tranche_age = 'ensemble'").df()
     flows = con.sql("SELECT * FROM mart_navettes_flux WHERE niveau = 'epci' AND dimension = 'ensemble'").df()
     con.close()
 
@@ -185,6 +187,16 @@ def test_configured_flows_reach_the_marts(small_private_home, tmp_path, monkeypa
             rate = 1000 * (entr - sort) / (((iso + sort) + (iso + entr)) / 2)
             rows.append({"code": epci, "iso": iso, "entr": entr, "sort": sort, "rate": rate})
         return pd.DataFrame(rows).set_index("code")
+
+    # The grouping (four arrondissements, transforms/config.yml): moves out to communes outside it count as SORT.
+    inside = mig["COMMUNE"].map(member["arr"]).isin(["622", "627", "593", "596"])
+    before_inside = mig["DCRAN"].map(member["arr"]).isin(["622", "627", "593", "596"])
+    w = mig["IPONDI"].astype(float)
+    if inside.any() or before_inside.any():
+        sort = w[before_inside & ~inside].sum()
+        assert basin["migrants_sortants"].iloc[0] == pytest.approx(round(sort, 1), abs=0.051)
+        entr = w[inside & ~before_inside & (mig["DCRAN"] != "99999")].sum()
+        assert basin["migrants_entrants"].iloc[0] == pytest.approx(round(entr, 1), abs=0.051)
 
     for want, got_frame in ((indicators(mig), migr),
                             (indicators(mig[mig["AGEREVQ"].astype(int).between(15, 29)]), young)):
