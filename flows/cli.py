@@ -115,6 +115,14 @@ def run(
     source: list[str] = typer.Option(None, "--source", help="Refresh only these source ids (repeatable)."),
     force: bool = typer.Option(False, "--force", help="Re-validate and rebuild even if nothing changed."),
     no_prefect: bool = typer.Option(False, "--no-prefect", help="Run the same steps without the Prefect engine."),
+    task_runner: str = typer.Option(
+        "threads", "--task-runner",
+        help="Where the per-partition tasks of the census detail files run: threads (this process) or dask.",
+    ),
+    dask_address: str = typer.Option(
+        None, "--dask-address",
+        help="Dask scheduler (tcp://host:8786) for --task-runner dask; none: a local cluster of two workers.",
+    ),
     accept_shrink: list[str] = typer.Option(
         None,
         "--accept-shrink",
@@ -131,6 +139,12 @@ def run(
     from sources.ingestion import online
 
     source = list(dict.fromkeys(source)) if source else source  # `--source x --source x` refreshes x once
+    if task_runner not in ("threads", "dask"):
+        raise _fail(f"--task-runner {task_runner!r}: valid choices: threads, dask", EXIT_USAGE, "bad option")
+    if (task_runner == "dask" or dask_address) and no_prefect:
+        raise _fail("--task-runner dask needs the Prefect engine (drop --no-prefect)", EXIT_USAGE, "bad option")
+    if dask_address and task_runner != "dask":
+        raise _fail("--dask-address goes with --task-runner dask", EXIT_USAGE, "bad option")
     if online_mode:
         os.environ[online.ONLINE_ENV] = "1"  # read by the gate, in this process and Prefect's task threads
     if online.enabled() and (why := _offline_reason()):
@@ -150,7 +164,7 @@ def run(
             else:
                 from flows.nightly import nightly_refresh
 
-                state = nightly_refresh(source, force, accept_shrink, return_state=True)
+                state = nightly_refresh(source, force, accept_shrink, task_runner, dask_address, return_state=True)
                 summary = state.result(raise_on_failure=False)
                 if isinstance(summary, BaseException):
                     raise summary

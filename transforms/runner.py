@@ -165,8 +165,9 @@ class Model:
 
     @property
     def sources(self) -> set[str]:
-        """Validated source files the SQL reads (`read_parquet('{validated}/<source>.parquet')`)."""
-        return set(re.findall(r"\{validated\}/(\w+)\.parquet", self.sql))
+        """Validated source files the SQL reads (`read_parquet('{validated}/<source>.parquet')`), and the sources
+        whose partition results it reads (`read_parquet('{partitions:<source>}')`)."""
+        return set(re.findall(r"\{validated\}/(\w+)\.parquet", self.sql)) | set(PARTITIONS.findall(self.sql))
 
 
 def _test(test: str | dict) -> tuple[str, dict]:
@@ -387,8 +388,39 @@ def load_config(
         con.unregister("_frame")
 
 
+PARTITIONS = re.compile(r"\{partitions:(\w+)\}")
+PARTITIONS_CALL = re.compile(r"read_parquet\('\{partitions:(\w+)\}'(?:, *filename *= *true)?\)")
+
+
+def _partition_files(validated_dir: Path, source_id: str) -> list[str]:
+    """The partition results a partitioned source's validated summary lists (column `partition_file`): the
+    census detail files are aggregated by département outside the store, the build reads the results."""
+    path = validated_dir / f"{source_id}.parquet"
+    if not path.exists():
+        return []
+    rows = duckdb.sql(f"SELECT DISTINCT partition_file FROM read_parquet('{path.as_posix()}') "
+                      "WHERE partition_file IS NOT NULL ORDER BY 1").fetchall()
+    return [r[0] for r in rows]
+
+
+def _partitions(model: Model, body: str, validated_dir: Path) -> str:
+    """`read_parquet('{partitions:<source>}', filename = true)` → the source's partition results, or, when it has
+    none (not configured), the empty relation the model's YAML declares (`meta.partition_schema`)."""
+    def expand(match: re.Match) -> str:
+        files = _partition_files(validated_dir, match.group(1))
+        if files:
+            listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+            return f"read_parquet([{listed}], filename = true)"
+        schema = ((model.properties.get("config") or {}).get("meta") or {}).get("partition_schema") or {}
+        columns = ", ".join(f"NULL::{kind} AS {name}" for name, kind in {**schema, "filename": "VARCHAR"}.items())
+        return f"(SELECT {columns} WHERE false)"
+
+    return PARTITIONS_CALL.sub(expand, body)
+
+
 def _body(model: Model, validated_dir: Path | None) -> str:
-    return model.sql.replace("{validated}", (validated_dir or Path(".")).as_posix())
+    body = model.sql.replace("{validated}", (validated_dir or Path(".")).as_posix())
+    return _partitions(model, body, validated_dir or Path(".")) if "{partitions:" in body else body
 
 
 def run_model(con: duckdb.DuckDBPyConnection, model: Model, validated_dir: Path | None = None) -> int | None:

@@ -1,0 +1,209 @@
+"""Census flows (issue 23): the parsers of FD_MOBPRO / FD_MIGCOM in every delivered layout and of the base flux
+files, on SYNTHETIC files written by tests/flux_synthetic.py; expected flows computed independently with pandas
+over the same frames (never read back from the pipeline)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from sources import insee_rp_flux as flux
+from tests.flux_synthetic import migcom_frame, mobpro_frame, write_base_flux, write_detail
+
+COMMUNES = ["59350", "59009", "62498", "62193", "2A004", "75056", "97411"]
+
+
+def _age_band(age: int) -> str:
+    for bound, band in ((15, "00-14"), (30, "15-29"), (45, "30-44"), (60, "45-59"), (75, "60-74")):
+        if age < bound:
+            return band
+    return "75+"
+
+
+def _expected(frame: pd.DataFrame, dest: str, extra: str) -> pd.DataFrame:
+    """Per commune pair × dimensions, weights summed exactly with Decimal, from the generated frame."""
+    f = frame.assign(
+        dest_commune=frame[dest].where(~frame[dest].str.startswith("751"), "75056"),
+        age_band=frame["AGEREVQ"].astype(int).map(_age_band),
+        w=frame["IPONDI"].map(Decimal),
+    )
+    keys = ["COMMUNE", "dest_commune", extra, "age_band", "SEXE", "CS1"]
+    out = f.groupby(keys)["w"].sum().map(float).reset_index()
+    return out.rename(columns={"COMMUNE": "commune", extra: extra.lower(), "SEXE": "sex", "CS1": "cs1",
+                               "w": "weight"})
+
+
+@pytest.mark.parametrize("layout", ["zip_csv", "zip_txt", "parquet"])
+def test_mobpro_every_layout(tmp_path, monkeypatch, layout):
+    monkeypatch.setenv(flux.PARTITIONS_ENV, str(tmp_path / "partitions"))
+    frame = mobpro_frame(COMMUNES, 600)
+    path = write_detail(frame, "MOBPRO", 2021, tmp_path / "in", layout)
+    summary = flux.parse_mobpro([path]).frame  # what the gate validates: one row per partition
+    assert set(summary["edition"]) == {2021} and set(summary["geo_year"]) == {2023}
+    assert int(summary["records"].sum()) == len(frame)
+    assert summary[["bad_commune", "bad_destination", "bad_sex", "bad_dimension", "bad_age"]].sum().sum() == 0
+    parsed = flux.read_partitions(flux.aggregated_dir("insee_fd_mobpro", path)).to_pandas()
+    keys = ["commune", "dest_commune", "trans", "age_band", "sex", "cs1"]
+    got = parsed.astype({k: str for k in keys}).groupby(keys)["weight"].sum().reset_index()
+    want = _expected(frame, "DCLT", "TRANS")
+    merged = want.merge(got, on=keys, how="outer", suffixes=("_want", "_got"), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
+    assert (merged["weight_want"] - merged["weight_got"]).abs().max() < 1e-9
+    assert int(parsed["records"].sum()) == len(frame)
+    # One Parquet per département of residence (Corsica 2A, La Réunion 974 …)
+    out = flux.aggregated_dir("insee_fd_mobpro", path)
+    assert sorted(p.stem for p in out.glob("*.parquet")) == ["dep=2A", "dep=59", "dep=62", "dep=75", "dep=974"]
+
+
+def test_migcom_zip_csv(tmp_path, monkeypatch):
+    monkeypatch.setenv(flux.PARTITIONS_ENV, str(tmp_path / "partitions"))
+    frame = migcom_frame(COMMUNES, 800)
+    path = write_detail(frame, "MIGCOM", 2020, tmp_path / "in", "zip_csv")
+    summary = flux.parse_migcom([path]).frame
+    assert int(summary["records"].sum()) == len(frame)
+    parsed = flux.read_partitions(flux.aggregated_dir("insee_fd_migcom", path)).to_pandas()
+    keys = ["commune", "dest_commune", "iran", "age_band", "sex", "cs1"]
+    got = parsed.astype({k: str for k in keys}).groupby(keys)["weight"].sum().reset_index()
+    want = _expected(frame, "DCRAN", "IRAN")
+    merged = want.merge(got, on=keys, how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all()
+    assert (merged["weight_x"] - merged["weight_y"]).abs().max() < 1e-9
+
+
+def test_partition_results_are_byte_stable(tmp_path, monkeypatch):
+    """The same partition computed twice (elsewhere) gives the same bytes: exact sums, sorted output."""
+    frame = mobpro_frame(COMMUNES, 400)
+    path = write_detail(frame, "MOBPRO", 2019, tmp_path / "in", "zip_csv")
+    outs = []
+    for run in ("a", "b"):
+        monkeypatch.setenv(flux.PARTITIONS_ENV, str(tmp_path / run))
+        outs.append(flux.aggregate_file("insee_fd_mobpro", path, "mobpro"))
+    for part in outs[0].glob("*.parquet"):
+        assert part.read_bytes() == (outs[1] / part.name).read_bytes()
+
+
+@pytest.mark.parametrize("kind,parser", [("MOBPRO", flux.parse_base_flux_mobpro),
+                                         ("MIGCOM", flux.parse_base_flux_migcom)])
+def test_base_flux(tmp_path, kind, parser):
+    frame = mobpro_frame(COMMUNES, 300) if kind == "MOBPRO" else migcom_frame(COMMUNES, 300)
+    path = write_base_flux(frame, kind, 2019, tmp_path)
+    parsed = parser([path]).frame
+    dest = "DCLT" if kind == "MOBPRO" else "DCRAN"
+    want = frame.assign(w=frame["IPONDI"].astype(float)).groupby(["COMMUNE", dest])["w"].sum()
+    got = parsed.set_index(["commune", "dest_code"])["weight"]
+    assert set(parsed["edition"]) == {2019} and set(parsed["geo_year"]) == {2021}
+    assert len(got) == len(want)
+    assert (got.sort_index().to_numpy() - want.sort_index().to_numpy()).__abs__().max() < 1e-5
+    if kind == "MOBPRO":
+        assert set(parsed.loc[parsed["dest_code"] == "75112", "dest_commune"]) <= {"75056"}
+
+
+def test_missing_column_names_file(tmp_path, monkeypatch):
+    monkeypatch.setenv(flux.PARTITIONS_ENV, str(tmp_path / "p"))
+    frame = mobpro_frame(COMMUNES, 20).drop(columns=["IPONDI"])
+    path = tmp_path / "FD_MOBPRO_2021.csv"
+    frame.to_csv(path, sep=";", index=False)
+    with pytest.raises(flux.SourceError, match="IPONDI"):
+        flux.parse_mobpro([path])
+
+
+def _membership(year: int) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    from sources.ingestion.settings import PROJECT_ROOT
+
+    cog = pq.read_table(PROJECT_ROOT / "sources/data/cog/appartenance_communes_cog2008_2024.parquet",
+                        columns=["cog_year", "codgeo", "epci", "ze2020", "arr"]).to_pandas()
+    return cog[(cog["cog_year"] == year) & cog["codgeo"].notna()].set_index("codgeo")
+
+
+def test_configured_flows_reach_the_marts(small_private_home, tmp_path, monkeypatch):
+    """SYNTHETIC MOBPRO (zip of CSV) and MIGCOM (Parquet) on real communes of the small geography (edition 2021,
+    COG 2023): the marts' EPCI figures against pandas over the generated rows and the bundled COG."""
+    import yaml
+
+    from flows.nightly import run_refresh
+    from sources.ingestion.settings import get_settings
+    from warehouse.db import connect_readonly
+
+    member = _membership(2023)
+    ok = member[member.index.notna() & member["epci"].notna() & (member["epci"] != "ZZZZZZZZZ")]
+    communes = sorted(c for c in ok.index if c[:2] in ("59", "62"))[:: 40][:25]
+    mob = mobpro_frame(communes, 3000, seed=5)
+    mig = migcom_frame(communes, 4000, seed=6)
+    monkeypatch.setenv(flux.PARTITIONS_ENV, str(tmp_path / "partitions"))
+    origins = tmp_path / "origins.yml"
+    origins.write_text(yaml.safe_dump({
+        "insee_fd_mobpro": [str(write_detail(mob, "MOBPRO", 2021, tmp_path / "m", "zip_csv"))],
+        "insee_fd_migcom": [str(write_detail(mig, "MIGCOM", 2021, tmp_path / "g", "parquet"))],
+    }))
+    monkeypatch.setenv("OBSERVATOIRE_ORIGINS", str(origins))
+    summary = run_refresh()
+    assert summary["built"] and not summary["quarantined"], summary
+    con = connect_readonly(get_settings().warehouse_path)
+    nav = con.sql("SELECT * FROM mart_navettes_territoires WHERE niveau = 'epci'").df().set_index("code")
+    migr = con.sql("SELECT * FROM mart_migrations WHERE niveau = 'epci' AND tranche_age = 'ensemble'").df()
+    young = con.sql("SELECT * FROM mart_migrations WHERE niveau = 'epci' AND tranche_age = '15-29'").df()
+    basin = con.sql("SELECT * FROM mart_migrations WHERE niveau = 'grouping' AND code = 'bassin_minier' "
+                    "AND tranche_age = 'ensemble'").df()
+    flows = con.sql("SELECT * FROM mart_navettes_flux WHERE niveau = 'epci' AND dimension = 'ensemble'").df()
+    con.close()
+
+    # Commuting, by hand in pandas: EPCI of home and work from the COG 2023; abroad (99999) is outside.
+    m = mob.assign(w=mob["IPONDI"].astype(float), home_epci=mob["COMMUNE"].map(member["epci"]),
+                   work_epci=mob["DCLT"].map(member["epci"]).fillna("abroad"),
+                   home_ze=mob["COMMUNE"].map(member["ze2020"]),
+                   work_ze=mob["DCLT"].map(member["ze2020"]).fillna("abroad"))
+    for epci, g in m.groupby("home_epci"):
+        actifs = g["w"].sum()
+        out_commune = g.loc[g["DCLT"] != g["COMMUNE"], "w"].sum()
+        out_epci = g.loc[(g["DCLT"] != g["COMMUNE"]) & (g["work_epci"] != epci), "w"].sum()
+        out_ze = g.loc[(g["DCLT"] != g["COMMUNE"]) & (g["work_ze"] != g["home_ze"]), "w"].sum()
+        jobs = m.loc[m["work_epci"] == epci, "w"].sum()
+        row = nav.loc[epci]
+        assert row["actifs_occupes_residents"] == pytest.approx(round(actifs, 1), abs=0.051)
+        assert row["part_travail_hors_commune_pct"] == pytest.approx(round(100 * out_commune / actifs, 1), abs=0.051)
+        assert row["part_travail_hors_epci_pct"] == pytest.approx(round(100 * out_epci / actifs, 1), abs=0.051)
+        assert row["part_travail_hors_ze_pct"] == pytest.approx(round(100 * out_ze / actifs, 1), abs=0.051)
+        assert row["emplois_par_actif_occupe"] == pytest.approx(round(jobs / actifs, 2), abs=0.0051)
+        expected_flag = "low_reliability" if actifs < 200 else ("use_with_caution" if actifs < 500 else None)
+        assert (row["flags"] if isinstance(row["flags"], str) else None) == expected_flag
+    pair = m[m["DCLT"] != "99999"].groupby(["home_epci", "work_epci"])["w"].sum()
+    got = flows.set_index(["origine", "destination"])["actifs_occupes_flux"]
+    for key, value in pair.items():
+        assert got.loc[key] == pytest.approx(round(value, 1), abs=0.051)
+
+    # Migrations: ISO, ENTR, SORT by EPCI (abroad one year earlier is outside internal migration).
+    def indicators(frame: pd.DataFrame) -> pd.DataFrame:
+        g = frame.assign(w=frame["IPONDI"].astype(float), now=frame["COMMUNE"].map(member["epci"]),
+                         before=frame["DCRAN"].map(member["epci"]))
+        rows = []
+        for epci in sorted(set(g["now"].dropna())):
+            iso = g.loc[(g["now"] == epci) & (g["before"] == epci), "w"].sum()
+            entr = g.loc[(g["now"] == epci) & g["before"].notna() & (g["before"] != epci), "w"].sum()
+            sort = g.loc[(g["before"] == epci) & (g["now"] != epci), "w"].sum()
+            rate = 1000 * (entr - sort) / (((iso + sort) + (iso + entr)) / 2)
+            rows.append({"code": epci, "iso": iso, "entr": entr, "sort": sort, "rate": rate})
+        return pd.DataFrame(rows).set_index("code")
+
+    # The grouping (four arrondissements, transforms/config.yml): moves out to communes outside it count as SORT.
+    inside = mig["COMMUNE"].map(member["arr"]).isin(["622", "627", "593", "596"])
+    before_inside = mig["DCRAN"].map(member["arr"]).isin(["622", "627", "593", "596"])
+    w = mig["IPONDI"].astype(float)
+    if inside.any() or before_inside.any():
+        sort = w[before_inside & ~inside].sum()
+        assert basin["migrants_sortants"].iloc[0] == pytest.approx(round(sort, 1), abs=0.051)
+        entr = w[inside & ~before_inside & (mig["DCRAN"] != "99999")].sum()
+        assert basin["migrants_entrants"].iloc[0] == pytest.approx(round(entr, 1), abs=0.051)
+
+    for want, got_frame in ((indicators(mig), migr),
+                            (indicators(mig[mig["AGEREVQ"].astype(int).between(15, 29)]), young)):
+        got_m = got_frame.set_index("code")
+        for epci, w in want.iterrows():
+            row = got_m.loc[epci]
+            assert row["migrants_iso"] == pytest.approx(round(w["iso"], 1), abs=0.051)
+            assert row["migrants_entrants"] == pytest.approx(round(w["entr"], 1), abs=0.051)
+            assert row["migrants_sortants"] == pytest.approx(round(w["sort"], 1), abs=0.051)
+            assert row["taux_migration_nette_interne_pmille"] == pytest.approx(round(w["rate"], 1), abs=0.051)
