@@ -120,7 +120,7 @@ def _flag_labels(con: duckdb.DuckDBPyConnection, column: str) -> str:
     )
     return (
         f"array_to_string(list_transform(string_split({column}, ','), "
-        f"f -> coalesce(MAP {{{pairs}}}[trim(f)], trim(f))), ', ')"
+        f"lambda f: coalesce(MAP {{{pairs}}}[trim(f)], trim(f))), ', ')"
     )
 
 
