@@ -225,9 +225,9 @@ def export(
             ].to_dict("records")
             if "flags" in table.column_names:
                 at = [c["column_name"] for c in columns[mart]].index("flags") + 1
-                columns[mart].insert(
-                    at, {"column_name": FLAG_LABELS_COLUMN, "data_type": "VARCHAR", "description": FLAG_LABELS_DESCRIPTION}
-                )
+                labels = {"column_name": FLAG_LABELS_COLUMN, "data_type": "VARCHAR",
+                          "description": FLAG_LABELS_DESCRIPTION}
+                columns[mart].insert(at, labels)
                 used_flags |= {
                     f.strip() for cell in set(table.column("flags").to_pylist()) if cell for f in cell.split(",")
                 }
