@@ -126,13 +126,13 @@ def test_the_last_quarter_of_the_workbook_is_provisional_in_the_mart_and_the_csv
         params=[quarter, edition],
     ).df()
     assert set(mart.code) == zones
-    assert (mart.flags == "provisional").all()
+    assert (mart["flags"] == "provisional").all()
     csv = pd.read_csv(snapshot_2024 / "mart_chomage.csv", sep=";", decimal=",", dtype=str, encoding="utf-8-sig")
     rows = csv[(csv.zonage == "ze2020") & (csv.trimestre == quarter) & (csv.edition == edition)]
     assert set(rows.code) == zones
-    assert (rows.flags == "provisional").all() and (rows[FLAG_LABELS_COLUMN] == "provisoire").all()
+    assert (rows["flags"] == "provisional").all() and (rows[FLAG_LABELS_COLUMN] == "provisoire").all()
     earlier = csv[(csv.zonage == "ze2020") & (csv.trimestre == "2023-T2") & (csv.edition == edition)]
-    assert len(earlier) and earlier.flags.isna().all()  # only the last quarter is provisional
+    assert len(earlier) and earlier["flags"].isna().all()  # only the last quarter is provisional
 
 
 def test_each_exported_row_carries_the_flags_of_the_values_it_shows(warehouse, snapshot_2024, tmp_path_factory):
@@ -149,10 +149,10 @@ def test_each_exported_row_carries_the_flags_of_the_values_it_shows(warehouse, s
             assert "flags" in frame.columns and FLAG_LABELS_COLUMN in frame.columns, mart
             # the French CSV: the same flags and labels, row for row
             csv = pd.read_csv(snapshot / f"{mart}.csv", sep=";", dtype=str, encoding="utf-8-sig", keep_default_na=False)
-            assert list(csv.flags) == [f or "" for f in frame.flags], mart
+            assert list(csv["flags"]) == [f or "" for f in frame["flags"]], mart
             assert list(csv[FLAG_LABELS_COLUMN]) == [f or "" for f in frame[FLAG_LABELS_COLUMN]], mart
             # each label is the French label of its id, in the same order
-            for ids, words in zip(frame.flags.dropna(), frame[FLAG_LABELS_COLUMN].dropna(), strict=True):
+            for ids, words in zip(frame["flags"].dropna(), frame[FLAG_LABELS_COLUMN].dropna(), strict=True):
                 assert words == ", ".join(labels[f] for f in ids.split(",")), (mart, ids, words)
                 used |= set(ids.split(",")) if snapshot == snapshot_2024 else set()
             relation = f"read_parquet('{parquet.as_posix()}')"
