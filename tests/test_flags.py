@@ -8,6 +8,7 @@ description and columns), not read from the mart's SQL; a new mart_*.sql without
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -164,3 +165,33 @@ def test_each_exported_row_carries_the_flags_of_the_values_it_shows(warehouse, s
     assert used <= set(metadata["flags"]), (used, metadata["flags"])
     for f, entry in metadata["flags"].items():
         assert entry == {"libelle": flags_file[f]["label"], "meaning": " ".join(flags_file[f]["meaning"].split())}
+
+
+def test_the_report_and_the_portraits_print_a_provisional_rate_as_such(built_home, warehouse, tmp_path):
+    # The latest quarter of the ZE2020 workbook is provisional: its rate is printed « x,y % (provisoire) » in the
+    # portrait of a zone d'emploi, and « x,y (provisoire) » in the report's table; never plain.
+    from html import unescape
+
+    from reports.portraits import write_portraits
+    from reports.report import write_report
+    from sources.ingestion.settings import get_settings
+
+    quarter, zones = _last_quarter_of_workbook()
+    code = sorted(zones)[0]
+    paths = write_portraits(get_settings().warehouse_path, tmp_path / "portraits", level="ze2020", code=code)
+    page = unescape(paths[0].read_text(encoding="utf-8"))
+    assert re.search(rf"au {quarter} : \d+,\d % \(provisoire\)", page), page[:2000]
+    report = write_report(get_settings().warehouse_path, tmp_path / "report")["md"].read_text(encoding="utf-8")
+    lines = report.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("|") and f"taux {quarter} (%)" in line)
+    header = [c.strip() for c in lines[at].strip("|").split("|")]
+    column = header.index(f"taux {quarter} (%)")
+    body = []
+    for line in lines[at + 2:]:
+        if not line.startswith("|"):
+            break
+        body.append(line)
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in body]
+    assert rows and all(row[column].endswith(" (provisoire)") for row in rows), rows
+    before = header.index(f"taux {int(quarter[:4]) - 1}{quarter[4:]} (%)")
+    assert not any("provisoire" in row[before] for row in rows)  # a year earlier: revised or final, not provisional
