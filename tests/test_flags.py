@@ -150,8 +150,8 @@ def test_each_exported_row_carries_the_flags_of_the_values_it_shows(warehouse, s
             assert "flags" in frame.columns and FLAG_LABELS_COLUMN in frame.columns, mart
             # the French CSV: the same flags and labels, row for row
             csv = pd.read_csv(snapshot / f"{mart}.csv", sep=";", dtype=str, encoding="utf-8-sig", keep_default_na=False)
-            assert list(csv["flags"]) == [f or "" for f in frame["flags"]], mart
-            assert list(csv[FLAG_LABELS_COLUMN]) == [f or "" for f in frame[FLAG_LABELS_COLUMN]], mart
+            assert list(csv["flags"]) == ["" if pd.isna(f) else f for f in frame["flags"]], mart
+            assert list(csv[FLAG_LABELS_COLUMN]) == ["" if pd.isna(f) else f for f in frame[FLAG_LABELS_COLUMN]], mart
             # each label is the French label of its id, in the same order
             for ids, words in zip(frame["flags"].dropna(), frame[FLAG_LABELS_COLUMN].dropna(), strict=True):
                 assert words == ", ".join(labels[f] for f in ids.split(",")), (mart, ids, words)
