@@ -21,8 +21,17 @@ from expectations.scope import FRANCE, Scope
 COMMUNE = r"^(?:\d{5}|2[AB]\d{3})$"  # 5 characters, Corsica 2A/2B included
 SIREN = r"^\d{9}$"
 ZONE_EMPLOI = r"^\d{4}$"
+# A label damaged by a wrong character decoding. Two kinds: a C1 control (U+0080–U+009F: cp1252's œ ’ € … read as
+# latin-1, the character is still there, recoverable), and a lost character: the replacement character U+FFFD (bytes
+# that did not decode) or `¿` inside a word (a character the producer's export could not write: « C¿ur »). Never in
+# a real French name.
+MOJIBAKE_KINDS = {"c1_control": r"[\u0080-\u009f]", "lost_character": r"\ufffd|\w¿|¿\w"}
+MOJIBAKE = "|".join(MOJIBAKE_KINDS.values())
+LABEL_RULE = "label_encoding"
 
-_COMPARISONS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
+_COMPARISONS = {
+    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq, "!=": operator.ne,
+}
 
 
 @dataclass(frozen=True)
@@ -130,3 +139,39 @@ def pair_equal(column_a: str, column_b: str, rule: str, why: str | None = None, 
     return Expect(
         "ExpectColumnPairValuesToBeEqual", rule, why, {"column_A": column_a, "column_B": column_b, **kw}, where
     )
+
+
+def clean_label(column: str, why: str | None = None, where=None, rule: str = LABEL_RULE, regex: str = MOJIBAKE,
+                **kw) -> Expect:
+    """A label column free of mojibake (MOJIBAKE), critical unless `severity="warning"` is given with its `why`."""
+    return Expect("ExpectColumnValuesToNotMatchRegex", rule, why, {"column": column, "regex": regex, **kw}, where)
+
+
+@dataclass(frozen=True)
+class KnownQuirk:
+    """A documented mojibake of real deliveries: its kind (a key of MOJIBAKE_KINDS), the rows where it is known
+    (a row condition, e.g. ("year", "<=", 2013)) and why it is let through."""
+
+    kind: str
+    where: tuple[str, str, Any]
+    why: str
+
+
+def label_rules(*columns: str, known: KnownQuirk | None = None) -> list[Expect]:
+    """The label rule on each label column of a source (every source with label columns declares it). With a known
+    quirk, that kind on those rows only warns (rule `label_encoding_known_quirk`, with its why); any other damage
+    (another kind, or the same kind on other rows: a new delivery) stays critical (rule `label_encoding`)."""
+    if known is None:
+        return [clean_label(c) for c in columns]
+    column, comparison, value = known.where
+    outside = (column, {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!=", "!=": "=="}[comparison], value)
+    others = "|".join(v for k, v in MOJIBAKE_KINDS.items() if k != known.kind)
+    out = []
+    for c in columns:
+        out += [
+            clean_label(c, where=outside),
+            clean_label(c, where=known.where, regex=others),
+            clean_label(c, known.why, known.where, rule=f"{LABEL_RULE}_known_quirk",
+                        regex=MOJIBAKE_KINDS[known.kind], severity="warning"),
+        ]
+    return out

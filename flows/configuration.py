@@ -143,8 +143,13 @@ class MissingDatasets(RootModel[dict[str, MissingDataset]]):
     """reports/missing_datasets.yml: figure id → the dataset that would compute it"""
 
 
-class Flags(RootModel[dict[str, str]]):
-    """transforms/flags.yml: flag → meaning"""
+class Flag(Strict):
+    label: str  # the reader's word, in French (exports, report, portraits)
+    meaning: str
+
+
+class Flags(RootModel[dict[str, Flag]]):
+    """transforms/flags.yml: flag → its French label and its meaning"""
 
 
 class EmdCodes(Strict):

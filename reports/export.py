@@ -14,6 +14,9 @@ the same inputs give byte-identical files and the same SHA256SUMS. metadata.json
 the same reason: a snapshot is identified by its sources' content hashes and the pipeline version.
 
 CSV in the French convention (`;`, decimal comma, UTF-8 with BOM) by default; `plain_csv` adds `,`/`.` twins.
+Flags: a table's `flags` column (ids, e.g. `provisional`) is exported with, right after it, `marqueurs`: the same
+flags in the reader's words (« provisoire », « secret statistique » …, transforms/flags.yml via the warehouse's
+flag_vocabulary); metadata.json lists every flag used in the snapshot with its label and meaning.
 Rows are sorted on the mart's key; the folder is written beside the old one and swapped in at the end.
 """
 
@@ -64,6 +67,11 @@ MARTS = exported_tables()
 REPRODUCTION_EXTRA_DECIMALS = 2
 REPRODUCTION_VALUES = ("computed_value", "computed_other_convention", "difference")
 NUMBER_TYPES = ("DOUBLE", "FLOAT", "REAL")
+FLAG_LABELS_COLUMN = "marqueurs"
+FLAG_LABELS_DESCRIPTION = (
+    "Marqueurs de la colonne flags dans les mots du lecteur (« provisoire », « secret statistique », « estimé » …), "
+    "dans le même ordre, séparés par des virgules ; leur signification est donnée dans metadata.json (flags)"
+)
 
 
 class YearOutOfRange(ValueError):
@@ -99,8 +107,26 @@ def precisions(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return out
 
 
+def flag_vocabulary(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """Flag id → (French label, meaning), as the warehouse publishes them."""
+    return {f: (label, meaning) for f, label, meaning in con.sql("SELECT * FROM flag_vocabulary").fetchall()}
+
+
+def _flag_labels(con: duckdb.DuckDBPyConnection, column: str) -> str:
+    """SQL: the ids of `column` ('provisional,revised') as French labels ('provisoire, révisé'); an id missing
+    from the vocabulary stays as it is (the audit refuses one in indicator_values)."""
+    pairs = ", ".join(
+        "'{}': '{}'".format(f, label.replace("'", "''")) for f, (label, _) in sorted(flag_vocabulary(con).items())
+    )
+    return (
+        f"array_to_string(list_transform(string_split({column}, ','), "
+        f"lambda f: coalesce(MAP {{{pairs}}}[trim(f)], trim(f))), ', ')"
+    )
+
+
 def _select_list(con: duckdb.DuckDBPyConnection, mart: str, decimals: dict[str, int]) -> str:
-    """Columns of the mart, numbers rounded: precision 0 → BIGINT, else round(x, p)."""
+    """Columns of the mart, numbers rounded: precision 0 → BIGINT, else round(x, p); `flags` followed by its
+    French labels (`marqueurs`)."""
     columns = con.sql(
         "SELECT column_name, data_type FROM information_schema.columns "
         f"WHERE table_name = '{mart}' AND table_catalog = current_database() ORDER BY ordinal_position"
@@ -110,6 +136,9 @@ def _select_list(con: duckdb.DuckDBPyConnection, mart: str, decimals: dict[str, 
         quoted = f'"{name}"'
         if dtype == '"NULL"':  # a column of NULLs only: typed as text so that Parquet and CSV agree
             out.append(f"CAST({quoted} AS VARCHAR) AS {quoted}")
+        elif name == "flags":
+            out.append(quoted)
+            out.append(f"{_flag_labels(con, quoted)} AS {FLAG_LABELS_COLUMN}")
         elif dtype not in NUMBER_TYPES:
             out.append(quoted)
         elif mart == "reproduction" and name == "published_value":
@@ -186,7 +215,7 @@ def export(
     staging = Path(tempfile.mkdtemp(prefix=f".{year}-", dir=out_root))
     staging.chmod(0o755)  # mkdtemp creates 0700; a publication folder is for everyone to read
     try:
-        rows, columns = {}, {}
+        rows, columns, used_flags = {}, {}, set()
         dictionary = con.sql("SELECT table_name, column_name, data_type, description FROM data_dictionary").df()
         for mart in MARTS:
             table = con.sql(_query(mart, year, _select_list(con, mart, decimals))).to_arrow_table()
@@ -194,6 +223,14 @@ def export(
             columns[mart] = dictionary[dictionary.table_name == mart][
                 ["column_name", "data_type", "description"]
             ].to_dict("records")
+            if "flags" in table.column_names:
+                at = [c["column_name"] for c in columns[mart]].index("flags") + 1
+                labels = {"column_name": FLAG_LABELS_COLUMN, "data_type": "VARCHAR",
+                          "description": FLAG_LABELS_DESCRIPTION}
+                columns[mart].insert(at, labels)
+                used_flags |= {
+                    f.strip() for cell in set(table.column("flags").to_pylist()) if cell for f in cell.split(",")
+                }
             if "parquet" in formats:
                 # fixed writer settings: the same data gives the same bytes (no timestamps in the file)
                 pq.write_table(table, staging / f"{mart}.parquet", compression="zstd", write_statistics=True)
@@ -212,6 +249,11 @@ def export(
             "csv_convention": CSV_CONVENTION + ("; *.plain.csv: ',' and '.'" if plain_csv else ""),
             "sources": _sources(con),
             "row_counts": rows,
+            "flags": {
+                f: {"libelle": label, "meaning": meaning}
+                for f, (label, meaning) in sorted(flag_vocabulary(con).items())
+                if f in used_flags
+            },
             "columns": columns,
         }
         (staging / "metadata.json").write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -19,10 +19,12 @@ from reports.render import Block, figure, fr, image_file, line_chart, short_labe
 from reports.today import (
     GROUPING,
     MAJORITY,
+    PROVISIONAL,
     latest_census,
     latest_geo,
     members,
     population_source,
+    provisional_cells,
     scalar,
     unemployment,
 )
@@ -202,8 +204,9 @@ def _unemployment_blocks(con, level: str, code: str, geo_year: int, census: str)
         return []
     zone_label = series.columns[0]
     s = series[zone_label]
-    text = (f"Taux de chômage localisé de la zone d'emploi {zone_label} au {quarter} : {fr(s.get(quarter), 1)} % "
-            f"(Insee, édition {edition}).")
+    provisional = PROVISIONAL if (zone_label, quarter) in provisional_cells(con, edition, [zone]) else ""
+    text = (f"Taux de chômage localisé de la zone d'emploi {zone_label} au {quarter} : {fr(s.get(quarter), 1)} %"
+            f"{provisional} (Insee, édition {edition}).")
     if level != "ze2020":
         text += (" L'Insee ne publie pas ce taux pour ce territoire : c'est celui de la zone d'emploi 2020 qui "
                  "porte la plus grande part de sa population.")

@@ -196,6 +196,20 @@ def unemployment(con: duckdb.DuckDBPyConnection, codes: list[str]) -> tuple[str,
     return edition, quarter, series.pivot(index="trimestre", columns="libelle", values="taux_chomage_pct")
 
 
+PROVISIONAL = " (provisoire)"  # printed after a value flagged `provisional` (transforms/flags.yml: its label)
+
+
+def provisional_cells(con: duckdb.DuckDBPyConnection, edition: str, codes: list[str]) -> set[tuple[str, str]]:
+    """(zone label, quarter) of the ZE2020 rates of `edition` flagged provisional in mart_chomage."""
+    found = con.execute(
+        "SELECT libelle, trimestre FROM mart_chomage WHERE zonage = 'ze2020' AND edition = ? "
+        f"AND list_contains(string_split(flags, ','), 'provisional') "
+        f"AND code IN ({', '.join('?' for _ in codes) or 'NULL'})",
+        [edition, *codes],
+    ).fetchall()
+    return {(label, quarter) for label, quarter in found}
+
+
 def source_status(con: duckdb.DuckDBPyConnection, source_ids: list[str]) -> list[str]:
     """What each source of a theme holds in this build: a delivery, the diagnostic's own figures, or nothing."""
     rows = dict(con.execute("SELECT source_id, coalesce(files, '') FROM cfg_sources").fetchall())
@@ -337,12 +351,17 @@ def today_blocks(con: duckdb.DuckDBPyConnection) -> list[Block]:
                ORDER BY r.published_value DESC"""
         ).df()
         a_year_before = f"{int(quarter[:4]) - 1}{quarter[4:]}"
+        provisional = provisional_cells(con, edition, ze.code.tolist())
         latest = pd.DataFrame(
             {
                 "zone d'emploi 2020": series.columns,
-                f"taux {quarter} (%)": [fr(series.at[quarter, c], 1) for c in series.columns],
+                f"taux {quarter} (%)": [
+                    fr(series.at[quarter, c], 1) + (PROVISIONAL if (c, quarter) in provisional else "")
+                    for c in series.columns
+                ],
                 f"taux {a_year_before} (%)": [
-                    fr(series.at[a_year_before, c], 1) if a_year_before in series.index else "" for c in series.columns
+                    fr(series.at[a_year_before, c], 1) + (PROVISIONAL if (c, a_year_before) in provisional else "")
+                    if a_year_before in series.index else "" for c in series.columns
                 ],
                 "taux 2013-T1 (%) (série révisée)": [
                     fr(series.at["2013-T1", c], 1) if "2013-T1" in series.index else "" for c in series.columns

@@ -15,7 +15,10 @@ sources, as `insee_cog.py` does). Each spec holds, in this order:
   Each rule is built with `r.matches`, `r.in_set`, `r.between`, `r.not_null`, `r.unique`, `r.row_count` … and a
   rule name that quarantine reports show; `severity="warning"` only with its `why`; `france_wide=True` on a
   bound that counts France's rows (a row count, rows per vintage; also on a completeness `Partition`), so that it
-  scales to a narrower OBSERVATOIRE_SCOPE (`sources/ingestion/scope.py`). Required: a module whose
+  scales to a narrower OBSERVATOIRE_SCOPE (`sources/ingestion/scope.py`). Every label column (names of
+  territories, indicators …) takes `*r.label_rules(<columns>)` (mojibake: U+FFFD, C1 controls, `¿` inside a word;
+  a documented quirk of real deliveries as `known=r.KnownQuirk(...)`, a warning where it is known; tests/test_labels.py
+  lists the label columns of every source). Required: a module whose
   source declares none stops the import (`SourceDeclarationError`, naming the module), so does an id declared
   twice or a source with no bundled file and no `empty` schema;
 - `completeness` (`expectations/completeness.py`): the partitions a complete delivery holds and the keys compared

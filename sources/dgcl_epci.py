@@ -28,6 +28,14 @@ REQUIRED = ["siren", "nom", "nature", "insee", "nom_com", "pmun_com"]
 KEPT = ["siren", "nom", "nature", "insee", "nom_com", "ptot_com", "pmun_com"]
 YEAR = re.compile(r"(\d{4})")
 YEARS = range(2008, 2015)  # the bundled lists, 1 January of each year
+# The lists of 2008–2013 hold cp1252 characters read as latin-1 (C1 controls: « C\x9cur » for « Cœur », « d\x92 »
+# for « d’ »): 150 EPCI names of 2008, 38 of 2013, and commune names. Kept as delivered; stg_dgcl_epci_composition
+# decodes them (the cp1252 character is still there). A C1 control in a later list, or a lost character (U+FFFD,
+# `¿`) in any, is a new damage: critical.
+C1_LABELS = r.KnownQuirk(
+    "c1_control", ("year", "<=", 2013),
+    "DGCL lists 2008–2013: cp1252 characters (œ ’) read as latin-1; decoded in stg_dgcl_epci_composition",
+)
 GEOHISTO = "https://raw.githubusercontent.com/etalab/geohisto/65e6f304a3eecf63c43f214a331cb8a1162ae2de/sources/epci"
 
 
@@ -68,6 +76,7 @@ SOURCES = [
                 r.unique(["year", "insee"], "commune_in_one_epci_per_year"),
                 r.between("pmun_com", "population_non_negative", min_value=0),
                 r.not_null("pmun_com", "population_present"),
+                *r.label_rules("nom", "nom_com", known=C1_LABELS),
             ),
             r.Batch(
                 "rows_per_year",

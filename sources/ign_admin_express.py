@@ -132,6 +132,7 @@ SOURCES = [
                 r.matches("code", r.COMMUNE, "commune_code_format", france_wide=True),
                 r.unique("code", "one_outline_per_commune"),
                 r.not_null("nom", "commune_name_present"),
+                *r.label_rules("nom"),
                 r.not_null("geometry", "geometry_present"),
                 r.in_set("geometry_type", list(POLYGONAL), "polygon_geometry"),
             ),

@@ -148,6 +148,7 @@ SOURCES = [
                 r.between("rate", "rate_in_0_60", min_value=0, max_value=60),
                 r.unique(["zoning", "code", "quarter", "edition"], "one_rate_per_zone_quarter_edition"),
                 r.in_set("zoning", list(ZONINGS.values()), "known_zoning"),
+                *r.label_rules("label"),
             ),
             r.Batch("missing_rates", lambda f: f[f["rate"].isna()], [r.not_null("flag", "missing_rate_is_flagged")]),
             r.Batch(

@@ -40,6 +40,13 @@ LIBELLES_COLUMNS = ["cog_year", "nivgeo", "codgeo", "libgeo"]
 # COG 2020 lists Nanchez (39130) four times, identical but for the canton (cv 3914 / 3981), which this
 # pipeline does not use; the first row is kept.
 KNOWN_DUPLICATES = {(2020, "39130")}
+# COGugaison's supra-communal labels of 2008 lost the « œ » of 11 EPCI names (« CC C¿ur d'Ostrevent »): kept as
+# delivered, repaired in stg_territory_labels from DGCL's list of the same year (same SIREN). `¿` in another
+# vintage, or another damage, is critical.
+LOST_2008 = r.KnownQuirk(
+    "lost_character", ("cog_year", "==", 2008),
+    "COGugaison libelles 2008: « œ » written « ¿ » in 11 EPCI names; repaired from DGCL's 2008 list in staging",
+)
 PASSAGE_COLUMNS = ["from_year", "to_year", "cod_from", "cod_to", "annee", "typemodif", "ratio"]
 
 
@@ -144,6 +151,7 @@ SOURCES = [
                 r.matches("epci", rf"^(?:\d{{9}}|{NO_EPCI})$", "epci_siren_or_no_epci_marker"),
                 r.not_null("epci", "commune_in_one_epci", where=("cog_year", ">=", 2009)),
                 r.matches("ze2010", r.ZONE_EMPLOI, "ze_code_format"),
+                *r.label_rules("libgeo"),
                 r.matches("ze2020", r.ZONE_EMPLOI, "ze_code_format"),
                 r.matches("dep", r"^(?:\d{2}|2[AB]|97\d)$", "departement_code_format"),
                 r.not_null("dep", "commune_in_a_departement"),
@@ -173,6 +181,7 @@ SOURCES = [
                 r.row_count_between("row_count_bounds", min_value=100_000, max_value=250_000),
                 r.not_null("nivgeo", "level_present"),
                 r.not_null("libgeo", "label_present"),
+                *r.label_rules("libgeo", known=LOST_2008),
                 r.unique(["cog_year", "nivgeo", "codgeo"], "code_unique_per_level_and_vintage"),
             ),
         ),

@@ -135,6 +135,7 @@ SOURCES = [
                 r.matches("CODGEO", r.COMMUNE, "commune_code_format", france_wide=True),
                 r.unique("CODGEO", "one_row_per_territory"),
                 r.in_set("NIVGEO", ["COM", "ARM"], "known_nivgeo"),
+                *r.label_rules("LIBGEO"),
                 r.row_count_between("row_count", min_value=34_000, max_value=38_000, france_wide=True),
                 *COUNT_RULES,
                 r.between("MED19", "median_in_range", min_value=5_000, max_value=80_000),

@@ -93,6 +93,7 @@ SOURCES = [
                 r.between("NBMEN", "households_non_negative", min_value=0),
                 r.between("NBPERS", "persons_non_negative", min_value=0),
                 r.between("GI", "gini_in_0_1", min_value=0, max_value=1),
+                *r.label_rules("LIBGEO"),
             ),
             r.Batch(
                 "communes_per_edition",

@@ -260,6 +260,7 @@ SOURCES = [
                 r.between("count", "count_non_negative", min_value=0),
                 r.not_null("count", "count_present"),
                 r.between("age_min", "age_in_range", min_value=0, max_value=120),
+                *r.label_rules("libgeo"),
             ),
         ),
         completeness=Completeness(shrink_keys=("nivgeo",)),

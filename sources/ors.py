@@ -64,6 +64,7 @@ SOURCES = [
                 r.between("rang", "rank_in_1_198", min_value=1, max_value=198),
                 r.unique(["territoire", "indicateur", "periode"], "one_value_per_territory_and_indicator"),
                 r.not_null("indicateur", "indicator_named"),
+                *r.label_rules("territoire", "indicateur"),
             ),
             r.Batch(
                 "ranked",

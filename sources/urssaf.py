@@ -93,6 +93,7 @@ SOURCES = [
                 r.matches("code", r.ZONE_EMPLOI, "ze_code_format"),
                 r.between("value", "headcount_non_negative", min_value=0),
                 r.unique(["zoning", "code", "measure", "year"], "one_value_per_zone_year"),
+                *r.label_rules("label"),
             ),
             r.Batch("missing_values", lambda f: f[f["value"].isna()], [r.not_null("flag", "missing_value_is_flagged")]),
         ),

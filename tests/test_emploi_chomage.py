@@ -88,13 +88,22 @@ def test_later_edition_wins_and_is_flagged_revised():
         ('ze2010', 'ze2010', '3122', 'Lens', '31', '2014-T1', 12.0, NULL, '2014-T1', 2013, 'b', 1))
         t(zoning, level, code, label, region, quarter, rate, flag, edition, geo_year, source_file, source_line)""")
     con.execute("CREATE TABLE cfg_sources AS SELECT 'insee_chomage' AS source_id, 'x' AS sha256")
-    run_model(con, discover()["int_indicators_chomage"])
+    models = discover()
+    run_model(con, models["int_chomage_flagged"])  # the flags, per edition (mart_chomage reads them too)
+    run_model(con, models["int_indicators_chomage"])
     got = {
         r[0]: (float(r[1]), r[2]) for r in con.sql("SELECT period, value, flags FROM int_indicators_chomage").fetchall()
     }
     assert got["2013-T1"] == (10.4, "revised")
     assert got["2014-T1"] == (12.0, "provisional")
     assert got["2013-T2"] == (11.0, "provisional")  # the last quarter of its (only) edition
+    # every edition keeps its own flags (int_chomage_flagged, read by mart_chomage): the last quarter of each edition
+    # is provisional, the 2014-T1 edition's 2013-T1 is revised
+    per_edition = dict(
+        ((q, e), f) for q, e, f in con.sql("SELECT quarter, edition, flags FROM int_chomage_flagged").fetchall()
+    )
+    assert per_edition == {("2013-T1", "2013-T2"): None, ("2013-T2", "2013-T2"): "provisional",
+                           ("2013-T1", "2014-T1"): "revised", ("2014-T1", "2014-T1"): "provisional"}
 
 
 def test_urssaf_layout_flags_and_errors(tmp_path):

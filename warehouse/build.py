@@ -174,8 +174,11 @@ def document(con: duckdb.DuckDBPyConnection, models: dict[str, runner.Model]) ->
         ]
     )
     flags = yaml.safe_load(FLAGS_PATH.read_text(encoding="utf-8"))
-    con.execute("CREATE OR REPLACE TABLE flag_vocabulary (flag_id VARCHAR, meaning VARCHAR)")
-    con.executemany("INSERT INTO flag_vocabulary VALUES (?, ?)", sorted(flags.items()))
+    con.execute("CREATE OR REPLACE TABLE flag_vocabulary (flag_id VARCHAR, label VARCHAR, meaning VARCHAR)")
+    con.executemany(
+        "INSERT INTO flag_vocabulary VALUES (?, ?, ?)",
+        [(k, v["label"], " ".join(v["meaning"].split())) for k, v in sorted(flags.items())],
+    )
     con.register("_cat", cat)
     con.execute("CREATE OR REPLACE TABLE indicator_catalogue AS SELECT * FROM _cat ORDER BY id")
     con.unregister("_cat")

@@ -10,7 +10,7 @@ SELECT v.level AS niveau, v.code, t.label AS libelle, v.geo_year AS millesime_ge
        any_value(v.value) FILTER (v.indicator_id = 'emplois_par_actif_occupe_15_64_ans')
            AS emplois_pour_100_actifs_occupes,
        any_value(v.value) FILTER (v.indicator_id = 'etablissements_actifs') AS etablissements_actifs,
-       string_agg(DISTINCT v.flags, ',') AS flags
+       nullif(array_to_string(list_sort(list_distinct(flatten(list(string_split(v.flags, ','))))), ','), '') AS flags
 FROM indicator_values v
 JOIN territories t USING (level, code, geo_year)
 WHERE v.indicator_id IN ('emplois_lieu_travail', 'emplois_salaries_lieu_travail', 'population_15_64_ans',

@@ -12,7 +12,7 @@ SELECT v.level AS niveau, v.code, t.label AS libelle, v.geo_year AS millesime_ge
        any_value(v.value) FILTER (v.indicator_id = 'deces') AS deces,
        any_value(v.value) FILTER (v.indicator_id = 'solde_naturel') AS solde_naturel,
        any_value(v.value) FILTER (v.indicator_id = 'solde_migratoire_apparent') AS solde_migratoire_apparent,
-       string_agg(DISTINCT v.flags, ',') AS flags
+       nullif(array_to_string(list_sort(list_distinct(flatten(list(string_split(v.flags, ','))))), ','), '') AS flags
 FROM indicator_values v
 JOIN territories t USING (level, code, geo_year)
 WHERE v.level <> 'commune'

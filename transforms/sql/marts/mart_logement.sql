@@ -9,7 +9,7 @@ SELECT v.level AS niveau, v.code, t.label AS libelle, v.geo_year AS millesime_ge
        any_value(v.value) FILTER (v.indicator_id = 'taux_vacance_logements') AS taux_vacance_pct,
        any_value(v.value) FILTER (v.indicator_id = 'part_residences_secondaires') AS part_residences_secondaires_pct,
        any_value(v.value) FILTER (v.indicator_id = 'part_proprietaires') AS part_proprietaires_pct,
-       string_agg(DISTINCT v.flags, ',') AS flags
+       nullif(array_to_string(list_sort(list_distinct(flatten(list(string_split(v.flags, ','))))), ','), '') AS flags
 FROM indicator_values v
 JOIN territories t USING (level, code, geo_year)
 WHERE v.indicator_id IN ('menages', 'logements', 'residences_principales', 'residences_secondaires',

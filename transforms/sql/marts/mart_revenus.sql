@@ -11,7 +11,7 @@ SELECT v.level AS niveau, v.code, t.label AS libelle, v.geo_year AS millesime_ge
        any_value(v.value) FILTER (v.indicator_id = 'part_menages_fiscaux_imposes') AS part_menages_fiscaux_imposes_pct,
        any_value(v.value) FILTER (v.indicator_id = 'menages_fiscaux') AS menages_fiscaux,
        any_value(v.value) FILTER (v.indicator_id = 'personnes_menages_fiscaux') AS personnes_menages_fiscaux,
-       string_agg(DISTINCT v.flags, ',') AS flags
+       nullif(array_to_string(list_sort(list_distinct(flatten(list(string_split(v.flags, ','))))), ','), '') AS flags
 FROM indicator_values v
 JOIN territories t USING (level, code, geo_year)
 WHERE v.source_id IN ('insee_filosofi', 'insee_comparateur') AND v.level = 'commune'

@@ -1,1 +1,1 @@
-SELECT level, code, geo_year, label, label_missing FROM int_territory
+SELECT level, code, geo_year, label, label_missing, label_damaged FROM int_territory
