@@ -48,7 +48,7 @@ from expectations import rules as r
 from expectations.completeness import Completeness
 from sources.errors import SourceError
 from sources.parsing import Parsed, empty_frame, read_delimited, require_columns, stacked
-from sources.spec import SourceSpec
+from sources.spec import Release, SourceSpec
 
 PARTITIONS_ENV = "OBSERVATOIRE_PARTITIONS_DIR"
 WORK_VERSION = 2  # the layout of the split and partition files: a change never reuses older work
@@ -419,6 +419,16 @@ SOURCES = [
         completeness=Completeness(shrink_keys=("edition",)),
         product="Recensement, fichier détail MOBPRO (mobilités professionnelles: résidence → lieu de travail)",
         official_urls=("https://www.insee.fr/fr/statistiques/fichier/<id>/RP<N>_mobpro_csv.zip",),
+        releases=Release(
+            page="https://www.insee.fr/fr/statistiques/7637844 (RP2020, fichier détail mobilités professionnelles)",
+            files="see listing: one page per census edition (RP2020: "
+            "/fr/statistiques/fichier/7637844/RP2020_mobpro_csv.zip)",
+            format="zip of ; CSV FD_MOBPRO_<edition> (.txt before 2016) with its varmod file; Parquet for recent "
+            "editions",
+            rhythm="yearly:6",
+            verified_on="file names: RP2020 address seen in public reuses (code corpus: "
+            "https://www.insee.fr/fr/statistiques/fichier/7637844/RP2020_mobpro_csv.zip)",
+        ),
         attribution="« Insee, RP, fichier détail Mobilités professionnelles »",
         layout="zip of FD_MOBPRO_<N>.csv|.txt (;) + Varmod_MOBPRO_<N>.csv, or FD_MOBPRO_<N>.parquet",
     ),
@@ -427,6 +437,14 @@ SOURCES = [
         completeness=Completeness(shrink_keys=("edition",)),
         product="Recensement, fichier détail MIGCOM (migrations résidentielles: résidence ← résidence antérieure)",
         official_urls=("https://www.insee.fr/fr/statistiques/fichier/<id>/RP<N>_migcom_csv.zip",),
+        releases=Release(
+            page="https://www.insee.fr/fr/statistiques (« Migrations résidentielles : fichier détail »)",
+            files="see listing: one page per census edition (RP<edition>_migcom_csv.zip)",
+            format="zip of ; CSV FD_MIGCOM_<edition> (.txt before 2016) with its varmod file; Parquet for recent "
+            "editions",
+            rhythm="yearly:6",
+            verified_on="not verified: no stored copy of an edition's page or file address was found",
+        ),
         attribution="« Insee, RP, fichier détail Migrations résidentielles »",
         layout="zip of FD_MIGCOM_<N>.csv|.txt (;) + Varmod_MIGCOM_<N>.csv, or FD_MIGCOM_<N>.parquet",
     ),
@@ -441,6 +459,15 @@ SOURCES = [
         completeness=Completeness(shrink_keys=("edition",)),
         product="Base flux de mobilité domicile – lieu de travail (commune → commune, actifs occupés 15 ans ou plus)",
         official_urls=("https://www.insee.fr/fr/statistiques/<id> base-flux-mobilite-domicile-lieu-travail-<N>",),
+        releases=Release(
+            page="https://www.insee.fr/fr/statistiques/8582949 (base flux de mobilité domicile-lieu de travail 2022)",
+            files="see listing: one page per edition (2022: "
+            "/fr/statistiques/fichier/8582949/base-flux-mobilite-domicile-lieu-travail-2022_csv.zip; 2021: "
+            "/fr/statistiques/fichier/8201899/base-flux-mobilite-domicile-lieu-travail-2021-csv.zip)",
+            format="zip of ; CSV CODGEO;LIBGEO;DCLT;L_DCLT;NBFLUX_C<yy>_ACTOCC15P (xls before 2017)",
+            rhythm="yearly:6",
+            verified_on="file names: 2022 and 2021 addresses seen in public reuses (code corpus)",
+        ),
         attribution="« Insee, RP, base flux de mobilité domicile-travail »",
         layout="CODGEO;LIBGEO;DCLT;L_DCLT;NBFLUX_C<yy>_ACTOCC15P",
     ),
@@ -455,6 +482,13 @@ SOURCES = [
         completeness=Completeness(shrink_keys=("edition",)),
         product="Base flux de mobilité résidentielle (commune de résidence ← commune de résidence antérieure)",
         official_urls=("https://www.insee.fr/fr/statistiques/<id> base-flux-mobilite-residentielle-<N>",),
+        releases=Release(
+            page="https://www.insee.fr/fr/statistiques (« Base flux de mobilité résidentielle »)",
+            files="see listing: one page per edition (base-flux-mobilite-residentielle-<edition>)",
+            format="zip of ; CSV CODGEO;LIBGEO;DCRAN;L_DCRAN;NBFLUX_C<yy>_POP01P",
+            rhythm="yearly:6",
+            verified_on="not verified: no stored copy of an edition's page or file address was found",
+        ),
         attribution="« Insee, RP, base flux de mobilité résidentielle »",
         layout="CODGEO;LIBGEO;DCRAN;L_DCRAN;NBFLUX_C<yy>_POP01P (POP05P: residence five years earlier)",
     ),

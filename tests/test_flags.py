@@ -66,6 +66,11 @@ SHOWN = {
 NOT_FROM_INDICATOR_VALUES = {
     "mart_mobilite": "household travel surveys (stg_emd_*): survey estimates, no indicator_values row",
     "mart_sante_ors": "the ORS's own published indicators (stg_ors_indicateurs), no indicator_values row",
+    # census detail files (stg_flux_*): weighted flows with their own reliability flags (tests/test_flux.py)
+    "mart_navettes_flux": "commuting flows from the census detail files, flagged by INSEE's reliability thresholds",
+    "mart_navettes_territoires": "commuting indicators from the census detail files, no indicator_values row",
+    "mart_migrations": "internal migration indicators from the census detail files, reliability-flagged",
+    "mart_migrations_flux": "residential migration flows from the census detail files, reliability-flagged",
 }
 
 
