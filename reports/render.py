@@ -44,7 +44,7 @@ STATUS_LABELS = {
 
 @dataclass
 class Block:
-    kind: str  # h1 | h2 | h3 | p | note | table | figure | toc | list
+    kind: str  # h1 | h2 | h3 | p | note | table | figure | toc | list | links ((text, href) pairs)
     content: object = None
     name: str = ""  # anchor (headings) or file name (figures)
     caption: str = ""  # figures: unit · source · geography/period
@@ -222,6 +222,8 @@ def to_markdown(blocks: list[Block], image_dir: str = "img") -> str:
             out.append(f"{'> ' if b.kind == 'note' else ''}{b.content}\n")
         elif b.kind == "list":
             out += [f"- {item}" for item in b.content] + [""]
+        elif b.kind == "links":
+            out.append(" · ".join(f"[{text}]({href.replace('.html', '.md')})" for text, href in b.content) + "\n")
         elif b.kind == "toc":
             out.append("**Sommaire**\n")
             out += [f"{'  ' * (level - 2)}- [{title}](#{anchor})" for level, title, anchor in toc(blocks)]
@@ -297,6 +299,9 @@ def to_html(blocks: list[Block], title: str, links: dict[str, str] | None = None
             body.append(f"<p>{html.escape(str(b.content))}</p>")
         elif b.kind == "note":
             body.append(f'<p class="note">{html.escape(str(b.content))}</p>')
+        elif b.kind == "links":
+            body.append('<p class="links">' + " · ".join(
+                f'<a href="{html.escape(href)}">{html.escape(text)}</a>' for text, href in b.content) + "</p>")
         elif b.kind == "list":
             items = "".join(
                 f'<li><a href="{html.escape(links[i])}">{html.escape(i)}</a></li>' if links and i in links
@@ -341,3 +346,29 @@ def image_file(block: Block) -> str:
 def figure(content: bytes, name: str, title: str, unit: str, source: str, scope: str) -> Block:
     """A chart with what a reader needs under it: unit, source, geography and period."""
     return Block("figure", content, name, f"Unité : {unit} · Source : {source} · {scope}", {"title": title})
+
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+
+
+def date_fr(day) -> str:
+    """« 6 décembre 2026 » (« 1er » for the first of the month)."""
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def quarter_fr(quarter: str | None) -> str:
+    """« 2023-T3 » → « 3e trimestre 2023 » (« 1er trimestre »); any other text unchanged."""
+    text = str(quarter or "")
+    if len(text) == 7 and text[4:6] == "-T" and text[:4].isdigit() and text[6] in "1234":
+        n = int(text[6])
+        return f"{'1er' if n == 1 else f'{n}e'} trimestre {text[:4]}"
+    return text
+
+
+def flag_words(flags: str | None) -> str:
+    """Flags of a value in the reader's words (transforms/flags.yml ids → French), « » when none is shown."""
+    words = {"provisional": "provisoire", "suppressed": "secret statistique", "estimated": "estimé",
+             "revised": "révisé", "incomplete": "incomplet", "not_available": "non disponible"}
+    found = [words[f] for f in str(flags or "").split(",") if f in words]
+    return f" ({', '.join(dict.fromkeys(found))})" if found else ""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from reports.essentiel import essentiel_blocks
 from reports.maps import report_blocks as map_blocks
 from reports.render import (
     Block,
@@ -28,7 +29,7 @@ from reports.render import (
     to_html,
     to_markdown,
 )
-from reports.today import THEMES, latest_geo, today_blocks
+from reports.today import THEMES, availability_audit, latest_census, latest_geo, territory_set, today_blocks
 from warehouse.db import connect_readonly
 
 TITLE = "Diagnostic partagé du Bassin minier : l'édition 2013 recalculée et actualisée"
@@ -185,8 +186,13 @@ def _conventions(repro: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def annex_blocks(repro: pd.DataFrame, sources: pd.DataFrame) -> list[Block]:
-    blocks = section(3, "Annexe : détails de la reproduction")
+def annex_blocks(repro: pd.DataFrame, sources: pd.DataFrame, audit: pd.DataFrame) -> list[Block]:
+    blocks = [
+        *section(3, "Annexe technique", "Cette annexe s'adresse aux équipes techniques : elle nomme les tables, "
+                 "les colonnes et les sources de l'entrepôt."),
+        Block("h3", "État des données par thème", "annexe-donnees"),
+        Block("table", audit),
+    ]
     explained = repro[repro.status.isin(EXPLAINED)]
     blocks += [
         Block("h3", "A. Chiffres qui diffèrent ou dont la donnée d'entrée est incohérente", "annexe-ecarts"),
@@ -248,22 +254,20 @@ def _provenance(sources: pd.DataFrame) -> pd.DataFrame:
 def build_blocks(con) -> list[Block]:
     repro = _reproduction(con)
     sources = con.sql("SELECT * FROM cfg_sources ORDER BY source_id").df()
+    geo_year = latest_geo(con)
+    census = latest_census(con, geo_year)
+    rows = territory_set(con, geo_year, census)
+    zones = rows[rows.level == "ze2020"].code.tolist()
     blocks = [
         Block("h1", TITLE),
-        Block(
-            "p",
-            f"Publication de l'observatoire générée le {datetime.now(UTC):%d/%m/%Y à %H:%M} UTC depuis l'entrepôt "
-            "publié : chaque chiffre y est lu, aucun n'est saisi à la main. Partie 1 : les indicateurs du "
-            "diagnostic sur la géographie et les données les plus récentes ; partie 2 : les chiffres imprimés en "
-            "2013 à côté de leur recalcul ; partie 3 : les détails de la reproduction et les sources. Portraits "
-            "de territoire : portraits/index.html.",
-        ),
+        Block("links", [("Portraits des EPCI et des zones d'emploi du Bassin minier", "portraits/index.html")]),
         Block("toc"),
     ]
+    blocks += essentiel_blocks(con, geo_year, zones, datetime.now(UTC).date())
     blocks += today_blocks(con)
-    blocks += map_blocks(con, latest_geo(con))
+    blocks += map_blocks(con, geo_year)
     blocks += edition_2013_blocks(repro)
-    blocks += annex_blocks(repro, sources)
+    blocks += annex_blocks(repro, sources, availability_audit(con, geo_year))
     return blocks
 
 
