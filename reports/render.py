@@ -103,9 +103,27 @@ def pretty_indicator(name: str) -> str:
             out.append(f"{w}–{words[i + 1]}")
             i += 2
             continue
-        out.append({"pct": "(%)", "pts": "(points)"}.get(w, w))
+        out.append(ACCENTED.get(w, w))
         i += 1
     return " ".join(out).replace("pour mille", "(‰)")
+
+
+# words of the printed indicator ids (ASCII, underscores) as the reader reads them
+ACCENTED = {
+    "pct": "(%)", "pts": "(points)", "diplome": "diplôme", "evol": "évolution", "evolution": "évolution",
+    "francaise": "française", "eleve": "élevé", "vs": "par rapport à la", "ecart": "écart", "natalite": "natalité",
+    "regionale": "régionale", "residence": "résidence", "pop": "population", "sup": "supérieur",
+    "annuel": "annuel", "ampleur": "ampleur de la",
+}
+# printed periods that the extraction annotated in English
+PERIOD_WORDS = {"(not printed; same paragraph": "(non imprimée ; même paragraphe", "(not printed)": "(non imprimée)"}
+
+
+def pretty_period(period) -> str:
+    text = "" if period is None else str(period)
+    for english, french in PERIOD_WORDS.items():
+        text = text.replace(english, french)
+    return text
 
 
 def wrap(label: str, width: int = 34) -> str:

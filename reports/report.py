@@ -23,6 +23,7 @@ from reports.render import (
     fr,
     image_file,
     pretty_indicator,
+    pretty_period,
     section,
     status_chart,
     status_label,
@@ -75,7 +76,7 @@ def _figures_table(part: pd.DataFrame) -> pd.DataFrame:
         {
             "territoire": part["territory"],
             "indicateur": part["indicator"].map(pretty_indicator),
-            "période": part["period"],
+            "période": part["period"].map(pretty_period),
             "publié (2013)": [fr(v, _dec(p)) for v, p in zip(part.published_value, part.precision, strict=True)],
             "recalculé": [fr(v, _more(p)) for v, p in zip(part.computed_value, part.precision, strict=True)],
             "écart": [fr(v, _more(p), sign=True) for v, p in zip(part.difference, part.precision, strict=True)],
