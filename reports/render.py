@@ -24,6 +24,24 @@ import pandas as pd  # noqa: E402
 CHART_WIDTH_IN = 9.6
 CHART_DPI = 100
 PALETTE = ["#1f4e79", "#c0504d", "#4f8f3a", "#e3a21a", "#7f5fa6", "#2a9d8f", "#8c564b", "#6c757d", "#d62728"]
+# the comparison territories keep one colour on every page (report and portraits), whatever the other lines
+COMPARATOR_COLORS = {
+    "Bassin minier": "#c0504d",
+    "Nord": "#4f8f3a",
+    "Pas-de-Calais": "#2a9d8f",
+    "Hauts-de-France": "#e3a21a",
+    "France métropolitaine": "#6c757d",
+}
+
+
+def comparator_color(name: str) -> str | None:
+    """The fixed colour of a comparison territory (« Dép. Nord », « Région Hauts-de-France » …), else None."""
+    bare = str(name)
+    for prefix in ("Dép. ", "Région ", "département ", "région "):
+        bare = bare.removeprefix(prefix)
+    return COMPARATOR_COLORS.get(bare.split(" (")[0].strip())
+
+
 STATUS_COLORS = {
     "reproduced": "#2e7d32",
     "consistent": "#66bb6a",
@@ -172,10 +190,13 @@ def line_chart(series: dict[str, pd.Series], title: str, ylabel: str, log: bool 
                x_is_text: bool = False) -> bytes:
     """One line per territory (index: x values); legend outside the plot so no line is hidden."""
     fig, ax = plt.subplots(figsize=(CHART_WIDTH_IN, 4.4))
-    for i, (name, s) in enumerate(series.items()):
+    others = iter([c for c in PALETTE if c not in COMPARATOR_COLORS.values()] * 3)
+    for name, s in series.items():
         x = list(range(len(s))) if x_is_text else [int(v) for v in s.index]
+        color = comparator_color(name) or next(others)
         ax.plot(x, s.values, marker="" if x_is_text else "o", markersize=3, linewidth=1.6,
-                color=PALETTE[i % len(PALETTE)], label=wrap(name, 30))
+                color=color, label=wrap(name, 30),
+                linestyle="--" if comparator_color(name) and "Bassin minier" not in name else "-")
     if x_is_text:
         labels = list(next(iter(series.values())).index)
         step = max(1, len(labels) // 10)
@@ -191,7 +212,7 @@ def line_chart(series: dict[str, pd.Series], title: str, ylabel: str, log: bool 
 
 def status_chart(counts: pd.Series, title: str) -> bytes:
     """One stacked bar of figures by status (whatever statuses exist)."""
-    fig, ax = plt.subplots(figsize=(CHART_WIDTH_IN, 1.9))
+    fig, ax = plt.subplots(figsize=(CHART_WIDTH_IN, 2.4))
     left = 0
     for status, n in counts.items():
         if n:
@@ -200,7 +221,8 @@ def status_chart(counts: pd.Series, title: str) -> bytes:
             left += n
     ax.set_yticks([])
     ax.set_xlabel("nombre de chiffres publiés", fontsize=9)
-    ax.legend(fontsize=8, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.45), frameon=False)
+    # legend beside the bar, never over the axis label
+    ax.legend(fontsize=8, ncol=1, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax.set_title(title, fontsize=11, loc="left", fontweight="bold")
     ax.spines[["top", "right", "left"]].set_visible(False)
     fig.tight_layout()

@@ -85,24 +85,32 @@ def _figures_table(part: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _gap_chart(part: pd.DataFrame, table_id: str) -> Block | None:
-    """Gap between recomputed and printed, in units of the last printed digit: magnitudes no longer matter."""
+def _gap_charts(part: pd.DataFrame, table_id: str) -> list[Block]:
+    """Gap recomputed − printed in the unit and with the decimals of the table beside it: one chart per printed
+    unit, so that counts and rates never share an axis."""
     both = part.dropna(subset=["computed_value", "published_value"])
-    gap = (both.computed_value - both.published_value) / 10.0 ** (-both.precision.astype(float))
-    if len(both) > MAX_BARS:  # one screen: only the figures that move
-        both, gap = both[gap.abs() >= 0.05], gap[gap.abs() >= 0.05]
-    if len(both) < 2 or len(both) > MAX_BARS:
-        return None
-    labels = [f"{t} · {pretty_indicator(i)}" for t, i in zip(both.territory, both.indicator, strict=True)]
-    return figure(
-        bar_chart(labels, gap.round(1).tolist(), f"{TABLES[table_id].split(' — ')[0]} : écart recalculé − publié",
-                  "écart en unités du dernier chiffre imprimé (0 = identique ; ±0,5 = arrondi)", decimals=1),
-        f"ecart_{table_id}",
-        "Écart recalculé − publié",
-        "unités du dernier chiffre imprimé",
-        "diagnostic partagé (2013) ; recalcul : entrepôt observatoire",
-        f"{len(both)} chiffres du {TABLES[table_id].split(' — ')[0].lower()}",
-    )
+    charts = []
+    number = TABLES[table_id].split(" — ")[0]
+    for i, (unit, group) in enumerate(both.groupby(both.printed_unit.fillna(""), sort=True)):
+        gap = group.computed_value - group.published_value
+        decimals = max(_more(p) for p in group.precision)
+        if len(group) > MAX_BARS:  # one screen: only the figures that move at the printed precision
+            moves = gap.abs() >= 0.5 * 10.0 ** (-group.precision.astype(float))
+            group, gap = group[moves], gap[moves]
+        if len(group) < 2 or len(group) > MAX_BARS:
+            continue
+        labels = [f"{t} · {pretty_indicator(n)}" for t, n in zip(group.territory, group.indicator, strict=True)]
+        shown_unit = unit or "unité du tableau"
+        charts.append(figure(
+            bar_chart(labels, gap.round(decimals).tolist(), f"{number} : écart recalculé − publié ({shown_unit})",
+                      f"écart en {shown_unit} (0 = identique)", decimals=decimals),
+            f"ecart_{table_id}_{i}",
+            "Écart recalculé − publié",
+            shown_unit,
+            "diagnostic partagé (2013) et son recalcul",
+            f"{len(group)} chiffres du {number.lower()}",
+        ))
+    return charts
 
 
 def edition_2013_blocks(repro: pd.DataFrame) -> list[Block]:
@@ -118,7 +126,7 @@ def edition_2013_blocks(repro: pd.DataFrame) -> list[Block]:
             "manquante est nommée en annexe). Les chiffres non calculables ne sont pas repris ici ligne à ligne.",
         ),
         figure(status_chart(_status_counts(repro), "Chiffres publiés en 2013, par statut"), "statuts",
-               "Chiffres par statut", "nombre de chiffres", "diagnostic partagé (2013), table reproduction",
+               "Chiffres par statut", "nombre de chiffres", "diagnostic partagé (2013) et son recalcul",
                "tous les tableaux et le texte"),
     ]
     themes_of = {t: theme for theme, (_, _, tables) in THEMES.items() for t in tables}
@@ -134,8 +142,21 @@ def edition_2013_blocks(repro: pd.DataFrame) -> list[Block]:
                   + "."),
         ]
         shown = part[~part.status.isin(COUNTED)]
-        if (chart := _gap_chart(shown, table_id)) is not None:
-            blocks.append(chart)
+        # figures whose only check is the document's own arithmetic, with nothing recomputed, are counted, not
+        # listed, when they would fill a long table of empty cells
+        bare = shown[(shown.status == "consistent") & shown.computed_value.isna()]
+        if len(bare) > MAX_BARS:
+            shown = shown.drop(bare.index)
+            blocks.append(Block("p", f"{len(bare)} chiffres sont cohérents avec les autres chiffres du document (son "
+                                     "arithmétique refaite sur ses propres chiffres) sans donnée indépendante pour les "
+                                     "recalculer : ils ne sont pas repris ligne à ligne."))
+        moved = shown[shown.status.isin(EXPLAINED)]
+        if len(moved):
+            blocks.append(Block("p", f"{len(moved)} chiffre{'s' if len(moved) > 1 else ''} de ce tableau "
+                                     f"{'diffèrent' if len(moved) > 1 else 'diffère'} du recalcul ou "
+                                     f"{'contredisent' if len(moved) > 1 else 'contredit'} les données réelles : "
+                                     "l'écart est chiffré ci-dessous, son explication est donnée en annexe A."))
+        blocks += _gap_charts(shown, table_id)
         if len(shown):
             blocks.append(Block("table", _figures_table(shown)))
         else:
@@ -197,8 +218,7 @@ def annex_blocks(repro: pd.DataFrame, sources: pd.DataFrame, audit: pd.DataFrame
     explained = repro[repro.status.isin(EXPLAINED)]
     blocks += [
         Block("h3", "A. Chiffres qui diffèrent ou dont la donnée d'entrée est incohérente", "annexe-ecarts"),
-        Block("p", f"{len(explained)} chiffres, chacun avec son explication (en anglais, comme dans la table "
-                   "`reproduction` de l'entrepôt)."),
+        Block("p", f"{len(explained)} chiffres, chacun avec son explication (table reproduction de l'entrepôt)."),
     ]
     for status, group in explained.groupby("status"):
         blocks += [
