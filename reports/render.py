@@ -304,6 +304,18 @@ td.code{overflow-wrap:anywhere;font-size:.92em;min-width:9em}
 tr:nth-child(even) td{background:#fafbfc}
 a{color:#1f4e79}
 .small{font-size:.85em;color:#555}
+@media print{
+ @page{size:A4;margin:14mm 12mm}
+ body{background:#fff;font-size:10.5pt}
+ main{max-width:none;padding:0}
+ nav.toc,p.links{display:none}
+ h2{break-before:auto;break-after:avoid}
+ h3{break-after:avoid}
+ figure,table,tr{break-inside:avoid}
+ table{font-size:8.5pt}
+ figure img{max-height:120mm;width:auto;max-width:100%}
+ a{color:#222;text-decoration:none}
+}
 """
 
 
