@@ -72,7 +72,7 @@ def latest_values(con: duckdb.DuckDBPyConnection, indicator: str, places: pd.Dat
 def _period_words(period: str) -> str:
     if "-" in period and "T" not in period:
         a, b = period.split("-")
-        return f"{a}–{b}"
+        return f"{a}\u2060–\u2060{b}"  # word joiners: a period never breaks across lines
     return quarter_fr(period)
 
 

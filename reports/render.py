@@ -34,6 +34,10 @@ COMPARATOR_COLORS = {
 }
 
 
+# the other lines: no red, green, ochre or grey, which name the comparisons
+OTHER_COLORS = ["#1f4e79", "#7f5fa6", "#8c564b", "#17becf", "#bcbd22", "#e377c2", "#393b79", "#637939"]
+
+
 def comparator_color(name: str) -> str | None:
     """The fixed colour of a comparison territory (« Dép. Nord », « Région Hauts-de-France » …), else None."""
     bare = str(name)
@@ -190,7 +194,7 @@ def line_chart(series: dict[str, pd.Series], title: str, ylabel: str, log: bool 
                x_is_text: bool = False) -> bytes:
     """One line per territory (index: x values); legend outside the plot so no line is hidden."""
     fig, ax = plt.subplots(figsize=(CHART_WIDTH_IN, 4.4))
-    others = iter([c for c in PALETTE if c not in COMPARATOR_COLORS.values()] * 3)
+    others = iter(OTHER_COLORS * 3)
     for name, s in series.items():
         x = list(range(len(s))) if x_is_text else [int(v) for v in s.index]
         color = comparator_color(name) or next(others)
@@ -244,7 +248,8 @@ def _cells(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _is_number(text: str) -> bool:
-    return bool(text) and text.replace("\u202f", "").replace(",", "").replace("−", "").replace("+", "").isdigit()
+    return bool(text) and text.replace("\u202f", "").replace(",", "").replace("−", "").replace("+", "").replace(
+        "\u2060–\u2060", "").isdigit()
 
 
 def toc(blocks: list[Block]) -> list[tuple[int, str, str]]:

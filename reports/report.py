@@ -282,9 +282,10 @@ def build_blocks(con) -> list[Block]:
     blocks = [
         Block("h1", TITLE),
         Block("links", [("Portraits des EPCI et des zones d'emploi du Bassin minier", "portraits/index.html")]),
-        Block("toc"),
     ]
+    # « L'essentiel » is the first screen; the table of contents follows it
     blocks += essentiel_blocks(con, geo_year, zones, datetime.now(UTC).date())
+    blocks.append(Block("toc"))
     blocks += today_blocks(con)
     blocks += map_blocks(con, geo_year)
     blocks += edition_2013_blocks(repro)
