@@ -202,9 +202,15 @@ def line_chart(series: dict[str, pd.Series], title: str, ylabel: str, log: bool 
                 color=color, label=wrap(name, 30),
                 linestyle="--" if comparator_color(name) and "Bassin minier" not in name else "-")
     if x_is_text:
-        labels = list(next(iter(series.values())).index)
-        step = max(1, len(labels) // 10)
-        ax.set_xticks(range(0, len(labels), step), [labels[i] for i in range(0, len(labels), step)])
+        labels = [str(v) for v in next(iter(series.values())).index]
+        firsts = [i for i, lab in enumerate(labels) if lab.endswith("-T1") and lab[:4].isdigit()]
+        if firsts:  # quarters: a tick at the 1st quarter of some years, labelled with the year alone
+            step = max(1, -(-len(firsts) // 11))
+            ax.set_xticks(firsts[::step], [labels[i][:4] for i in firsts[::step]])
+            ax.set_xlabel("année (repère : 1er trimestre)", fontsize=9)
+        else:
+            step = max(1, len(labels) // 10)
+            ax.set_xticks(range(0, len(labels), step), [labels[i] for i in range(0, len(labels), step)])
     if log:
         ax.set_yscale("log")
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: tick(v)))
