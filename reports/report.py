@@ -125,6 +125,10 @@ def edition_2013_blocks(repro: pd.DataFrame) -> list[Block]:
             "(le chiffre imprimé contredit les données réelles ou son propre tableau), non calculable (la donnée "
             "manquante est nommée en annexe). Les chiffres non calculables ne sont pas repris ici ligne à ligne.",
         ),
+        Block("p", "En bref, chiffres par statut : " + " ; ".join(
+            f"« {status_label(st)} » {n}" for st, n in _status_counts(repro).items())
+            + ". Chaque tableau ci-dessous dit ce qui se reproduit et chiffre ce qui diffère ; l'explication de "
+              "chaque écart est en annexe A, la donnée manquante de chaque chiffre non calculable en annexe B."),
         figure(status_chart(_status_counts(repro), "Chiffres publiés en 2013, par statut"), "statuts",
                "Chiffres par statut", "nombre de chiffres", "diagnostic partagé (2013) et son recalcul",
                "tous les tableaux et le texte"),
