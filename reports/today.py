@@ -424,9 +424,12 @@ def _theme_availability(con: duckdb.DuckDBPyConnection, theme: str, number: str 
                      for m in marts_only or marts)
     if computable:
         return blocks
-    products = con.execute(
-        "SELECT DISTINCT producer, product FROM cfg_sources WHERE source_id IN (SELECT unnest(?)) "
+    # the sources not delivered (nothing, or only the 2013 document's own figures): what would update the theme
+    rows = con.execute(
+        "SELECT producer, product, coalesce(files, '') FROM cfg_sources WHERE source_id IN (SELECT unnest(?)) "
         "AND producer IS NOT NULL ORDER BY 1, 2", [sources]).fetchall()
+    products = [(producer, product.split(" — ")[0]) for producer, product, files in rows
+                if all("diagnostic" in f for f in files.split(", ") if f)]
     blocks.append(Block("p", f"{label} : ce thème n'est pas actualisé, faute de données livrées à l'observatoire "
                              "sur la géographie d'aujourd'hui ; le tableau de l'édition 2013 figure dans la partie "
                              "« L'édition 2013 recalculée », l'état des données dans l'annexe technique."

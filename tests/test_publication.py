@@ -127,7 +127,7 @@ def test_published_warehouse_opens_in_duckdb_1_4(built_home, tmp_path):
 # English the publication used to show, and the shapes of internal names (tables, columns, source ids, files,
 # settings): none may appear outside the technical annex
 ENGLISH = ("Computed", "difference", "not printed", "same paragraph", "Finding", "missing input", "within",
-           "outside", "Published range", "reproduces", "printed", "Not found", "the ", " of the ", " and ")
+           "outside", "Published range", "reproduces", "printed", "Not found", " the ", " of the ", "extract of")
 INTERNAL = re.compile(r"\b(mart|int|stg|cfg|check)_[a-z_]+|\b(insee|dgcl|urssaf|ors|ign)_[a-z_]+|_pct\b|"
                       r"origins\.yml|figure_id|geo_year|source_id|\.csv\b|\.parquet\b|`|\b\d{4}-T[1-4]\b")
 
