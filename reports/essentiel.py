@@ -162,6 +162,24 @@ def income_summary(con: duckdb.DuckDBPyConnection, geo_year: int) -> str:
     )
 
 
+def latest_census_change(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The newest census population of the grouping against the one before (each on its latest geography)."""
+    rows = con.execute(
+        "SELECT period, value, geo_year FROM indicator_values WHERE indicator_id = 'population' "
+        "AND level = 'grouping' "
+        "AND code = ? QUALIFY row_number() OVER (PARTITION BY period ORDER BY geo_year DESC) = 1 "
+        "ORDER BY period DESC LIMIT 2", [GROUPING]).fetchall()
+    if len(rows) < 2:
+        return None
+    (new, value, geo_new), (old, before, geo_old) = rows
+    same = geo_new == geo_old
+    return (f"Population : le recensement {new} est le plus récent, {fr(value)} habitants dans le Bassin minier "
+            f"(géographie {geo_new}), contre {fr(before)} au recensement {old} (géographie {geo_old})"
+            + (f", soit {fr(value - before, 0, sign=True)}." if same else
+               " : les périmètres diffèrent, la variation annuelle du tableau est calculée, elle, à géographie "
+               "constante."))
+
+
 def essentiel_blocks(con: duckdb.DuckDBPyConnection, geo_year: int, zones: list[str], published: date,
                      census_change: str | None = None) -> list[Block]:
     places = comparison_territories(con, geo_year)
@@ -196,7 +214,7 @@ def essentiel_blocks(con: duckdb.DuckDBPyConnection, geo_year: int, zones: list[
     table = pd.DataFrame(rows)
     unemployment, changes = unemployment_summary(con, zones)
     income = income_summary(con, geo_year)
-    if census_change:
+    if census_change := census_change or latest_census_change(con):
         changes.insert(0, census_change)
     blocks = [
         Block("h2", "L'essentiel", "essentiel"),
