@@ -317,8 +317,8 @@ def _write_index(out_dir: Path, entries: list[tuple[str, str, str, float]], geo_
         Block("links", [("← Le diagnostic du Bassin minier", "../diagnostic.html")]),
         Block("p", f"Paru le {date_fr(datetime.now(UTC).date())}."),
         Block("p", f"Géographie au 1er janvier {geo_year}, recensement {census}. Un portrait par territoire : série "
-                   "longue de population, taux de variation, indicateurs disponibles, comparaison avec le "
-                   "département, la région et la France métropolitaine."),
+                   "longue de population et ses composantes, âges, densité, ménages et logements, emploi, revenus, "
+                   "chômage, chacun comparé au département, à la région et à la France métropolitaine."),
     ]
     links = {}
     for level_name in dict.fromkeys(e[0] for e in entries):

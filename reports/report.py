@@ -25,6 +25,7 @@ from reports.render import (
     pretty_indicator,
     pretty_period,
     section,
+    slug,
     status_chart,
     status_label,
     to_html,
@@ -292,6 +293,13 @@ def build_blocks(con) -> list[Block]:
     blocks.append(Block("toc"))
     blocks += today_blocks(con)
     blocks += map_blocks(con, geo_year)
+    portraits = rows[rows.level.isin(["grouping", "epci", "ze2020"])]
+    blocks += [
+        Block("h3", "Portraits de territoire", "portraits"),
+        Block("p", "Pour chaque EPCI et chaque zone d'emploi du Bassin minier, un portrait reprend les rubriques "
+                   "du dossier complet de l'Insee que les données permettent :"),
+        Block("links", [(r.label, f"portraits/{r.level}-{slug(r.code)}.html") for r in portraits.itertuples()]),
+    ]
     blocks += edition_2013_blocks(repro)
     blocks += annex_blocks(repro, sources, availability_audit(con, geo_year))
     return blocks
