@@ -81,7 +81,7 @@ def _look(driver, page: Path, name: str, media: str = "screen", max_shots: int =
     images = driver.execute_script(IMAGES_JS)
     overflow = driver.execute_script(OVERFLOW_JS)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SHOTS.glob(f"{name}-*.png"):
+    for old in SHOTS.glob(f"{name}-[0-9][0-9].png"):
         old.unlink()
     height = driver.execute_script("return document.documentElement.scrollHeight")
     for i, top in enumerate(range(0, height, WINDOW[1] - 60)):
