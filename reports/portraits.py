@@ -381,7 +381,8 @@ def dossier_table(con: duckdb.DuckDBPyConnection, places: pd.DataFrame, indicato
     """One row per indicator the territory (first place) has: its latest period on its latest geography, the
     value of every place for that same period and geography, the unit and the source with its vintage."""
     first = places.iloc[0]
-    producers = dict(con.execute("SELECT source_id, producer FROM cfg_sources").fetchall())
+    producers = {k: (p or "", (d or "").split(" — ")[0].split(" (")[0]) for k, p, d in con.execute(
+        "SELECT source_id, producer, product FROM cfg_sources").fetchall()}
     rows = []
     for indicator in indicators:
         found = con.execute(
@@ -405,8 +406,9 @@ def dossier_table(con: duckdb.DuckDBPyConnection, places: pd.DataFrame, indicato
             value, flags = got[0]
             shown = flag_words(",".join(f for f in flags.split(",") if f in SHOWN_FLAGS))
             row[r.label] = (fr(value, decimals) + shown) if value is not None else shown.strip(" ()") or "—"
-        producer = str(producers.get(source_id) or "").split(" (")[0]
-        row["source"] = f"{producer}, géographie {geo}" if producer else f"géographie {geo}"
+        producer, product = producers.get(str(source_id).split(",")[0].strip(), ("", ""))
+        named = ", ".join(x for x in (producer.split(" (")[0], product) if x)
+        row["source"] = f"{named} ; géographie {geo}" if named else f"géographie {geo}"
         rows.append(row)
     return pd.DataFrame(rows)
 
