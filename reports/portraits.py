@@ -104,6 +104,10 @@ def _rates(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: int,
     ).df()
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def portrait_blocks(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: int, census: str
                     ) -> tuple[str, list[Block]]:
     label = scalar(con, "SELECT label FROM territories WHERE level = ? AND code = ? AND geo_year = ?",
@@ -115,7 +119,7 @@ def portrait_blocks(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_y
     src = population_source(con, level, code, geo_year, series.index[0], census)
     blocks = [
         Block("h1", f"{name} — portrait de territoire"),
-        Block("p", f"{LEVEL_NAMES.get(level, level)} {code}, géographie au 1er janvier {geo_year} ; "
+        Block("p", f"{_capital(LEVEL_NAMES.get(level, level))} {code}, géographie au 1er janvier {geo_year} ; "
                    f"nom officiel : {label}. Tous les recensements depuis {series.index[0]} sont ramenés sur ce "
                    "périmètre par les tables de passage communales."),
         Block("links", [(INDEX_LINK, "index.html"), ("Le diagnostic du Bassin minier", "../diagnostic.html")]),
