@@ -52,7 +52,7 @@ def latest_values(con: duckdb.DuckDBPyConnection, indicator: str, places: pd.Dat
     found = con.execute(
         "SELECT period, geo_year FROM indicator_values WHERE indicator_id = ? AND level = 'grouping' AND code = ? "
         "AND value IS NOT NULL AND (? IS NULL OR period = ?) "
-        "ORDER BY right(period, 4) DESC, period DESC, geo_year DESC LIMIT 1",
+        "ORDER BY regexp_extract(period, '([0-9]{4})(-T[1-4])?$', 1) DESC, period DESC, geo_year DESC LIMIT 1",
         [indicator, GROUPING, period, period],
     ).fetchall()
     if not found:

@@ -392,7 +392,8 @@ def dossier_table(con: duckdb.DuckDBPyConnection, places: pd.DataFrame, indicato
         found = con.execute(
             "SELECT v.period, v.geo_year, c.label, c.unit, c.precision, v.source_id FROM indicator_values v "
             "JOIN indicator_catalogue c ON c.id = v.indicator_id WHERE v.indicator_id = ? AND v.level = ? "
-            "AND v.code = ? ORDER BY v.geo_year DESC, right(v.period, 4) DESC, v.period DESC LIMIT 1",
+            "AND v.code = ? ORDER BY v.geo_year DESC, regexp_extract(v.period, '([0-9]{4})(-T[1-4])?$', 1) DESC, "
+            "v.period DESC LIMIT 1",
             [indicator, first.level, first.code]).fetchall()
         if not found:
             continue
@@ -445,7 +446,9 @@ def available_values(con: duckdb.DuckDBPyConnection, level: str, code: str) -> p
            FROM indicator_values v JOIN indicator_catalogue c ON c.id = v.indicator_id
            WHERE v.level = ? AND v.code = ?
            QUALIFY row_number() OVER (PARTITION BY v.indicator_id
-                                      ORDER BY v.geo_year DESC, right(v.period, 4) DESC, v.period DESC) = 1
+                                      ORDER BY v.geo_year DESC,
+                                               regexp_extract(v.period, '([0-9]{4})(-T[1-4])?$', 1) DESC,
+                                               v.period DESC) = 1
            ORDER BY indicateur""", [level, code]).df()
     return pd.DataFrame({
         "indicateur": frame.indicateur,
