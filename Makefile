@@ -14,8 +14,15 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
+# After a run, the publication is written again when the warehouse is newer than it (a night with nothing changed
+# only points to it).
+WAREHOUSE := $(or $(OBSERVATOIRE_HOME),.)/warehouse/observatoire.duckdb
+PUBLICATION := reports/out/diagnostic.html
+
 run: $(STAMP)
 	$(VENV)/bin/observatoire run
+	@if [ ! -f $(PUBLICATION) ] || [ $(WAREHOUSE) -nt $(PUBLICATION) ]; then $(MAKE) --no-print-directory report; fi
+	@echo "publication: $(PUBLICATION) (portraits: reports/out/portraits/index.html)"
 
 report: $(STAMP)
 	$(VENV)/bin/observatoire report

@@ -226,7 +226,8 @@ def _emit(columns: list[str], rows: list[tuple], fmt: str, title: str | None = N
     else:
         table = Table(title=Text(title) if title else None)
         for column in columns:
-            table.add_column(Text(str(column)))
+            # fold, never crop: an id cut to a prefix could name several indicators
+            table.add_column(Text(str(column)), overflow="fold")
         for row in rows:
             table.add_row(*[Text(_cell(v), style="dim" if v is None else "") for v in row])
         console.print(table)
@@ -289,7 +290,8 @@ def sql(
     if limit < 0:
         raise _fail("--limit must be 0 (all) or a positive number", EXIT_USAGE, "invalid value")
     if not query.strip():
-        raise typer.Exit(0)
+        raise _fail("give a query, e.g. observatoire sql \"SELECT * FROM territories LIMIT 5\"", EXIT_USAGE,
+                    "missing query")
     con = _warehouse()
     try:
         if why := refusal(con, query):
@@ -396,7 +398,7 @@ def territories(
         columns, rows = [d[0] for d in relation.description], relation.fetchall()
     finally:
         con.close()
-    _emit(columns, rows, fmt, f"{total} territorie(s)", total=total)
+    _emit(columns, rows, fmt, f"{total} territoire{'s' if total > 1 else ''}", total=total)
 
 
 def _short_sha(sha: object) -> str:
@@ -541,7 +543,7 @@ def export(
 
     from rich.progress import Progress
 
-    from reports.export import MARTS
+    from reports.export import MARTS, check_year
     from reports.export import export as write_snapshot
 
     formats = tuple(f.strip() for f in fmt.split(",") if f.strip())
@@ -550,6 +552,7 @@ def export(
     target = Path(out) if Path(out).is_absolute() else PROJECT_ROOT / out
     con = _warehouse()
     try:  # a year outside the data: YearOutOfRange (a ValueError) from reports/export.py, nothing written
+        check_year(con, year)  # before any progress bar is drawn
         with Progress(console=console) as progress:
             bar = progress.add_task(f"export {year}", total=len(MARTS))
             path = write_snapshot(con, year, target, formats, plain_csv, progress=lambda _: progress.advance(bar))

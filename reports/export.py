@@ -39,7 +39,14 @@ import yaml
 from transforms.runner import column_indicators, discover
 from warehouse.build import TABLES_PATH
 
-CSV_CONVENTION = "separator ';', decimal ',', UTF-8 with BOM"
+# what metadata.json says, for the snapshot's readers: in French
+CSV_CONVENTION = "séparateur « ; », virgule décimale, UTF-8 avec BOM ; nombre de décimales fixe par indicateur"
+YEAR_RULE = (
+    "L'instantané de l'année A contient, pour chaque table, les lignes du millésime de géographie le plus récent "
+    "de cette table qui soit au plus A (« millesime_geo »), et seulement les périodes qui se terminent au plus tard "
+    "en A (« recensement », « periode », « trimestre » : '2009', '1999-2009' et '2009-T4' se terminent en 2009). "
+    "La table reproduction est exportée entière (elle documente le diagnostic de 2013, pas une période)."
+)
 GEO_COLUMN, PERIOD_COLUMNS = "millesime_geo", ("recensement", "periode", "trimestre")
 
 
@@ -173,9 +180,16 @@ def _query(mart: str, year: int, columns: str = "*") -> str:
     return f"SELECT {columns} FROM {mart}{clause} ORDER BY {', '.join(keys)}"
 
 
-def _french_csv(table: pa.Table, path: Path, plain: bool = False) -> None:
+def _french_csv(table: pa.Table, path: Path, plain: bool = False, decimals: dict[str, int] | None = None) -> None:
     # integers stay integers when a column has missing values (not 123.0)
     frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype()}.get)
+    # a fixed number of decimals per column (1,0 and 1,05 never side by side): the text is written as formatted
+    for column, places in (decimals or {}).items():
+        if column in frame.columns and places > 0 and pd.api.types.is_float_dtype(frame[column]):
+            mark = "." if plain else ","
+            frame[column] = [
+                "" if pd.isna(v) else f"{v:.{places}f}".replace(".", mark) for v in frame[column]
+            ]
     if plain:
         frame.to_csv(path, sep=",", index=False, encoding="utf-8", lineterminator="\n")
     else:
@@ -187,6 +201,22 @@ def _sources(con: duckdb.DuckDBPyConnection) -> list[dict]:
     columns = ["source_id", "producer", "product", "licence", "attribution", "sha256", "files"]
     rows = con.sql(f"SELECT {', '.join(columns)} FROM cfg_sources ORDER BY source_id").fetchall()
     return [{c: (None if v is None else str(v)) for c, v in zip(columns, row, strict=True)} for row in rows]
+
+
+def _empty_tables(con: duckdb.DuckDBPyConnection, rows: dict[str, int], year: int) -> dict[str, str]:
+    """Why each exported table without rows is empty (its files hold the header only), in French."""
+    out = {}
+    for mart, n in rows.items():
+        if n:
+            continue
+        total = con.sql(f"SELECT count(*) FROM {mart}").fetchall()[0][0]
+        out[mart] = (
+            "table vide dans l'entrepôt : les données de ce thème ne sont pas livrées à l'observatoire (voir "
+            "« sources » : une source sans fichier)" if not total else
+            f"aucune ligne pour {year} : la table n'a ni géographie au plus {year} ni période finissant au plus "
+            f"tard en {year}"
+        )
+    return out
 
 
 def _file_sha256(path: Path) -> str:
@@ -235,18 +265,20 @@ def export(
                 # fixed writer settings: the same data gives the same bytes (no timestamps in the file)
                 pq.write_table(table, staging / f"{mart}.parquet", compression="zstd", write_statistics=True)
             if "csv" in formats:
-                _french_csv(table, staging / f"{mart}.csv")
+                fixed = {} if mart == "reproduction" else decimals  # reproduction: a precision per row
+                _french_csv(table, staging / f"{mart}.csv", decimals=fixed)
                 if plain_csv:
-                    _french_csv(table, staging / f"{mart}.plain.csv", plain=True)
+                    _french_csv(table, staging / f"{mart}.plain.csv", plain=True, decimals=fixed)
             if progress:
                 progress(mart)
         cog = con.sql("SELECT attribution FROM cfg_sources WHERE source_id = 'insee_cog_appartenance'").fetchall()
         metadata = {
             "snapshot_year": year,
-            "year_rule": __doc__.split("Year rule (documented in the README): ")[1].split("\n\n")[0].replace("\n", " "),
+            "year_rule": YEAR_RULE,
             "pipeline_version": version("observatoire"),
-            "licence": f"ODbL 1.0, derived database: {cog[0][0] if cog else ''}",
-            "csv_convention": CSV_CONVENTION + ("; *.plain.csv: ',' and '.'" if plain_csv else ""),
+            "licence": f"ODbL 1.0, base de données dérivée : {cog[0][0] if cog else ''}",
+            "csv_convention": CSV_CONVENTION + (" ; *.plain.csv : « , » et « . »" if plain_csv else ""),
+            "tables_vides": _empty_tables(con, rows, year),
             "sources": _sources(con),
             "row_counts": rows,
             "flags": {

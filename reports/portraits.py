@@ -9,22 +9,34 @@ région that hold most of its population and France métropolitaine. Every figur
 from __future__ import annotations
 
 import html
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from reports.maps import locator_block
-from reports.render import Block, figure, fr, image_file, line_chart, short_label, slug, to_html, to_markdown
+from reports.render import (
+    Block,
+    date_fr,
+    figure,
+    flag_words,
+    fr,
+    image_file,
+    line_chart,
+    quarter_fr,
+    short_label,
+    slug,
+    to_html,
+    to_markdown,
+)
 from reports.today import (
     GROUPING,
     MAJORITY,
-    PROVISIONAL,
     latest_census,
     latest_geo,
     members,
     population_source,
-    provisional_cells,
     scalar,
     unemployment,
 )
@@ -92,15 +104,8 @@ def _rates(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: int,
     ).df()
 
 
-def _indicators(con: duckdb.DuckDBPyConnection, level: str, code: str) -> pd.DataFrame:
-    return con.execute(
-        """SELECT c.label AS indicateur, c.unit AS unité, min(v.period) AS "première période",
-                  max(v.period) AS "dernière période", max(v.geo_year) AS "dernière géographie",
-                  count(*) AS valeurs, string_agg(DISTINCT v.source_id, ', ') AS source
-           FROM indicator_values v JOIN indicator_catalogue c ON c.id = v.indicator_id
-           WHERE v.level = ? AND v.code = ? GROUP BY ALL ORDER BY indicateur""",
-        [level, code],
-    ).df()
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def portrait_blocks(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: int, census: str
@@ -114,10 +119,11 @@ def portrait_blocks(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_y
     src = population_source(con, level, code, geo_year, series.index[0], census)
     blocks = [
         Block("h1", f"{name} — portrait de territoire"),
-        Block("p", f"{LEVEL_NAMES.get(level, level)} {code}, géographie au 1er janvier {geo_year} ; "
+        Block("p", f"{_capital(LEVEL_NAMES.get(level, level))} {code}, géographie au 1er janvier {geo_year} ; "
                    f"nom officiel : {label}. Tous les recensements depuis {series.index[0]} sont ramenés sur ce "
                    "périmètre par les tables de passage communales."),
-        Block("list", [INDEX_LINK]),
+        Block("links", [(INDEX_LINK, "index.html"), ("Le diagnostic du Bassin minier", "../diagnostic.html")]),
+        Block("p", f"Paru le {date_fr(datetime.now(UTC).date())}."),
         Block("toc"),
         Block("h2", "Chiffres clés", "chiffres-cles"),
     ]
@@ -172,12 +178,19 @@ def portrait_blocks(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_y
                f"Géographie {geo_year} ; département et région : ceux qui portent la plus grande part de la "
                "population du territoire"),
     ]
+    blocks += dossier_blocks(con, level, code, compared[["level", "code", "label"]].reset_index(drop=True))
     blocks += _unemployment_blocks(con, level, code, geo_year, census)
     blocks += [
         Block("h2", "Indicateurs disponibles pour ce territoire", "indicateurs"),
-        Block("p", "Toutes géographies confondues, pour ce niveau et ce code (un code d'EPCI peut désigner un "
-                   "périmètre différent selon l'année)."),
-        Block("table", _indicators(con, level, code)),
+        Block("p", "La dernière valeur de chaque indicateur que l'observatoire tient pour ce territoire, avec sa "
+                   "période et la géographie sur laquelle elle est calculée."),
+        Block("table", available_values(con, level, code)),
+        Block("h2", "Pour citer ce portrait", "citer"),
+        Block("p", f"Observatoire du Bassin minier, « {name} — portrait de territoire », paru le "
+                   f"{date_fr(datetime.now(UTC).date())}, d'après les données de l'Insee et des autres producteurs "
+                   "cités sous chaque tableau (licence ouverte ; base dérivée sous licence ODbL)."),
+        Block("p", "Contact : l'équipe de l'observatoire, par le dépôt public du projet (une erreur constatée se "
+                   "signale en ouvrant un ticket)."),
     ]
     return name, blocks
 
@@ -204,20 +217,50 @@ def _unemployment_blocks(con, level: str, code: str, geo_year: int, census: str)
         return []
     zone_label = series.columns[0]
     s = series[zone_label]
-    provisional = PROVISIONAL if (zone_label, quarter) in provisional_cells(con, edition, [zone]) else ""
-    text = (f"Taux de chômage localisé de la zone d'emploi {zone_label} au {quarter} : {fr(s.get(quarter), 1)} %"
-            f"{provisional} (Insee, édition {edition}).")
+    text = (f"Taux de chômage localisé de la zone d'emploi {zone_label} au {quarter_fr(quarter)}"
+            f"{_provisional(con, zone, quarter)} : {fr(s.get(quarter), 1)} % (Insee, édition du "
+            f"{quarter_fr(edition)}).")
     if level != "ze2020":
         text += (" L'Insee ne publie pas ce taux pour ce territoire : c'est celui de la zone d'emploi 2020 qui "
                  "porte la plus grande part de sa population.")
     return [
         Block("h2", "Chômage", "chomage"),
         Block("p", text),
-        figure(line_chart({zone_label: s}, f"Taux de chômage, zone d'emploi {zone_label}, {s.index[0]}–{quarter}",
+        figure(line_chart({zone_label: s, **_unemployment_comparators(con, s.index)},
+                          f"Taux de chômage, zone d'emploi {zone_label}, {quarter_fr(s.index[0])} – "
+                          f"{quarter_fr(quarter)}",
                           "% de la population active", x_is_text=True),
                f"chomage_{slug(zone)}_{slug(code)}", "Taux de chômage", "% de la population active",
-               f"Insee, taux de chômage localisés, édition {edition}", f"Zone d'emploi 2020 {zone_label}"),
+               f"Insee, taux de chômage localisés, édition du {quarter_fr(edition)}",
+               f"Zone d'emploi 2020 {zone_label}" + _comparators_note(con, s.index)),
     ]
+
+
+def _provisional(con, zone: str, quarter: str) -> str:
+    flags = scalar(con, "SELECT string_agg(flags, ',') FROM mart_chomage WHERE zonage = 'ze2020' AND code = ? "
+                   "AND trimestre = ?", [zone, quarter])
+    return flag_words("provisional" if "provisional" in str(flags or "") else "")
+
+
+def _unemployment_comparators(con, quarters) -> dict[str, pd.Series]:
+    """Département, région and France series of the same quarters, where the warehouse holds them."""
+    frame = con.execute(
+        "SELECT niveau, libelle, trimestre, taux_chomage_pct FROM mart_chomage WHERE niveau IN ('departement', "
+        "'region', 'france_metro') AND edition = (SELECT max(edition) FROM mart_chomage WHERE zonage = 'ze2020')"
+    ).df()
+    out = {}
+    for (niveau, libelle), group in frame.groupby(["niveau", "libelle"]):
+        s = group.set_index("trimestre").taux_chomage_pct.reindex(quarters)
+        if s.notna().sum() > 1:
+            out[{"departement": "Dép. ", "region": "Région "}.get(niveau, "") + libelle] = s
+    return out
+
+
+def _comparators_note(con, quarters) -> str:
+    if _unemployment_comparators(con, quarters):
+        return " ; département, région et France métropolitaine en pointillés"
+    return (" ; la livraison reçue ne contient pas les taux du département, de la région et de la France pour ces "
+            "trimestres : pas de ligne de comparaison")
 
 
 def _targets(con, geo_year: int, census: str, level: str | None, code: str | None,
@@ -275,9 +318,11 @@ def write_portraits(warehouse_path: Path, out_dir: Path, level: str | None = Non
 def _write_index(out_dir: Path, entries: list[tuple[str, str, str, float]], geo_year: int, census: str) -> Path:
     blocks = [
         Block("h1", "Portraits de territoire"),
+        Block("links", [("← Le diagnostic du Bassin minier", "../diagnostic.html")]),
+        Block("p", f"Paru le {date_fr(datetime.now(UTC).date())}."),
         Block("p", f"Géographie au 1er janvier {geo_year}, recensement {census}. Un portrait par territoire : série "
-                   "longue de population, taux de variation, indicateurs disponibles, comparaison avec le "
-                   "département, la région et la France métropolitaine."),
+                   "longue de population et ses composantes, âges, densité, ménages et logements, emploi, revenus, "
+                   "chômage, chacun comparé au département, à la région et à la France métropolitaine."),
     ]
     links = {}
     for level_name in dict.fromkeys(e[0] for e in entries):
@@ -313,3 +358,104 @@ def run_cli(
         return 4
     echo(f"{len(paths) - 1} portrait(s); index: {paths[-1]}")
     return 0
+
+
+# the sections of INSEE's « dossier complet » that the warehouse's data allow, each a list of catalogue indicators
+DOSSIER = {
+    "Population et ses composantes": [
+        "population", "taux_variation_annuel_moyen_compose", "naissances", "deces", "solde_naturel",
+        "solde_migratoire_apparent", "taux_natalite", "taux_mortalite", "taux_variation_annuel_solde_naturel",
+        "taux_variation_annuel_solde_migratoire_apparent"],
+    "Âges": ["pop_moins_20_ans", "pop_60_ans_et_plus", "part_moins_20_ans", "part_60_ans_et_plus", "indice_jeunesse"],
+    "Superficie et densité": ["superficie", "densite_population"],
+    "Ménages et logements": [
+        "menages", "logements", "residences_principales", "residences_secondaires", "logements_vacants",
+        "taux_vacance_logements", "part_residences_secondaires", "part_proprietaires"],
+    "Emploi et activité": [
+        "population_15_64_ans", "actifs_15_64_ans", "taux_activite_15_64_ans", "chomeurs_15_64_ans",
+        "taux_chomage_recensement_15_64_ans", "emplois_lieu_travail", "emplois_salaries_lieu_travail",
+        "emplois_par_actif_occupe_15_64_ans", "etablissements_actifs"],
+    "Revenus": ["mediane_niveau_vie", "premier_decile_niveau_vie", "neuvieme_decile_niveau_vie",
+                "rapport_interdecile_d9_d1", "taux_pauvrete", "part_menages_fiscaux_imposes"],
+}
+SHOWN_FLAGS = ("provisional", "suppressed")
+
+
+def dossier_table(con: duckdb.DuckDBPyConnection, places: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
+    """One row per indicator the territory (first place) has: its latest period on its latest geography, the
+    value of every place for that same period and geography, the unit and the source with its vintage."""
+    first = places.iloc[0]
+    producers = {k: (p or "", (d or "").split(" — ")[0].split(" (")[0]) for k, p, d in con.execute(
+        "SELECT source_id, producer, product FROM cfg_sources").fetchall()}
+    rows = []
+    for indicator in indicators:
+        found = con.execute(
+            "SELECT v.period, v.geo_year, c.label, c.unit, c.precision, v.source_id FROM indicator_values v "
+            "JOIN indicator_catalogue c ON c.id = v.indicator_id WHERE v.indicator_id = ? AND v.level = ? "
+            "AND v.code = ? ORDER BY v.geo_year DESC, regexp_extract(v.period, '([0-9]{4})(-T[1-4])?$', 1) DESC, "
+            "v.period DESC LIMIT 1",
+            [indicator, first.level, first.code]).fetchall()
+        if not found:
+            continue
+        period, geo, label, unit, precision, source_id = found[0]
+        decimals = 0 if precision is None else int(float(precision))
+        row = {"indicateur": label, "période": period.replace("-", "–") if "T" not in period else quarter_fr(period),
+               "unité": unit or ""}
+        for r in places.itertuples():
+            got = con.execute(
+                "SELECT value, coalesce(flags, '') FROM indicator_values WHERE indicator_id = ? AND level = ? "
+                "AND code = ? AND period = ? AND geo_year = ?", [indicator, r.level, r.code, period, geo]).fetchall()
+            if not got:
+                row[r.label] = ""
+                continue
+            value, flags = got[0]
+            shown = flag_words(",".join(f for f in flags.split(",") if f in SHOWN_FLAGS))
+            row[r.label] = (fr(value, decimals) + shown) if value is not None else shown.strip(" ()") or "—"
+        producer, product = producers.get(str(source_id).split(",")[0].strip(), ("", ""))
+        named = ", ".join(x for x in (producer.split(" (")[0], product) if x)
+        row["source"] = f"{named} ; géographie {geo}" if named else f"géographie {geo}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def dossier_blocks(con: duckdb.DuckDBPyConnection, level: str, code: str, places: pd.DataFrame) -> list[Block]:
+    blocks = []
+    for section_title, indicators in DOSSIER.items():
+        table = dossier_table(con, places, indicators)
+        anchor = slug(f"dossier {section_title}")
+        if section_title == "Revenus" and level != "commune":
+            who = "une zone d'emploi" if level == "ze2020" else (
+                "un EPCI" if level == "epci" else "ce territoire")
+            blocks += [Block("h2", section_title, anchor), Block("p", (
+                "L'Insee publie la médiane du niveau de vie et le taux de pauvreté par commune (FiLoSoFi) ; "
+                f"l'observatoire n'en a pas reçu pour {who}. Une médiane ou un taux de pauvreté ne s'additionne ni "
+                "ne se moyenne sur les communes : il n'est donc pas calculé ici. Les valeurs des communes sont dans "
+                "le rapport (partie Revenus)."))]
+            continue
+        if table.empty:
+            continue
+        blocks += [Block("h2", section_title, anchor), Block("table", table)]
+    return blocks
+
+
+def available_values(con: duckdb.DuckDBPyConnection, level: str, code: str) -> pd.DataFrame:
+    """« Indicateurs disponibles »: the latest value of every indicator the territory has, with its period."""
+    frame = con.execute(
+        """SELECT c.label AS indicateur, v.period, v.value, c.unit AS unité, c.precision, v.geo_year,
+                  coalesce(v.flags, '') AS flags
+           FROM indicator_values v JOIN indicator_catalogue c ON c.id = v.indicator_id
+           WHERE v.level = ? AND v.code = ?
+           QUALIFY row_number() OVER (PARTITION BY v.indicator_id
+                                      ORDER BY v.geo_year DESC,
+                                               regexp_extract(v.period, '([0-9]{4})(-T[1-4])?$', 1) DESC,
+                                               v.period DESC) = 1
+           ORDER BY indicateur""", [level, code]).df()
+    return pd.DataFrame({
+        "indicateur": frame.indicateur,
+        "période": [quarter_fr(p) if "T" in p else p.replace("-", "–") for p in frame.period],
+        "valeur": [fr(v, 0 if pd.isna(p) else int(float(p))) + flag_words(
+            ",".join(f for f in fl.split(",") if f in SHOWN_FLAGS))
+            for v, p, fl in zip(frame.value, frame.precision, frame["flags"], strict=True)],
+        "unité": frame["unité"].fillna(""),
+        "géographie": frame.geo_year.astype(str),
+    })

@@ -24,6 +24,28 @@ import pandas as pd  # noqa: E402
 CHART_WIDTH_IN = 9.6
 CHART_DPI = 100
 PALETTE = ["#1f4e79", "#c0504d", "#4f8f3a", "#e3a21a", "#7f5fa6", "#2a9d8f", "#8c564b", "#6c757d", "#d62728"]
+# the comparison territories keep one colour on every page (report and portraits), whatever the other lines
+COMPARATOR_COLORS = {
+    "Bassin minier": "#c0504d",
+    "Nord": "#4f8f3a",
+    "Pas-de-Calais": "#2a9d8f",
+    "Hauts-de-France": "#e3a21a",
+    "France métropolitaine": "#6c757d",
+}
+
+
+# the other lines: no red, green, ochre or grey, which name the comparisons
+OTHER_COLORS = ["#1f4e79", "#7f5fa6", "#8c564b", "#17becf", "#bcbd22", "#e377c2", "#393b79", "#637939"]
+
+
+def comparator_color(name: str) -> str | None:
+    """The fixed colour of a comparison territory (« Dép. Nord », « Région Hauts-de-France » …), else None."""
+    bare = str(name)
+    for prefix in ("Dép. ", "Région ", "département ", "région "):
+        bare = bare.removeprefix(prefix)
+    return COMPARATOR_COLORS.get(bare.split(" (")[0].strip())
+
+
 STATUS_COLORS = {
     "reproduced": "#2e7d32",
     "consistent": "#66bb6a",
@@ -44,7 +66,7 @@ STATUS_LABELS = {
 
 @dataclass
 class Block:
-    kind: str  # h1 | h2 | h3 | p | note | table | figure | toc | list
+    kind: str  # h1 | h2 | h3 | p | note | table | figure | toc | list | links ((text, href) pairs)
     content: object = None
     name: str = ""  # anchor (headings) or file name (figures)
     caption: str = ""  # figures: unit · source · geography/period
@@ -103,9 +125,27 @@ def pretty_indicator(name: str) -> str:
             out.append(f"{w}–{words[i + 1]}")
             i += 2
             continue
-        out.append({"pct": "(%)", "pts": "(points)"}.get(w, w))
+        out.append(ACCENTED.get(w, w))
         i += 1
     return " ".join(out).replace("pour mille", "(‰)")
+
+
+# words of the printed indicator ids (ASCII, underscores) as the reader reads them
+ACCENTED = {
+    "pct": "(%)", "pts": "(points)", "diplome": "diplôme", "evol": "évolution", "evolution": "évolution",
+    "francaise": "française", "eleve": "élevé", "vs": "par rapport à la", "ecart": "écart", "natalite": "natalité",
+    "regionale": "régionale", "residence": "résidence", "pop": "population", "sup": "supérieur",
+    "annuel": "annuel", "ampleur": "ampleur de la",
+}
+# printed periods that the extraction annotated in English
+PERIOD_WORDS = {"(not printed; same paragraph": "(non imprimée ; même paragraphe", "(not printed)": "(non imprimée)"}
+
+
+def pretty_period(period) -> str:
+    text = "" if period is None else str(period)
+    for english, french in PERIOD_WORDS.items():
+        text = text.replace(english, french)
+    return text
 
 
 def wrap(label: str, width: int = 34) -> str:
@@ -154,14 +194,23 @@ def line_chart(series: dict[str, pd.Series], title: str, ylabel: str, log: bool 
                x_is_text: bool = False) -> bytes:
     """One line per territory (index: x values); legend outside the plot so no line is hidden."""
     fig, ax = plt.subplots(figsize=(CHART_WIDTH_IN, 4.4))
-    for i, (name, s) in enumerate(series.items()):
+    others = iter(OTHER_COLORS * 3)
+    for name, s in series.items():
         x = list(range(len(s))) if x_is_text else [int(v) for v in s.index]
+        color = comparator_color(name) or next(others)
         ax.plot(x, s.values, marker="" if x_is_text else "o", markersize=3, linewidth=1.6,
-                color=PALETTE[i % len(PALETTE)], label=wrap(name, 30))
+                color=color, label=wrap(name, 30),
+                linestyle="--" if comparator_color(name) and "Bassin minier" not in name else "-")
     if x_is_text:
-        labels = list(next(iter(series.values())).index)
-        step = max(1, len(labels) // 10)
-        ax.set_xticks(range(0, len(labels), step), [labels[i] for i in range(0, len(labels), step)])
+        labels = [str(v) for v in next(iter(series.values())).index]
+        firsts = [i for i, lab in enumerate(labels) if lab.endswith("-T1") and lab[:4].isdigit()]
+        if firsts:  # quarters: a tick at the 1st quarter of some years, labelled with the year alone
+            step = max(1, -(-len(firsts) // 11))
+            ax.set_xticks(firsts[::step], [labels[i][:4] for i in firsts[::step]])
+            ax.set_xlabel("année (repère : 1er trimestre)", fontsize=9)
+        else:
+            step = max(1, len(labels) // 10)
+            ax.set_xticks(range(0, len(labels), step), [labels[i] for i in range(0, len(labels), step)])
     if log:
         ax.set_yscale("log")
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: tick(v)))
@@ -173,7 +222,7 @@ def line_chart(series: dict[str, pd.Series], title: str, ylabel: str, log: bool 
 
 def status_chart(counts: pd.Series, title: str) -> bytes:
     """One stacked bar of figures by status (whatever statuses exist)."""
-    fig, ax = plt.subplots(figsize=(CHART_WIDTH_IN, 1.9))
+    fig, ax = plt.subplots(figsize=(CHART_WIDTH_IN, 2.4))
     left = 0
     for status, n in counts.items():
         if n:
@@ -182,7 +231,8 @@ def status_chart(counts: pd.Series, title: str) -> bytes:
             left += n
     ax.set_yticks([])
     ax.set_xlabel("nombre de chiffres publiés", fontsize=9)
-    ax.legend(fontsize=8, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.45), frameon=False)
+    # legend beside the bar, never over the axis label
+    ax.legend(fontsize=8, ncol=1, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax.set_title(title, fontsize=11, loc="left", fontweight="bold")
     ax.spines[["top", "right", "left"]].set_visible(False)
     fig.tight_layout()
@@ -204,7 +254,8 @@ def _cells(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _is_number(text: str) -> bool:
-    return bool(text) and text.replace("\u202f", "").replace(",", "").replace("−", "").replace("+", "").isdigit()
+    return bool(text) and text.replace("\u202f", "").replace(",", "").replace("−", "").replace("+", "").replace(
+        "\u2060–\u2060", "").isdigit()
 
 
 def toc(blocks: list[Block]) -> list[tuple[int, str, str]]:
@@ -222,6 +273,8 @@ def to_markdown(blocks: list[Block], image_dir: str = "img") -> str:
             out.append(f"{'> ' if b.kind == 'note' else ''}{b.content}\n")
         elif b.kind == "list":
             out += [f"- {item}" for item in b.content] + [""]
+        elif b.kind == "links":
+            out.append(" · ".join(f"[{text}]({href.replace('.html', '.md')})" for text, href in b.content) + "\n")
         elif b.kind == "toc":
             out.append("**Sommaire**\n")
             out += [f"{'  ' * (level - 2)}- [{title}](#{anchor})" for level, title, anchor in toc(blocks)]
@@ -262,6 +315,18 @@ td.code{overflow-wrap:anywhere;font-size:.92em;min-width:9em}
 tr:nth-child(even) td{background:#fafbfc}
 a{color:#1f4e79}
 .small{font-size:.85em;color:#555}
+@media print{
+ @page{size:A4;margin:14mm 12mm}
+ body{background:#fff;font-size:10.5pt}
+ main{max-width:none;padding:0}
+ nav.toc,p.links{display:none}
+ h2{break-before:auto;break-after:avoid}
+ h3{break-after:avoid}
+ figure,table,tr{break-inside:avoid}
+ table{font-size:8.5pt}
+ figure img{max-height:120mm;width:auto;max-width:100%}
+ a{color:#222;text-decoration:none}
+}
 """
 
 
@@ -297,6 +362,9 @@ def to_html(blocks: list[Block], title: str, links: dict[str, str] | None = None
             body.append(f"<p>{html.escape(str(b.content))}</p>")
         elif b.kind == "note":
             body.append(f'<p class="note">{html.escape(str(b.content))}</p>')
+        elif b.kind == "links":
+            body.append('<p class="links">' + " · ".join(
+                f'<a href="{html.escape(href)}">{html.escape(text)}</a>' for text, href in b.content) + "</p>")
         elif b.kind == "list":
             items = "".join(
                 f'<li><a href="{html.escape(links[i])}">{html.escape(i)}</a></li>' if links and i in links
@@ -341,3 +409,29 @@ def image_file(block: Block) -> str:
 def figure(content: bytes, name: str, title: str, unit: str, source: str, scope: str) -> Block:
     """A chart with what a reader needs under it: unit, source, geography and period."""
     return Block("figure", content, name, f"Unité : {unit} · Source : {source} · {scope}", {"title": title})
+
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+
+
+def date_fr(day) -> str:
+    """« 6 décembre 2026 » (« 1er » for the first of the month)."""
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def quarter_fr(quarter: str | None) -> str:
+    """« 2023-T3 » → « 3e trimestre 2023 » (« 1er trimestre »); any other text unchanged."""
+    text = str(quarter or "")
+    if len(text) == 7 and text[4:6] == "-T" and text[:4].isdigit() and text[6] in "1234":
+        n = int(text[6])
+        return f"{'1er' if n == 1 else f'{n}e'} trimestre {text[:4]}"
+    return text
+
+
+def flag_words(flags: str | None) -> str:
+    """Flags of a value in the reader's words (transforms/flags.yml ids → French), « » when none is shown."""
+    words = {"provisional": "provisoire", "suppressed": "secret statistique", "estimated": "estimé",
+             "revised": "révisé", "incomplete": "incomplet", "not_available": "non disponible"}
+    found = [words[f] for f in str(flags or "").split(",") if f in words]
+    return f" ({', '.join(dict.fromkeys(found))})" if found else ""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from reports.essentiel import essentiel_blocks
 from reports.maps import report_blocks as map_blocks
 from reports.render import (
     Block,
@@ -22,13 +23,15 @@ from reports.render import (
     fr,
     image_file,
     pretty_indicator,
+    pretty_period,
     section,
+    slug,
     status_chart,
     status_label,
     to_html,
     to_markdown,
 )
-from reports.today import THEMES, latest_geo, today_blocks
+from reports.today import THEMES, availability_audit, latest_census, latest_geo, territory_set, today_blocks
 from warehouse.db import connect_readonly
 
 TITLE = "Diagnostic partagé du Bassin minier : l'édition 2013 recalculée et actualisée"
@@ -74,7 +77,7 @@ def _figures_table(part: pd.DataFrame) -> pd.DataFrame:
         {
             "territoire": part["territory"],
             "indicateur": part["indicator"].map(pretty_indicator),
-            "période": part["period"],
+            "période": part["period"].map(pretty_period),
             "publié (2013)": [fr(v, _dec(p)) for v, p in zip(part.published_value, part.precision, strict=True)],
             "recalculé": [fr(v, _more(p)) for v, p in zip(part.computed_value, part.precision, strict=True)],
             "écart": [fr(v, _more(p), sign=True) for v, p in zip(part.difference, part.precision, strict=True)],
@@ -83,24 +86,32 @@ def _figures_table(part: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _gap_chart(part: pd.DataFrame, table_id: str) -> Block | None:
-    """Gap between recomputed and printed, in units of the last printed digit: magnitudes no longer matter."""
+def _gap_charts(part: pd.DataFrame, table_id: str) -> list[Block]:
+    """Gap recomputed − printed in the unit and with the decimals of the table beside it: one chart per printed
+    unit, so that counts and rates never share an axis."""
     both = part.dropna(subset=["computed_value", "published_value"])
-    gap = (both.computed_value - both.published_value) / 10.0 ** (-both.precision.astype(float))
-    if len(both) > MAX_BARS:  # one screen: only the figures that move
-        both, gap = both[gap.abs() >= 0.05], gap[gap.abs() >= 0.05]
-    if len(both) < 2 or len(both) > MAX_BARS:
-        return None
-    labels = [f"{t} · {pretty_indicator(i)}" for t, i in zip(both.territory, both.indicator, strict=True)]
-    return figure(
-        bar_chart(labels, gap.round(1).tolist(), f"{TABLES[table_id].split(' — ')[0]} : écart recalculé − publié",
-                  "écart en unités du dernier chiffre imprimé (0 = identique ; ±0,5 = arrondi)", decimals=1),
-        f"ecart_{table_id}",
-        "Écart recalculé − publié",
-        "unités du dernier chiffre imprimé",
-        "diagnostic partagé (2013) ; recalcul : entrepôt observatoire",
-        f"{len(both)} chiffres du {TABLES[table_id].split(' — ')[0].lower()}",
-    )
+    charts = []
+    number = TABLES[table_id].split(" — ")[0]
+    for i, (unit, group) in enumerate(both.groupby(both.printed_unit.fillna(""), sort=True)):
+        gap = group.computed_value - group.published_value
+        decimals = max(_more(p) for p in group.precision)
+        if len(group) > MAX_BARS:  # one screen: only the figures that move at the printed precision
+            moves = gap.abs() >= 0.5 * 10.0 ** (-group.precision.astype(float))
+            group, gap = group[moves], gap[moves]
+        if len(group) < 2 or len(group) > MAX_BARS:
+            continue
+        labels = [f"{t} · {pretty_indicator(n)}" for t, n in zip(group.territory, group.indicator, strict=True)]
+        shown_unit = unit or "unité du tableau"
+        charts.append(figure(
+            bar_chart(labels, gap.round(decimals).tolist(), f"{number} : écart recalculé − publié ({shown_unit})",
+                      f"écart en {shown_unit} (0 = identique)", decimals=decimals),
+            f"ecart_{table_id}_{i}",
+            "Écart recalculé − publié",
+            shown_unit,
+            "diagnostic partagé (2013) et son recalcul",
+            f"{len(group)} chiffres du {number.lower()}",
+        ))
+    return charts
 
 
 def edition_2013_blocks(repro: pd.DataFrame) -> list[Block]:
@@ -115,8 +126,12 @@ def edition_2013_blocks(repro: pd.DataFrame) -> list[Block]:
             "(le chiffre imprimé contredit les données réelles ou son propre tableau), non calculable (la donnée "
             "manquante est nommée en annexe). Les chiffres non calculables ne sont pas repris ici ligne à ligne.",
         ),
+        Block("p", "En bref, chiffres par statut : " + " ; ".join(
+            f"« {status_label(st)} » {n}" for st, n in _status_counts(repro).items())
+            + ". Chaque tableau ci-dessous dit ce qui se reproduit et chiffre ce qui diffère ; l'explication de "
+              "chaque écart est en annexe A, la donnée manquante de chaque chiffre non calculable en annexe B."),
         figure(status_chart(_status_counts(repro), "Chiffres publiés en 2013, par statut"), "statuts",
-               "Chiffres par statut", "nombre de chiffres", "diagnostic partagé (2013), table reproduction",
+               "Chiffres par statut", "nombre de chiffres", "diagnostic partagé (2013) et son recalcul",
                "tous les tableaux et le texte"),
     ]
     themes_of = {t: theme for theme, (_, _, tables) in THEMES.items() for t in tables}
@@ -132,8 +147,21 @@ def edition_2013_blocks(repro: pd.DataFrame) -> list[Block]:
                   + "."),
         ]
         shown = part[~part.status.isin(COUNTED)]
-        if (chart := _gap_chart(shown, table_id)) is not None:
-            blocks.append(chart)
+        # figures whose only check is the document's own arithmetic, with nothing recomputed, are counted, not
+        # listed, when they would fill a long table of empty cells
+        bare = shown[(shown.status == "consistent") & shown.computed_value.isna()]
+        if len(bare) > MAX_BARS:
+            shown = shown.drop(bare.index)
+            blocks.append(Block("p", f"{len(bare)} chiffres sont cohérents avec les autres chiffres du document (son "
+                                     "arithmétique refaite sur ses propres chiffres) sans donnée indépendante pour les "
+                                     "recalculer : ils ne sont pas repris ligne à ligne."))
+        moved = shown[shown.status.isin(EXPLAINED)]
+        if len(moved):
+            blocks.append(Block("p", f"{len(moved)} chiffre{'s' if len(moved) > 1 else ''} de ce tableau "
+                                     f"{'diffèrent' if len(moved) > 1 else 'diffère'} du recalcul ou "
+                                     f"{'contredisent' if len(moved) > 1 else 'contredit'} les données réelles : "
+                                     "l'écart est chiffré ci-dessous, son explication est donnée en annexe A."))
+        blocks += _gap_charts(shown, table_id)
         if len(shown):
             blocks.append(Block("table", _figures_table(shown)))
         else:
@@ -185,13 +213,17 @@ def _conventions(repro: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def annex_blocks(repro: pd.DataFrame, sources: pd.DataFrame) -> list[Block]:
-    blocks = section(3, "Annexe : détails de la reproduction")
+def annex_blocks(repro: pd.DataFrame, sources: pd.DataFrame, audit: pd.DataFrame) -> list[Block]:
+    blocks = [
+        *section(3, "Annexe technique", "Cette annexe s'adresse aux équipes techniques : elle nomme les tables, "
+                 "les colonnes et les sources de l'entrepôt."),
+        Block("h3", "État des données par thème", "annexe-donnees"),
+        Block("table", audit),
+    ]
     explained = repro[repro.status.isin(EXPLAINED)]
     blocks += [
         Block("h3", "A. Chiffres qui diffèrent ou dont la donnée d'entrée est incohérente", "annexe-ecarts"),
-        Block("p", f"{len(explained)} chiffres, chacun avec son explication (en anglais, comme dans la table "
-                   "`reproduction` de l'entrepôt)."),
+        Block("p", f"{len(explained)} chiffres, chacun avec son explication (table reproduction de l'entrepôt)."),
     ]
     for status, group in explained.groupby("status"):
         blocks += [
@@ -248,22 +280,28 @@ def _provenance(sources: pd.DataFrame) -> pd.DataFrame:
 def build_blocks(con) -> list[Block]:
     repro = _reproduction(con)
     sources = con.sql("SELECT * FROM cfg_sources ORDER BY source_id").df()
+    geo_year = latest_geo(con)
+    census = latest_census(con, geo_year)
+    rows = territory_set(con, geo_year, census)
+    zones = rows[rows.level == "ze2020"].code.tolist()
     blocks = [
         Block("h1", TITLE),
-        Block(
-            "p",
-            f"Publication de l'observatoire générée le {datetime.now(UTC):%d/%m/%Y à %H:%M} UTC depuis l'entrepôt "
-            "publié : chaque chiffre y est lu, aucun n'est saisi à la main. Partie 1 : les indicateurs du "
-            "diagnostic sur la géographie et les données les plus récentes ; partie 2 : les chiffres imprimés en "
-            "2013 à côté de leur recalcul ; partie 3 : les détails de la reproduction et les sources. Portraits "
-            "de territoire : portraits/index.html.",
-        ),
-        Block("toc"),
+        Block("links", [("Portraits des EPCI et des zones d'emploi du Bassin minier", "portraits/index.html")]),
     ]
+    # « L'essentiel » is the first screen; the table of contents follows it
+    blocks += essentiel_blocks(con, geo_year, zones, datetime.now(UTC).date())
+    blocks.append(Block("toc"))
     blocks += today_blocks(con)
-    blocks += map_blocks(con, latest_geo(con))
+    blocks += map_blocks(con, geo_year)
+    portraits = rows[rows.level.isin(["grouping", "epci", "ze2020"])]
+    blocks += [
+        Block("h3", "Portraits de territoire", "portraits"),
+        Block("p", "Pour chaque EPCI et chaque zone d'emploi du Bassin minier, un portrait reprend les rubriques "
+                   "du dossier complet de l'Insee que les données permettent :"),
+        Block("links", [(r.label, f"portraits/{r.level}-{slug(r.code)}.html") for r in portraits.itertuples()]),
+    ]
     blocks += edition_2013_blocks(repro)
-    blocks += annex_blocks(repro, sources)
+    blocks += annex_blocks(repro, sources, availability_audit(con, geo_year))
     return blocks
 
 

@@ -40,7 +40,8 @@ def at_precision(value: float, precision: int) -> float:
 def fmt(value: float | None, precision: int = 2) -> str:
     if value is None or pd.isna(value):
         return "—"
-    return f"{value:,.{max(precision, 0)}f}".replace(",", " ")
+    # French: thin space between thousands, decimal comma, true minus
+    return f"{value:,.{max(precision, 0)}f}".replace(",", "\u202f").replace(".", ",").replace("-", "−")
 
 
 def _identity(rule: dict, row: dict, precision: int, printed: float) -> tuple[float, str] | None:
@@ -61,12 +62,12 @@ def _identity(rule: dict, row: dict, precision: int, printed: float) -> tuple[fl
         p0, p1, n = inputs[0], inputs[1], rule["years"]
         linear, compound = (p1 - p0) / p0 / n * 100, ((p1 / p0) ** (1 / n) - 1) * 100
         verdict = {
-            name: "reproduces" if at_precision(v, precision) == printed else "does not reproduce"
+            name: "reproduit" if at_precision(v, precision) == printed else "ne reproduit pas"
             for name, v in (("linear", linear), ("compound", compound))
         }
         return linear, (
-            f"from the printed populations, linear {fmt(linear, 3)} % {verdict['linear']}, "
-            f"compound {fmt(compound, 3)} % {verdict['compound']}"
+            f"depuis les populations imprimées, linéaire {fmt(linear, 3)} % {verdict['linear']}, "
+            f"composé {fmt(compound, 3)} % {verdict['compound']}"
         )
     raise ValueError(f"unknown identity {kind}")
 
@@ -79,8 +80,8 @@ def _swap_hint(check: pd.DataFrame, row: pd.Series, group: str) -> str:
         low, high = other.get("_bounds", (None, None))
         if low is not None and low <= share <= high:
             return (
-                f"; the count printed for {other.code} would give {fmt(100 * share, 1)} % here: the two rows look "
-                "exchanged in the printed table"
+                f" ; l'effectif imprimé pour {other.code} donnerait ici {fmt(100 * share, 1)} % : les deux lignes "
+                "semblent interverties dans le tableau imprimé"
             )
     return ""
 
@@ -221,17 +222,17 @@ def _published_nesting(con: duckdb.DuckDBPyConnection, result: pd.DataFrame, fma
     failures = con.sql("SELECT * FROM check_published_nesting WHERE NOT consistent").df()
     for child, rows in failures.groupby("child_figure_id"):
         i = result.index[result["figure_id"] == child][0]
-        finding = "; ".join(
-            f"printed {fmt(r.child_value, 0)} is {fmt(100 * r.printed_share, 1)} % of the printed "
-            f"{fmt(r.parent_value, 0)} of « {r.parent_territory} », which contains it, where its population is "
-            f"{fmt(100 * r.population_share, 1)} % of that territory's"
+        finding = " ; ".join(
+            f"l'effectif imprimé {fmt(r.child_value, 0)} fait {fmt(100 * r.printed_share, 1)} % des "
+            f"{fmt(r.parent_value, 0)} imprimés pour « {r.parent_territory} », qui le contient, alors que sa "
+            f"population fait {fmt(100 * r.population_share, 1)} % de celle de ce territoire"
             for r in rows.itertuples()
         )
         if result.at[i, "status"] == "inconsistent_input":
-            result.at[i, "explanation"] = f"{result.at[i, 'explanation']} Nesting: {finding}."
+            result.at[i, "explanation"] = f"{result.at[i, 'explanation']} Emboîtement : {finding}."
             result.at[i, "decided_by"] = f"{result.at[i, 'decided_by']},published_nesting"
         else:
-            result.at[i, "explanation"] = f"Finding: {finding}. {result.at[i, 'explanation']}"
+            result.at[i, "explanation"] = f"Constat : {finding}. {result.at[i, 'explanation']}"
             result.at[i, "status"], result.at[i, "decided_by"] = "inconsistent_input", "published_nesting"
     return result
 
@@ -250,17 +251,19 @@ def _name_missing_datasets(result: pd.DataFrame, fmap: dict) -> pd.DataFrame:
             result.at[i, "status"] = "not_statistical"
             if need.get("kind") == "not_statistical":
                 what = f": {need['note']}" if need.get("note") else ""
-                result.at[i, "explanation"] = f"not a statistic of the territory (missing_datasets.yml){what}"
+                result.at[i, "explanation"] = f"pas une statistique du territoire (missing_datasets.yml){what}"
             continue
         for column in MISSING_COLUMNS:
             if need.get(column) is not None:
                 result.at[i, f"missing_{column}"] = str(need[column])
         if need.get("product") and str(need["product"]) not in result.at[i, "explanation"]:
             named = (
-                f"missing input: {need['product']} ({need.get('producer')}); variables: {need.get('variables')}; "
-                f"geography: {need.get('geography')}; year: {need.get('year')}"
+                f"donnée manquante : {need['product']} ({need.get('producer')}) ; "
+                f"variables : {need.get('variables')} ; "
+                f"géographie : {need.get('geography')} ; année : {need.get('year')}"
             )
-            placeholder = result.at[i, "explanation"] in {f"missing input: {text}" for text in fmap["not_yet"].values()}
+            placeholders = {f"donnée manquante : {text}" for text in fmap["not_yet"].values()}
+            placeholder = result.at[i, "explanation"] in placeholders
             result.at[i, "explanation"] = named if placeholder else f"{named}. {result.at[i, 'explanation']}"
     return result
 
@@ -269,16 +272,18 @@ def _emd_check(out: dict, fig: dict, rule: dict, precision: int, emd: pd.DataFra
     """Mobility figures are ranges over the agglomerations' surveys: check each configured survey against it."""
     if emd.empty:
         out["explanation"] = (
-            "missing input: household travel surveys (EMD Béthune and Lens 2005–2006, Douai and "
-            "Valenciennes 2012, Cerema standard microdata, not public): list each survey's manifest and files "
-            "under `emd` in origins.yml (docs/emd-surveys.md) and each survey is checked against the printed range"
+            "donnée manquante : enquêtes ménages déplacements (EMD Béthune et Lens 2005–2006, Douai et "
+            "Valenciennes 2012, microdonnées standard du Cerema, non publiques) : déclarer le manifeste et les "
+            "fichiers de chaque enquête sous `emd` dans origins.yml (docs/emd-surveys.md), chaque enquête est alors "
+            "comparée à la fourchette imprimée"
         )
         return out
     whole = emd[(emd.ventilation == "ensemble") & emd.indicateur.isin(rule["emd"])]
     values = whole.groupby("enquete")["valeur"].sum()
     if values.empty:  # e.g. car occupancy needs the legs file, which a delivery may lack
         surveys = ", ".join(sorted(emd.enquete.unique()))
-        out["explanation"] = f"missing input: no configured survey ({surveys}) gives {' + '.join(rule['emd'])}"
+        out["explanation"] = (f"donnée manquante : aucune enquête configurée ({surveys}) ne donne "
+                              f"{' + '.join(rule['emd'])}")
         return out
     low = 0.0 if rule.get("upper_bound") else fig["value"]
     high = fig["value"] if rule.get("upper_bound") or pd.isna(fig["value_max"]) else fig["value_max"]
@@ -286,11 +291,12 @@ def _emd_check(out: dict, fig: dict, rule: dict, precision: int, emd: pd.DataFra
     out["computed_value"] = float(values.mean()) if len(values) else None
     out["status"] = "reproduced" if inside and all(inside.values()) else "differs"
     listing = "; ".join(
-        f"{s}: {fmt(v, precision + 1)} ({'within' if inside[s] else 'outside'})" for s, v in values.items()
+        f"{s} : {fmt(v, precision + 1)} ({'dans la fourchette' if inside[s] else 'hors de la fourchette'})"
+        for s, v in values.items()
     )
     out["explanation"] = (
-        f"Published range [{fmt(low, precision)}, {fmt(high, precision)}] "
-        f"({' + '.join(rule['emd'])}); surveys: {listing}. computed_value = mean of the surveys."
+        f"Fourchette publiée [{fmt(low, precision)} ; {fmt(high, precision)}] "
+        f"({' + '.join(rule['emd'])}) ; enquêtes : {listing}. Valeur recalculée = moyenne des enquêtes."
     )
     return out
 
@@ -327,13 +333,13 @@ def check_identity(c: Context) -> Check | None:
     if identity is None:
         return None
     expected, how = identity
-    if c.rule["identity"] == "rate" and "reproduces" in how.replace("does not reproduce", ""):
-        return Check("identity", note=f"Convention check: {how}.", evidence=expected)
+    if c.rule["identity"] == "rate" and "reproduit" in how.replace("ne reproduit pas", ""):
+        return Check("identity", note=f"Contrôle de convention : {how}.", evidence=expected)
     if at_precision(expected, c.precision) == c.fig["value"]:
-        return Check("identity", note=f"The printed value follows from its own row ({how}).", evidence=expected)
+        return Check("identity", note=f"La valeur imprimée découle de sa propre ligne ({how}).", evidence=expected)
     return Check(
         "identity",
-        finding=f"the printed value does not follow from its own row: {how} = {fmt(expected, c.precision)}",
+        finding=f"la valeur imprimée ne découle pas de sa propre ligne : {how} = {fmt(expected, c.precision)}",
         evidence=expected,
     )
 
@@ -344,21 +350,21 @@ def check_components(c: Context) -> Check:
     if abs(sum(parts) - total) <= 0.1 + 1e-9:
         return Check(
             "components",
-            note=f"Natural + migratory = {fmt(sum(parts), 1)} matches the printed total {fmt(total, 1)} "
-            "at the printed precision.",
+            note=f"Naturel + migratoire = {fmt(sum(parts), 1)}, égal au total imprimé {fmt(total, 1)} "
+            "à la précision imprimée.",
             evidence=sum(parts),
         )
     flipped = parts[0] - parts[1]
     hint = (
-        f"; with the opposite sign ({fmt(parts[0], 1)} + {fmt(-parts[1], 1)} = {fmt(flipped, 1)}) it "
-        "adds up, so the sign looks misprinted"
+        f" ; avec le signe opposé ({fmt(parts[0], 1)} + {fmt(-parts[1], 1)} = {fmt(flipped, 1)}) it "
+        "tombe juste : le signe semble mal imprimé"
         if abs(flipped - total) <= 0.1 + 1e-9
         else ""
     )
     return Check(
         "components",
-        finding=f"natural + migratory ({fmt(parts[0], 1)} + {fmt(parts[1], 1)} = {fmt(sum(parts), 1)}) "
-        f"does not add up to the printed total rate {fmt(total, 1)}{hint}",
+        finding=f"naturel + migratoire ({fmt(parts[0], 1)} + {fmt(parts[1], 1)} = {fmt(sum(parts), 1)}) "
+        f"ne donne pas le taux total imprimé {fmt(total, 1)}{hint}",
         evidence=sum(parts),
     )
 
@@ -369,13 +375,13 @@ def check_row_sum_zero(c: Context) -> Check:
     if abs(sum(parts)) > tolerance:
         return Check(
             "row_sum_zero",
-            finding=f"the changes of the row sum to {fmt(sum(parts), 1)} points, not 0 (shares of a total "
-            f"move by zero in sum; rounding allows ±{fmt(tolerance, 2)})",
+            finding=f"les évolutions de la ligne totalisent {fmt(sum(parts), 1)} points, et non 0 (les parts d'un "
+            f"total évoluent de zéro au total ; l'arrondi tolère ±{fmt(tolerance, 2)})",
             evidence=sum(parts),
         )
     return Check(
         "row_sum_zero",
-        note=f"The changes of the row sum to {fmt(sum(parts), 1)} points (0 within rounding).",
+        note=f"Les évolutions de la ligne totalisent {fmt(sum(parts), 1)} points (0 à l'arrondi près).",
         evidence=sum(parts),
     )
 
@@ -385,13 +391,13 @@ def check_gap_of(c: Context) -> Check:
     if abs((end - start) - c.fig["value"]) > 0.1 + 1e-9:
         return Check(
             "gap_of",
-            finding=f"the printed gap {fmt(c.fig['value'], 1)} is not the difference of the printed shares "
+            finding=f"l'écart imprimé {fmt(c.fig['value'], 1)} n'est pas la différence des parts imprimées "
             f"({fmt(end, 1)} − {fmt(start, 1)} = {fmt(end - start, 1)})",
             evidence=end - start,
         )
     return Check(
         "gap_of",
-        note=f"The gap equals the difference of the printed shares ({fmt(end, 1)} − {fmt(start, 1)}).",
+        note=f"L'écart est égal à la différence des parts imprimées ({fmt(end, 1)} − {fmt(start, 1)}).",
         evidence=end - start,
     )
 
@@ -406,28 +412,28 @@ def check_total_row(c: Context) -> Check | None:
     if abs(sum(parts) - c.fig["value"]) > 0.5:
         return Check(
             "total_row",
-            finding=f"the total {fmt(c.fig['value'], 0)} is not the sum of its parts ({listing} = "
+            finding=f"le total {fmt(c.fig['value'], 0)} n'est pas la somme de ses parties ({listing} = "
             f"{fmt(sum(parts), 0)})",
             evidence=sum(parts),
         )
-    return Check("total_row", note=f"The total equals the sum of its parts ({listing}).", evidence=sum(parts))
+    return Check("total_row", note=f"Le total est égal à la somme de ses parties ({listing}).", evidence=sum(parts))
 
 
 def check_same_as(c: Context) -> Check:
     ref = c.rule["same_as"]
     value = c.by_row.get((ref["table"], ref["territory"]), {}).get(ref["column"])
     if value is None:
-        return Check("same_as", note=f"Not found in {ref['table']}.", arithmetic=False)
+        return Check("same_as", note=f"Absent du tableau {ref['table']}.", arithmetic=False)
     if value != c.fig["value"]:
         return Check(
             "same_as",
-            finding=f"the text says {fmt(c.fig['value'], c.precision)} where {ref['table']} prints "
-            f"{fmt(value, c.precision)} for « {ref['territory']} »",
+            finding=f"le texte donne {fmt(c.fig['value'], c.precision)} là où le tableau {ref['table']} imprime "
+            f"{fmt(value, c.precision)} pour « {ref['territory']} »",
             evidence=value,
         )
     return Check(
         "same_as",
-        note=f"Consistent with {ref['table']} (« {ref['territory']} »: {fmt(value, c.precision)}).",
+        note=f"Cohérent avec le tableau {ref['table']} (« {ref['territory']} » : {fmt(value, c.precision)}).",
         evidence=value,
     )
 
@@ -442,15 +448,16 @@ def check_persons_of(c: Context) -> Check | None:
     if total == c.fig["value"]:
         return Check(
             "persons_of",
-            note=f"Equal to the sum of {ref['table']} « {ref['territory']} » ({fmt(total, 0)}).",
+            note=f"Égal à la somme du tableau {ref['table']}, « {ref['territory']} » ({fmt(total, 0)}).",
             evidence=total,
         )
     which = [k for k, p in zip(ref["columns"], parts, strict=True) if p == c.fig["value"]]
-    hint = f"; it equals the column {which[0]} alone" if which else ""
+    hint = f" ; il est égal à la seule colonne {which[0]}" if which else ""
     return Check(
         "persons_of",
-        finding=f"the text gives {fmt(c.fig['value'], 0)} persons where {ref['table']} « {ref['territory']} » "
-        f"sums to {fmt(total, 0)} ({' + '.join(fmt(p, 0) for p in parts)})" + hint,
+        finding=f"le texte donne {fmt(c.fig['value'], 0)} personnes là où le tableau {ref['table']}, "
+        f"« {ref['territory']} », "
+        f"totalise {fmt(total, 0)} ({' + '.join(fmt(p, 0) for p in parts)})" + hint,
         evidence=total,
     )
 
@@ -459,7 +466,7 @@ def check_ors_rank(c: Context) -> Check:
     rank_breaks = c.ors_breaks.get(c.fig["territory"])
     if rank_breaks:
         return Check("ors_rank", finding=rank_breaks)
-    return Check("ors_rank", note="Rank within 1–198 and consistent with the values of the other printed ranks.")
+    return Check("ors_rank", note="Rang compris entre 1 et 198, cohérent avec les valeurs des autres rangs imprimés.")
 
 
 def check_plausibility(c: Context) -> Check | None:
@@ -476,19 +483,19 @@ def check_plausibility(c: Context) -> Check | None:
         return None
     row = hit.iloc[0]
     low, high = c.bounds[group]
-    share = f"{fmt(row[count_col], 0)} of {fmt(row.population, 0)} inhabitants = {fmt(100 * row[share_col], 1)} %"
+    share = f"{fmt(row[count_col], 0)} sur {fmt(row.population, 0)} habitants = {fmt(100 * row[share_col], 1)} %"
     if bool(row[ok_col]):
         return Check(
             "plausibility",
-            note=f"Plausible against the real population: {share}.",
+            note=f"Plausible au regard de la population réelle : {share}.",
             arithmetic=False,
             evidence=100 * row[share_col],
         )
     check = check.assign(_bounds=[tuple(c.bounds[group])] * len(check))
     return Check(
         "plausibility",
-        finding=f"implausible against the real population of {c.where}, census {c.rule['period']}: "
-        f"{share}, outside [{fmt(100 * low, 0)} %, {fmt(100 * high, 0)} %]" + _swap_hint(check, row, group),
+        finding=f"invraisemblable au regard de la population réelle de {c.where}, recensement {c.rule['period']} : "
+        f"{share}, hors de [{fmt(100 * low, 0)} %, {fmt(100 * high, 0)} %]" + _swap_hint(check, row, group),
         evidence=100 * row[share_col],
     )
 
@@ -546,11 +553,11 @@ def _reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row, 
     }
     if fig["value"] is None or pd.isna(fig["value"]):
         out["decided_by"] = "qualitative"
-        out["explanation"] = "qualitative statement: no number printed"
+        out["explanation"] = "énoncé qualitatif : aucun nombre imprimé"
         return out
     if rule is None:
         out["decided_by"] = "missing_input"
-        out["explanation"] = f"missing input: {fmap['not_yet'].get(fig['table_id'], fmap['not_yet']['prose'])}"
+        out["explanation"] = f"donnée manquante : {fmap['not_yet'].get(fig['table_id'], fmap['not_yet']['prose'])}"
         return out
     precision = int(rule.get("precision", fig["precision"] if not pd.isna(fig["precision"]) else 0))
     out["precision"] = precision
@@ -559,7 +566,7 @@ def _reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row, 
     mapped = level is not None and not pd.isna(level)
     if ("indicator" in rule or "change" in rule) and not mapped:
         out["decided_by"] = "crosswalk"
-        out["explanation"] = f"printed territory « {fig['territory']} » is not in the crosswalk"
+        out["explanation"] = f"le territoire imprimé « {fig['territory']} » est absent de la table de correspondance"
         return out
     where = f"{level} {code} (COG {geo_year})" if mapped else fig["territory"]
     computed, other, source_id = _computed(rule, lookup, level, code, geo_year)
@@ -600,26 +607,26 @@ def _reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row, 
     if findings:
         out["status"] = "inconsistent_input"
         out["decided_by"] = ",".join(c.rule for c in findings)
-        out["explanation"] = "Finding: " + "; ".join(c.finding for c in findings) + ". " + " ".join(notes)
+        out["explanation"] = "Constat : " + " ; ".join(c.finding for c in findings) + ". " + " ".join(notes)
     elif computed is None or pd.isna(computed):
         reason = (
             rule.get("missing")
             or rule.get("indicator")
-            or "no independent input; the figure is checked against the table it quotes"
+            or "aucune donnée indépendante ; le chiffre est comparé au tableau qu'il cite"
         )
         if passed:
             # no independent input, but the document's own arithmetic was redone and holds
             out["status"] = "consistent"
             out["decided_by"] = ",".join(c.rule for c in passed)
-            out["explanation"] = f"{' '.join(notes)} Not reproduced: missing independent input: {reason}."
+            out["explanation"] = f"{' '.join(notes)} Non reproduit : donnée indépendante manquante : {reason}."
         else:
             out["decided_by"] = "missing_input"
-            out["explanation"] = f"missing input: {reason}. " + " ".join(notes)
+            out["explanation"] = f"donnée manquante : {reason}. " + " ".join(notes)
     elif rule.get("missing") and source_id in extract_sources and level in rule.get("by_construction", [level]):
         out["decided_by"] = "missing_input"
         out["explanation"] = (
-            f"missing independent input: {rule['missing']}; the bundled value equals the printed "
-            "one by construction. " + " ".join(notes)
+            f"donnée indépendante manquante : {rule['missing']} ; la valeur livrée est égale à la valeur imprimée "
+            "par construction. " + " ".join(notes)
         )
     else:
         rounded = at_precision(computed, precision)
@@ -630,18 +637,19 @@ def _reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row, 
             # equal: recomputed from independent data, or only the document's arithmetic on its printed counts
             out["status"] = "consistent" if source_id in extract_sources else "reproduced"
         conv = f" ({rule['indicator']})" if "other" in rule else ""
-        origin = " from the diagnostic's own printed counts (bundled extract)" if source_id in extract_sources else ""
+        origin = (" à partir des effectifs imprimés dans le diagnostic lui-même (extrait livré)"
+                  if source_id in extract_sources else "")
         text = (
-            f"Computed {fmt(computed, precision + 2)}{conv} for {where}{origin}, {fmt(rounded, precision)} at the "
-            f"printed precision; printed {fig['value_text']}"
+            f"Recalculé : {fmt(computed, precision + 2)}{conv} pour {where}{origin}, soit "
+            f"{fmt(rounded, precision)} à la précision imprimée ; imprimé : {fig['value_text']}"
         )
         if out["status"] == "differs":
             rel = f", {fmt(100 * out['difference'] / fig['value'], 3)} %" if fig["value"] else ""
-            text += f"; difference {fmt(out['difference'], precision + 2)}{rel}"
+            text += f" ; écart {fmt(out['difference'], precision + 2)}{rel}"
         if other is not None and not pd.isna(other):
             text += (
-                f". Other convention ({rule['other']}): {fmt(other, precision + 2)} → "
-                f"{'reproduces' if at_precision(other, precision) == fig['value'] else 'does not reproduce'}"
+                f". Autre convention ({rule['other']}) : {fmt(other, precision + 2)} → "
+                f"{'reproduit' if at_precision(other, precision) == fig['value'] else 'ne reproduit pas'}"
             )
         out["explanation"] = text + ". " + " ".join(notes)
     out["explanation"] = out["explanation"].strip()

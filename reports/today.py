@@ -11,7 +11,19 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from reports.render import Block, bar_chart, figure, fr, line_chart, pretty_indicator, section, short_label, slug
+from reports.render import (
+    Block,
+    bar_chart,
+    figure,
+    flag_words,
+    fr,
+    line_chart,
+    pretty_indicator,
+    quarter_fr,
+    section,
+    short_label,
+    slug,
+)
 from transforms.runner import discover, themes
 
 GROUPING = "bassin_minier"
@@ -351,23 +363,22 @@ def today_blocks(con: duckdb.DuckDBPyConnection) -> list[Block]:
                ORDER BY r.published_value DESC"""
         ).df()
         a_year_before = f"{int(quarter[:4]) - 1}{quarter[4:]}"
-        provisional = provisional_cells(con, edition, ze.code.tolist())
+        first_q = quarter_fr(series.index[0])
+        provisional = flag_words("provisional" if scalar(
+            con, "SELECT bool_or(list_contains(string_split(coalesce(flags, ''), ','), 'provisional')) "
+            "FROM mart_chomage WHERE zonage = 'ze2020' AND edition = ? AND trimestre = ?", [edition, quarter]) else "")
         latest = pd.DataFrame(
             {
                 "zone d'emploi 2020": series.columns,
-                f"taux {quarter} (%)": [
-                    fr(series.at[quarter, c], 1) + (PROVISIONAL if (c, quarter) in provisional else "")
-                    for c in series.columns
+                f"taux au {quarter_fr(quarter)} (%)": [fr(series.at[quarter, c], 1) for c in series.columns],
+                f"taux au {quarter_fr(a_year_before)} (%)": [
+                    fr(series.at[a_year_before, c], 1) if a_year_before in series.index else "" for c in series.columns
                 ],
-                f"taux {a_year_before} (%)": [
-                    fr(series.at[a_year_before, c], 1) + (PROVISIONAL if (c, a_year_before) in provisional else "")
-                    if a_year_before in series.index else "" for c in series.columns
-                ],
-                "taux 2013-T1 (%) (série révisée)": [
+                "taux au 1er trimestre 2013 (%) (série révisée)": [
                     fr(series.at["2013-T1", c], 1) if "2013-T1" in series.index else "" for c in series.columns
                 ],
-                f"plus bas depuis {series.index[0]} (%)": [fr(series[c].min(), 1) for c in series.columns],
-                f"plus haut depuis {series.index[0]} (%)": [fr(series[c].max(), 1) for c in series.columns],
+                f"plus bas depuis le {first_q} (%)": [fr(series[c].min(), 1) for c in series.columns],
+                f"plus haut depuis le {first_q} (%)": [fr(series[c].max(), 1) for c in series.columns],
             }
         )
         latest = latest.iloc[series.loc[quarter].reset_index(drop=True).sort_values(ascending=False).index]
@@ -377,8 +388,9 @@ def today_blocks(con: duckdb.DuckDBPyConnection) -> list[Block]:
         blocks += [
             Block(
                 "p",
-                f"Taux de chômage localisés de l'Insee (édition {edition}, données corrigées des variations "
-                f"saisonnières) des zones d'emploi 2020 du Bassin minier, au {quarter} et depuis {series.index[0]}. "
+                f"Taux de chômage localisés de l'Insee (édition du {quarter_fr(edition)}, données corrigées des "
+                f"variations saisonnières) des zones d'emploi 2020 du Bassin minier, au {quarter_fr(quarter)}"
+                f"{provisional} et depuis le {first_q}. "
                 "L'Insee ne publie pas ce taux par EPCI, et un taux ne se moyenne pas sans les effectifs de "
                 "chômeurs : aucun taux n'est calculé pour le Bassin minier entier.",
             ),
@@ -391,20 +403,24 @@ def today_blocks(con: duckdb.DuckDBPyConnection) -> list[Block]:
             ),
             figure(
                 line_chart({c: series[c] for c in series.columns},
-                           f"Taux de chômage des zones d'emploi du Bassin minier, {series.index[0]}–{quarter}",
+                           f"Taux de chômage des zones d'emploi du Bassin minier, {quarter_fr(series.index[0])} – "
+                           f"{quarter_fr(quarter)}",
                            "% de la population active", x_is_text=True),
                 "today_chomage_serie", "Taux de chômage trimestriel", "% de la population active",
-                f"Insee, taux de chômage localisés, édition {edition}",
-                f"Zones d'emploi 2020, {series.index[0]}–{quarter}",
+                f"Insee, taux de chômage localisés, édition du {quarter_fr(edition)}",
+                f"Zones d'emploi 2020, {quarter_fr(series.index[0])} – {quarter_fr(quarter)}{provisional}",
             ),
         ]
         if not others:
-            blocks.append(Block("p", f"L'édition {edition} livrée ne contient que les zones d'emploi : pas de taux "
-                                     "départemental, régional ou national pour comparaison."))
+            blocks.append(Block("p", f"L'édition du {quarter_fr(edition)} livrée ne contient que les zones "
+                                     "d'emploi : pas de taux départemental, régional ou national pour comparaison."))
     blocks += _theme_availability(con, "Emploi et chômage", None, geo_year, marts_only=["mart_emploi"],
                                   sources_only=["urssaf_effectifs"], label="Emploi salarié privé (Urssaf)")
-    for number, theme in zip(("1.4", "1.5", "1.6", "1.7"), ("Formation", "Navettes domicile-travail", "Santé",
-                                                             "Mobilité"), strict=True):
+    blocks += census_theme(con, rows, "Activité et chômage au recensement", "1.4")
+    blocks += census_theme(con, rows, "Logement", "1.5")
+    blocks += income_theme(con, rows, "1.6", geo_year)
+    for number, theme in zip(("1.7", "1.8", "1.9", "1.10"), ("Formation", "Navettes domicile-travail", "Santé",
+                                                              "Mobilité"), strict=True):
         blocks += _theme_availability(con, theme, number, geo_year)
     return blocks
 
@@ -412,27 +428,139 @@ def today_blocks(con: duckdb.DuckDBPyConnection) -> list[Block]:
 def _theme_availability(con: duckdb.DuckDBPyConnection, theme: str, number: str | None, geo_year: int,
                         marts_only: list[str] | None = None, sources_only: list[str] | None = None,
                         label: str | None = None) -> list[Block]:
-    """For a theme: whether its marts hold data on today's geography, and what each of its sources delivered."""
+    """For a theme: in the reader's words, whether it is updated on today's data and, if not, which producer's
+    data would update it. The tables, rows and sources behind this are listed in the annex (availability_audit)."""
     marts, sources, _ = THEMES[theme]
     sources = sources_only or sources
     label = label or theme
     blocks = [Block("h3", f"{number} {theme}", slug(f"today {theme}"))] if number else []
-    lines, computable = [], False
-    for mart in marts_only or marts:
-        n, latest = mart_latest(con, mart)
-        if n == 0:
-            lines.append(f"{mart} : vide")
-        elif latest is None:
-            lines.append(f"{mart} : {fr(n)} lignes, sans géographie (chiffres de l'édition 2013)")
-        elif latest >= geo_year:
-            computable = True
-            lines.append(f"{mart} : {fr(n)} lignes, géographie {latest}")
-        else:
-            lines.append(f"{mart} : {fr(n)} lignes, géographie {latest} au plus (pas encore sur la géographie "
-                         f"{geo_year})")
-    blocks.append(Block("p", f"{label} : " + (
-        "calculé sur la géographie d'aujourd'hui." if computable else
-        "pas calculable sur les données d'aujourd'hui avec les données livrées (le tableau de l'édition 2013 "
-        "est en partie 2). Ce qu'il faudrait livrer :")))
-    blocks.append(Block("list", [*lines, *source_status(con, sources)]))
+    computable = any((latest := mart_latest(con, m)[1]) is not None and latest >= geo_year
+                     for m in marts_only or marts)
+    if computable:
+        return blocks
+    # the sources not delivered (nothing, or only the 2013 document's own figures): what would update the theme
+    rows = con.execute(
+        "SELECT producer, product, coalesce(files, '') FROM cfg_sources WHERE source_id IN (SELECT unnest(?)) "
+        "AND producer IS NOT NULL ORDER BY 1, 2", [sources]).fetchall()
+    products = [(producer, product.split(" — ")[0]) for producer, product, files in rows
+                if all("diagnostic" in f for f in files.split(", ") if f)]
+    blocks.append(Block("p", f"{label} : ce thème n'est pas actualisé, faute de données livrées à l'observatoire "
+                             "sur la géographie d'aujourd'hui ; le tableau de l'édition 2013 figure dans la partie "
+                             "« L'édition 2013 recalculée », l'état des données dans l'annexe technique."
+                        + (" Données qui le permettraient : " + " ; ".join(
+                            f"{producer}, {product.split(' (')[0]}" for producer, product in products) + "."
+                           if products else "")))
     return blocks
+
+
+def availability_audit(con: duckdb.DuckDBPyConnection, geo_year: int) -> pd.DataFrame:
+    """Annex: every theme's tables (rows, latest geography) and sources (what was delivered)."""
+    rows = []
+    for theme, (marts, sources, _) in THEMES.items():
+        for mart in marts:
+            n, latest = mart_latest(con, mart)
+            state = ("vide" if n == 0 else "sans géographie (chiffres de l'édition 2013)" if latest is None
+                     else f"géographie {latest}" + ("" if latest >= geo_year else f" (pas encore {geo_year})"))
+            rows.append({"thème": theme, "table ou source": mart, "lignes": fr(n), "état": state})
+        for line in source_status(con, [s for s in sources if s.replace("_", "").isalnum()]):
+            name, _, state = line.partition(" : ")
+            rows.append({"thème": theme, "table ou source": name, "lignes": "", "état": state})
+    return pd.DataFrame(rows)
+
+
+# theme sections from the comparateur's census marts: column → (header for the reader, decimals)
+CENSUS_THEMES = {
+    "Logement": ("mart_logement", {
+        "menages": ("ménages", 0), "logements": ("logements", 0),
+        "taux_vacance_pct": ("logements vacants (%)", 1),
+        "part_residences_secondaires_pct": ("résidences secondaires (%)", 1),
+        "part_proprietaires_pct": ("propriétaires occupants (% des résidences principales)", 1),
+    }, "taux_vacance_pct", "la part des logements vacants"),
+    "Activité et chômage au recensement": ("mart_activite", {
+        "actifs_15_64_ans": ("actifs de 15 à 64 ans", 0),
+        "taux_activite_15_64_pct": ("taux d'activité des 15–64 ans (%)", 1),
+        "taux_chomage_recensement_15_64_pct": ("taux de chômage des 15–64 ans au recensement (%)", 1),
+        "emplois_lieu_travail": ("emplois au lieu de travail", 0),
+        "emplois_pour_100_actifs_occupes": ("emplois pour 100 actifs occupés résidents", 1),
+    }, "taux_chomage_recensement_15_64_pct", "le taux de chômage des 15–64 ans au recensement"),
+}
+
+
+def census_theme(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, theme: str, number: str) -> list[Block]:
+    """A theme of the census (comparateur de territoires): the table for the Bassin minier, its EPCI and the
+    comparisons on the mart's latest geography and census, and sentences generated from it."""
+    mart, columns, key, words = CENSUS_THEMES[theme]
+    found = con.execute(f"SELECT max(millesime_geo), max(recensement) FROM {mart} WHERE niveau = 'grouping'"
+                        ).fetchall()[0]
+    if found[0] is None:
+        return []
+    geo, census = found
+    frame = con.execute(
+        f"SELECT niveau AS level, code, {', '.join(columns)} FROM {mart} WHERE millesime_geo = ? "
+        "AND recensement = ?", [geo, census]).df().drop_duplicates(["level", "code"])
+    picked = rows[rows.level.isin(["grouping", "epci", "departement", "region", "france_metro"])]
+    frame = picked.merge(frame, on=["level", "code"], how="inner")
+    if frame.empty:
+        return []
+    table = pd.DataFrame({"territoire": frame.label,
+                          **{h: frame[c].map(lambda v, d=d: fr(v, d)) for c, (h, d) in columns.items()}})
+    ours = frame[frame.level == "grouping"][key]
+    france = frame[frame.level == "france_metro"][key]
+    epci = frame[frame.level == "epci"].sort_values(key)
+    header, decimals = columns[key]
+    text = []
+    if len(ours) and len(france):
+        gap = float(ours.iloc[0] - france.iloc[0])
+        side = "au-dessus" if gap > 0 else "au-dessous"
+        text.append(f"Au recensement {census}, {words} vaut {fr(ours.iloc[0], decimals)} % dans le Bassin minier, "
+                    f"{fr(abs(gap), decimals)} point{'s' if abs(round(gap, decimals)) >= 2 else ''} {side} de la "
+                    f"France métropolitaine ({fr(france.iloc[0], decimals)} %).")
+    if len(epci) > 1:
+        text.append(f"Parmi les EPCI du Bassin minier, il va de {fr(epci[key].iloc[0], decimals)} % "
+                    f"({epci.label.iloc[0]}) à {fr(epci[key].iloc[-1], decimals)} % ({epci.label.iloc[-1]}).")
+    return [
+        Block("h3", f"{number} {theme}", slug(f"today {theme}")),
+        *(Block("p", t) for t in text),
+        Block("table", table),
+        Block("p", f"Source : Insee, comparateur de territoires, recensement {census}, géographie {geo}. Les taux "
+                   "sont des rapports de sommes (numérateurs et dénominateurs additionnés sur les communes)."),
+    ]
+
+
+def income_theme(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, number: str, geo_year: int) -> list[Block]:
+    """Income: FiLoSoFi publishes medians and poverty rates by commune; a grouping or an EPCI has none here
+    (a median is neither summed nor averaged). Per EPCI of the Bassin minier: its communes' range."""
+    found = con.execute("SELECT max(periode) FROM mart_revenus WHERE mediane_niveau_vie IS NOT NULL").fetchall()[0][0]
+    if found is None:
+        return []
+    frame = con.execute(
+        """SELECT c.epci, r.code, r.mediane_niveau_vie AS m, r.taux_pauvrete_pct AS p FROM mart_revenus r
+           JOIN geo_commune c ON c.codgeo = r.code AND c.geo_year = r.millesime_geo
+           WHERE r.niveau = 'commune' AND r.periode = ? AND list_contains(c.groupings, ?)
+           AND r.millesime_geo = (SELECT max(millesime_geo) FROM mart_revenus WHERE periode = ?)""",
+        [found, GROUPING, found]).df().drop_duplicates("code")
+    geo = scalar(con, "SELECT max(millesime_geo) FROM mart_revenus WHERE periode = ?", [found])
+    labels = con.execute("SELECT code, label FROM territories WHERE level = 'epci' AND geo_year = ?", [geo]).df()
+    out = []
+    for epci, group in frame.groupby("epci"):
+        known = group.dropna(subset=["m"])
+        out.append({
+            "EPCI (géographie des revenus)": short_label(labels.set_index("code").label.get(epci, epci)),
+            "communes": len(group),
+            "médiane publiée": len(known),
+            "secret statistique": len(group) - len(known),
+            "_sort": known.m.min(),
+            "médiane la plus basse (€)": fr(known.m.min()),
+            "médiane la plus haute (€)": fr(known.m.max()),
+            "taux de pauvreté publié le plus haut (%)": fr(group.p.max(), 1),
+        })
+    table = pd.DataFrame(out)
+    table = table.sort_values("_sort").drop(columns="_sort")
+    return [
+        Block("h3", f"{number} Revenus", "today-revenus"),
+        Block("p", f"Revenus {found} (Insee, FiLoSoFi, géographie {geo}). L'Insee publie la médiane du niveau de "
+                   "vie et le taux de pauvreté par commune, et les tait pour les petites communes (secret "
+                   "statistique). Une médiane ou un taux de pauvreté ne s'additionne ni ne se moyenne : ni le Bassin "
+                   "minier ni un EPCI n'en ont ici, seulement l'étendue des valeurs de leurs communes."),
+        Block("table", table),
+    ]

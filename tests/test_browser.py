@@ -1,4 +1,5 @@
-"""The report and a portrait opened in a real browser (Debian's headless Chromium through selenium/chromedriver):
+"""Every page of the publication opened in a real browser, on screen and in print emulation (Debian's headless
+Chromium through selenium/chromedriver):
 every image loads, nothing is wider than a 1280 px window, no console error; screenshots go to reports/out/.
 
 Chromium comes from the project's setup (`make browser`, run by .ci/run); without it the test is skipped with the
@@ -72,17 +73,19 @@ def publication(built_home, tmp_path_factory) -> Path:
     return out
 
 
-def _look(driver, page: Path, name: str) -> dict:
+def _look(driver, page: Path, name: str, media: str = "screen", max_shots: int = MAX_SHOTS) -> dict:
+    """Open the page with `media` emulated (screen, or print: the A4 stylesheet) and keep a screenshot per screen."""
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": media})
     driver.get(page.as_uri())
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     images = driver.execute_script(IMAGES_JS)
     overflow = driver.execute_script(OVERFLOW_JS)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SHOTS.glob(f"{name}-*.png"):
+    for old in SHOTS.glob(f"{name}-[0-9][0-9].png"):
         old.unlink()
     height = driver.execute_script("return document.documentElement.scrollHeight")
     for i, top in enumerate(range(0, height, WINDOW[1] - 60)):
-        if i == MAX_SHOTS:
+        if i == max_shots:
             break
         driver.execute_script(f"window.scrollTo(0, {top})")
         driver.save_screenshot(str(SHOTS / f"{name}-{i + 1:02d}.png"))
@@ -103,6 +106,28 @@ def test_report_in_a_browser(browser, publication):
     seen = _look(browser, publication / "diagnostic.html", "diagnostic")
     _assert_readable(seen)
     assert len(seen["images"]) >= 5
+    links = browser.execute_script("return [...document.querySelectorAll('a')].map(a => a.href)")
+    assert any(link.endswith("portraits/index.html") for link in links), "the report links the portraits"
+
+
+@pytest.mark.slow  # headless Chromium
+def test_every_page_at_1280_px_and_in_print(browser, publication):
+    """Every page of the publication, on screen at 1280 px and with the print stylesheet (A4)."""
+    pages = [publication / "diagnostic.html", *sorted((publication / "portraits").glob("*.html"))]
+    assert len(pages) > 3
+    for page in pages:
+        name = page.stem if page.parent == publication else f"portrait-{page.stem}"
+        seen = _look(browser, page, name)
+        assert seen["errors"] == [] and seen["overflow"]["wide"] == [], (page.name, seen)
+        if page.stem != "index":
+            _assert_readable(seen)
+            links = browser.execute_script("return [...document.querySelectorAll('a')].map(a => a.href)")
+            if page.parent != publication:  # a portrait links back to the report and to the index
+                assert any(link.endswith("diagnostic.html") for link in links), page.name
+                assert any(link.endswith("index.html") for link in links), page.name
+        printed = _look(browser, page, f"print-{name}", media="print", max_shots=8)
+        assert printed["errors"] == [] and printed["overflow"]["wide"] == [], (page.name, printed["overflow"])
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "screen"})
 
 
 @pytest.mark.slow  # headless Chromium
@@ -111,7 +136,8 @@ def test_portrait_and_index_in_a_browser(browser, publication):
     seen = _look(browser, index, "portraits-index")
     assert seen["errors"] == [] and seen["overflow"]["wide"] == []
     links = browser.execute_script("return [...document.querySelectorAll('a')].map(a => a.href)")
-    portraits = [link for link in links if link.endswith(".html") and "index" not in link]
+    portraits = [link for link in links if link.endswith(".html") and "index" not in link
+                 and "diagnostic" not in link]
     assert portraits, "the index links the portraits"
     page = Path(portraits[0].removeprefix("file://"))
     _assert_readable(_look(browser, page, "portrait"))

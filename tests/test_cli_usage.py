@@ -74,3 +74,28 @@ def test_a_source_module_the_pipeline_cannot_run_is_one_line_and_exit_4(monkeypa
     assert exit_.value.code == 4
     out = capsys.readouterr().out
     assert "source declaration error: sources/zz_new.py" in out and "Traceback" not in out
+
+
+def test_territories_counts_in_french(built_home):
+    one = runner.invoke(app, ["territories", "--level", "region", "--geo-year", "2011", "--search", "Picardie"])
+    assert one.exit_code == 0 and "1 territoire" in one.output and "territoires" not in one.output
+    many = runner.invoke(app, ["territories", "--level", "region", "--geo-year", "2011"])
+    assert many.exit_code == 0 and " territoires" in many.output and "territorie(s)" not in many.output
+
+
+def test_table_mode_never_cuts_an_id(built_home):
+    # a narrow terminal folds long ids onto several lines: never an ellipsis, never a prefix
+    result = runner.invoke(app, ["indicators"], terminal_width=80)
+    assert result.exit_code == 0 and "…" not in result.output
+
+
+def test_empty_sql_is_a_usage_error(built_home):
+    for query in ("", "   "):
+        result = runner.invoke(app, ["sql", query])
+        assert result.exit_code == 4, result.output
+
+
+def test_export_refuses_a_year_before_any_progress_bar(built_home, tmp_path):
+    result = runner.invoke(app, ["export", "--year", "2030", "--out", str(tmp_path)])
+    assert result.exit_code == 4 and "export 2030" not in result.output
+    assert not any(tmp_path.iterdir())

@@ -118,4 +118,4 @@ def test_printed_precision_helpers():
 def test_rate_identity_names_the_convention():
     # P0 = 100, P1 = 121 over 2 years: linear 10.5 %, compound 10 %; a printed 10.5 is linear.
     _, text = _identity({"inputs": ["p0", "p1"], "identity": "rate", "years": 2}, {"p0": 100, "p1": 121}, 1, 10.5)
-    assert "linear 10.500 % reproduces" in text and "compound 10.000 % does not reproduce" in text
+    assert "linéaire 10,500 % reproduit" in text and "composé 10,000 % ne reproduit pas" in text

@@ -185,7 +185,7 @@ def test_identities_of_t5_and_t6_are_checked(warehouse):
     explanations = [
         r[0] for r in warehouse.sql("SELECT explanation FROM reproduction WHERE table_id = 't5'").fetchall()
     ]
-    assert all("changes of the row sum" in e for e in explanations)
+    assert all("évolutions de la ligne totalisent" in e for e in explanations)
 
 
 def test_census_education_and_activity_parsers_and_shares(tmp_path):

@@ -113,3 +113,24 @@ def test_flags_travel_into_the_exports(snapshot, warehouse):
     assert flagged == doubted
     csv = (snapshot / "mart_jeunesse.csv").read_text(encoding="utf-8-sig")
     assert csv.count("implausible_input") == len(doubted)
+
+
+def test_csv_numbers_keep_a_fixed_number_of_decimals_and_metadata_is_french(snapshot):
+    import csv
+
+    import yaml
+
+    # the precision of the compound rate, read from the catalogue file itself
+    catalogue = yaml.safe_load((PROJECT_ROOT / "transforms" / "indicators.yml").read_text(encoding="utf-8"))
+    places = int(catalogue["taux_variation_annuel_moyen_compose"]["precision"])
+    with (snapshot / "mart_evolution_population.csv").open(encoding="utf-8-sig") as handle:
+        values = [r["taux_annuel_compose_pct"] for r in csv.DictReader(handle, delimiter=";")]
+    shown = [v for v in values if v]
+    assert shown and all(re.fullmatch(rf"−?-?\d+,\d{{{places}}}", v) for v in shown), shown[:5]
+    metadata = json.loads((snapshot / "metadata.json").read_text(encoding="utf-8"))
+    for key in ("year_rule", "licence", "csv_convention"):
+        text = metadata[key]
+        assert not any(w in text for w in ("snapshot", "derived", "separator", "decimal ", " with ", "the ")), text
+    # every exported table without rows is explained
+    assert set(metadata["tables_vides"]) == {m for m, n in metadata["row_counts"].items() if n == 0}
+    assert all("vide" in why or "aucune ligne" in why for why in metadata["tables_vides"].values())

@@ -331,5 +331,5 @@ def test_default_run_names_the_missing_surveys(warehouse):
         "SELECT status, explanation FROM reproduction r JOIN published_figures USING (figure_id) "
         "WHERE figure_id IN ('PA108', 'PA111', 'PA114')"
     ).fetchall()
-    assert rows and all(s == "not_computable" and "EMD Béthune and Lens" in e for s, e in rows)
+    assert rows and all(s == "not_computable" and "EMD Béthune et Lens" in e for s, e in rows)
     assert warehouse.sql("SELECT count(*) FROM mart_mobilite").fetchall() == [(0,)]

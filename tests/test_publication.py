@@ -9,6 +9,7 @@ from html import unescape
 import pytest
 
 from reports.portraits import UnknownTerritory, write_portraits
+from reports.render import date_fr, quarter_fr
 from reports.report import write_report
 from reports.today import GROUPING, MAJORITY, latest_census, latest_geo
 from sources.ingestion.settings import get_settings
@@ -67,7 +68,7 @@ def test_today_section_covers_the_grouping_and_each_epci_and_zone(report, wareho
             label = label.replace(long, abbr)
         assert label in today, label
     quarter = warehouse.sql("SELECT max(trimestre) FROM mart_chomage WHERE zonage = 'ze2020'").fetchall()[0][0]
-    assert f"taux {quarter} (%)" in today
+    assert f"taux au {quarter_fr(quarter)} (%)" in today
     rates = warehouse.execute(
         "SELECT libelle, taux_chomage_pct FROM mart_chomage WHERE zonage = 'ze2020' AND trimestre = ?", [quarter]
     ).df().set_index("libelle")
@@ -121,3 +122,65 @@ def test_published_warehouse_opens_in_duckdb_1_4(built_home, tmp_path):
     assert out.returncode == 0, out.stderr
     assert int(out.stdout) > 1_000_000
     assert sys.version_info >= (3, 11)
+
+
+# English the publication used to show, and the shapes of internal names (tables, columns, source ids, files,
+# settings): none may appear outside the technical annex
+ENGLISH = ("Computed", "difference", "not printed", "same paragraph", "Finding", "missing input", "within",
+           "outside", "Published range", "reproduces", "printed", "Not found", " the ", " of the ", "extract of")
+INTERNAL = re.compile(r"\b(mart|int|stg|cfg|check)_[a-z_]+|\b(insee|dgcl|urssaf|ors|ign)_[a-z_]+|_pct\b|"
+                      r"origins\.yml|figure_id|geo_year|source_id|\.csv\b|\.parquet\b|`|\b\d{4}-T[1-4]\b")
+
+
+def _reader_text(page: str) -> str:
+    """What a reader reads before the technical annex: the page's text without markup, styles and images."""
+    page = page.split('id="annexe-technique"')[0]
+    page = re.sub(r"<style>.*?</style>", "", page, flags=re.S)
+    return unescape(re.sub(r"<[^>]+>", "\n", re.sub(r'(src|href)="[^"]*"', "", page)))
+
+
+def _english_or_internal(text: str) -> list[str]:
+    found = [w for w in ENGLISH if w in text]
+    found += sorted({m.group(0) for m in INTERNAL.finditer(text)})
+    return found
+
+
+def test_no_english_nor_internal_name_outside_the_technical_annex(report, built_home, tmp_path):
+    html, _ = report
+    assert 'id="annexe-technique"' in html
+    assert _english_or_internal(_reader_text(html)) == []
+    for accentless in ("aucun diplome", "moyenne francaise", "plus eleve", "evol (points)"):
+        assert accentless not in html
+    for page in write_portraits(get_settings().warehouse_path, tmp_path, grouping="bassin_minier"):
+        text = _reader_text(page.read_text(encoding="utf-8"))
+        assert _english_or_internal(text) == [], page.name
+        if page.name.startswith("ze2020-"):
+            assert "EPCI" not in text, page.name
+
+
+def test_essentiel_comes_first_with_the_date_and_the_comparisons(report, warehouse):
+    html, _ = report
+    first = html.split('<h2 id="essentiel">')[1].split("<h2 ")[0]
+    assert html.index('id="essentiel"') < html.index('<nav class="toc">'), "L'essentiel before the contents"
+    from datetime import UTC, datetime
+
+    assert f"Paru le {date_fr(datetime.now(UTC).date())}" in first
+    for place in ("Bassin minier", "Nord", "Pas-de-Calais", "Hauts-de-France", "France métropolitaine"):
+        assert place in first
+    # independent: the grouping's latest census population, read here in SQL, in French digits
+    census, population = warehouse.sql(
+        "SELECT period, value FROM indicator_values WHERE indicator_id = 'population' AND level = 'grouping' "
+        "AND code = 'bassin_minier' ORDER BY period DESC, geo_year DESC LIMIT 1").fetchall()[0]
+    assert f"{population:,.0f}".replace(",", "\u202f") in first and census in first
+    quarter = warehouse.sql("SELECT max(trimestre) FROM mart_chomage WHERE zonage = 'ze2020'").fetchall()[0][0]
+    assert quarter_fr(quarter) in first
+
+
+def test_portraits_cite_date_and_link_back(built_home, tmp_path):
+    paths = write_portraits(get_settings().warehouse_path, tmp_path, grouping="bassin_minier")
+    for path in paths[:-1]:
+        page = unescape(path.read_text(encoding="utf-8"))
+        for part in ("Paru le", "Pour citer", "Contact", 'href="../diagnostic.html"', 'href="index.html"',
+                     "Ménages et logements", "@media print", "size:A4"):
+            assert part in page, (path.name, part)
+        assert "valeurs" not in page.split('id="indicateurs"')[1].split("<table")[0]

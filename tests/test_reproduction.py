@@ -49,7 +49,7 @@ def test_1999_differences_are_quantified(warehouse):
     rows = warehouse.sql(
         "SELECT difference, explanation FROM reproduction WHERE table_id = 't2' AND indicator = 'population_1999'"
     ).fetchall()
-    assert all(d is not None and "difference" in e for d, e in rows)
+    assert all(d is not None and "écart" in e for d, e in rows)
 
 
 def test_t3_rates_computed_for_the_eight_epci_in_both_periods(warehouse):
