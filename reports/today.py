@@ -367,12 +367,17 @@ def today_blocks(con: duckdb.DuckDBPyConnection) -> list[Block]:
         provisional = flag_words("provisional" if scalar(
             con, "SELECT bool_or(list_contains(string_split(coalesce(flags, ''), ','), 'provisional')) "
             "FROM mart_chomage WHERE zonage = 'ze2020' AND edition = ? AND trimestre = ?", [edition, quarter]) else "")
+        cells = provisional_cells(con, edition, ze.code.tolist())  # each provisional value says so, in the table too
         latest = pd.DataFrame(
             {
                 "zone d'emploi 2020": series.columns,
-                f"taux au {quarter_fr(quarter)} (%)": [fr(series.at[quarter, c], 1) for c in series.columns],
+                f"taux au {quarter_fr(quarter)} (%)": [
+                    fr(series.at[quarter, c], 1) + (PROVISIONAL if (c, quarter) in cells else "")
+                    for c in series.columns
+                ],
                 f"taux au {quarter_fr(a_year_before)} (%)": [
-                    fr(series.at[a_year_before, c], 1) if a_year_before in series.index else "" for c in series.columns
+                    fr(series.at[a_year_before, c], 1) + (PROVISIONAL if (c, a_year_before) in cells else "")
+                    if a_year_before in series.index else "" for c in series.columns
                 ],
                 "taux au 1er trimestre 2013 (%) (série révisée)": [
                     fr(series.at["2013-T1", c], 1) if "2013-T1" in series.index else "" for c in series.columns

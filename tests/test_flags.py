@@ -184,18 +184,20 @@ def test_the_report_and_the_portraits_print_a_provisional_rate_as_such(built_hom
 
     from reports.portraits import write_portraits
     from reports.report import write_report
+    from reports.today import quarter_fr
     from sources.ingestion.settings import get_settings
 
     quarter, zones = _last_quarter_of_workbook()
+    in_words = quarter_fr(quarter)  # « 3e trimestre 2023 »: the publication writes quarters in words
     code = sorted(zones)[0]
     paths = write_portraits(get_settings().warehouse_path, tmp_path / "portraits", level="ze2020", code=code)
     page = unescape(paths[0].read_text(encoding="utf-8"))
-    assert re.search(rf"au {quarter} : \d+,\d % \(provisoire\)", page), page[:2000]
+    assert re.search(rf"au {in_words} \(provisoire\) : \d+,\d %", page), page[:2000]
     report = write_report(get_settings().warehouse_path, tmp_path / "report")["md"].read_text(encoding="utf-8")
     lines = report.splitlines()
-    at = next(i for i, line in enumerate(lines) if line.startswith("|") and f"taux {quarter} (%)" in line)
+    at = next(i for i, line in enumerate(lines) if line.startswith("|") and f"taux au {in_words} (%)" in line)
     header = [c.strip() for c in lines[at].strip("|").split("|")]
-    column = header.index(f"taux {quarter} (%)")
+    column = header.index(f"taux au {in_words} (%)")
     body = []
     for line in lines[at + 2:]:
         if not line.startswith("|"):
@@ -203,5 +205,5 @@ def test_the_report_and_the_portraits_print_a_provisional_rate_as_such(built_hom
         body.append(line)
     rows = [[c.strip() for c in line.strip("|").split("|")] for line in body]
     assert rows and all(row[column].endswith(" (provisoire)") for row in rows), rows
-    before = header.index(f"taux {int(quarter[:4]) - 1}{quarter[4:]} (%)")
+    before = header.index(f"taux au {quarter_fr(f'{int(quarter[:4]) - 1}{quarter[4:]}')} (%)")
     assert not any("provisoire" in row[before] for row in rows)  # a year earlier: revised or final, not provisional

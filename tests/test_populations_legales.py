@@ -227,10 +227,10 @@ def test_every_value_built_from_the_compiled_1968_1999_censuses_is_flagged(wareh
     historical = start < 2006  # the period starts (or is) a census of 1968–1999
     assert historical.sum() > 0 and rows.loc[historical, "flagged"].all()
     assert not rows.loc[~historical, "flagged"].any()
-    meaning = warehouse.sql(
-        "SELECT meaning FROM flag_vocabulary WHERE flag_id = 'compilation_not_insee_series'"
+    label = warehouse.sql(  # the reader's words for the flag (its label in transforms/flags.yml)
+        "SELECT label FROM flag_vocabulary WHERE flag_id = 'compilation_not_insee_series'"
     ).fetchall()
-    assert meaning and "série historique" in meaning[0][0]
+    assert label and "série historique" in label[0][0]
     # rates whose population is a 1968–1999 census of the compilation carry it too
     natural = warehouse.sql(
         "SELECT count(*), count(*) FILTER (flags LIKE '%compilation_not_insee_series%') FROM indicator_values "
