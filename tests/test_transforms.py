@@ -306,3 +306,37 @@ def test_exported_tables_declare_a_key_of_documented_columns():
     for table, (keys, geo, period) in MARTS.items():
         assert set(keys) <= set(documented[table][1]), table
         assert (geo is None) == (period is None), table
+
+
+def test_pivot_macros_write_one_column_per_meta_indicator():
+    """The pivot macros generate a mart's indicator columns from its YAML (order kept); a column the SQL writes
+    itself (a numerator) is left to it; a family id (`*`) cannot be pivoted."""
+    from transforms.runner import pivot_sql
+
+    properties = {"columns": [
+        {"name": "code"},
+        {"name": "population", "meta": {"indicator": "population"}},
+        {"name": "densite", "meta": {"indicator": "densite_population"}},
+        {"name": "superficie_km2", "meta": {"indicator": "superficie"}},
+    ]}
+    sql = ("SELECT v.code, any_value(v.numerator) FILTER (v.indicator_id = 'densite_population') AS population, "
+           "{{ indicator_columns('v') }}, {{ row_flags('v') }} AS flags FROM indicator_values v "
+           "WHERE v.indicator_id IN ({{ indicator_ids() }}) GROUP BY ALL")
+    expanded = pivot_sql(sql, properties, "m.sql")
+    assert "any_value(v.value) FILTER (v.indicator_id = 'densite_population') AS densite" in expanded
+    assert expanded.index("AS densite,") < expanded.index("AS superficie_km2")
+    assert "FILTER (v.indicator_id = 'population')" not in expanded  # written by the SQL itself
+    assert "IN ('densite_population', 'superficie')" in expanded
+    assert "{{" not in expanded and "string_split(v.flags, ',')" in expanded
+
+    con = _con(indicator_values=(
+        "SELECT * FROM (VALUES ('59350', 'densite_population', 10.0, 500.0, 'a,b'), "
+        "('59350', 'superficie', 50.0, NULL, 'b')) t(code, indicator_id, value, numerator, flags)"
+    ))
+    assert con.sql(expanded).fetchall() == [("59350", 500.0, 10.0, 50.0, "a,b")]
+
+    family = {"columns": [{"name": "part", "meta": {"indicator": "part_diplome_*"}}]}
+    with pytest.raises(ValueError, match="one indicator each"):
+        pivot_sql("SELECT {{ indicator_columns('v') }} FROM indicator_values v", family, "f.sql")
+    with pytest.raises(ValueError, match="without indicator_columns"):
+        pivot_sql("SELECT 1 WHERE x IN ({{ indicator_ids() }})", properties, "g.sql")

@@ -13,6 +13,9 @@ decision to keep this runner rather than dbt itself, with its measurements: docs
   kept during the build, not published), ephemeral (a temporary view, not published: for a result read by one model
   only, computed inside the query that reads it), incremental (dbt's delete+insert on `config.unique_key:
   indicator_id`: an incremental build recomputes only the rows of the indicators whose model changed).
+- Marts that pivot indicator_values into one column per indicator write `{{ indicator_columns('v') }}`,
+  `{{ indicator_ids() }}` and `{{ row_flags('v') }}` (`pivot_sql`): the columns come from the column `meta.indicator`
+  of the model's YAML, so the mapping column → indicator is written once.
 - Indicator models are named `int_indicators_<x>`; the model whose SQL is `{{ union_indicator_models() }}`
   (indicator_values) is their union, which the runner writes: a new `int_indicators_<x>.sql` is published with no
   other edit.
@@ -64,6 +67,9 @@ CODE_LISTS = {
 }
 MATERIALIZATIONS = ("table", "view", "temp", "ephemeral", "incremental")
 DOC = re.compile(r"^\{\{\s*doc\('(\w+)'\)\s*\}\}$")
+PIVOT_COLUMNS = re.compile(r"\{\{\s*indicator_columns\('(\w+)'\)\s*\}\}")
+PIVOT_IDS = re.compile(r"\{\{\s*indicator_ids\(\)\s*\}\}")
+ROW_FLAGS = re.compile(r"\{\{\s*row_flags\('(\w+)'\)\s*\}\}")
 
 
 @dataclass(frozen=True)
@@ -249,14 +255,47 @@ def discover(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
     for path in sorted(sql_dir.glob("*/*.sql")):
         if path.parent.name not in folders:
             raise ValueError(f"{path}: folder {path.parent.name} has no materialization in transforms/project.yml")
-        text = path.read_text(encoding="utf-8")
-        models[path.stem] = Model(path.stem, path.parent.name, path, text, _properties(path), folders[path.parent.name])
+        properties = _properties(path)
+        text = pivot_sql(path.read_text(encoding="utf-8"), properties, path.name)
+        models[path.stem] = Model(path.stem, path.parent.name, path, text, properties, folders[path.parent.name])
     unions = [m for m in models.values() if m.is_indicator_union]
     if len(unions) > 1:
         raise ValueError(f"more than one model is {UNION_MACRO}: {[m.path.name for m in unions]}")
     for union in unions:
         models[union.name] = replace(union, sql=union_sql(union, models), expanded=True)
     return models
+
+
+def pivot_sql(sql: str, properties: dict, where: str) -> str:
+    """The pivot macros of a mart over indicator_values (dbt_utils.pivot's role), from its YAML:
+    `{{ indicator_columns('v') }}`: one `any_value(v.value) FILTER (v.indicator_id = '<id>') AS <column>` per column
+    with `meta.indicator` that the SQL does not write itself (`AS <column>` in the text: a numerator, say), in the
+    YAML's order; `{{ indicator_ids() }}`: those ids quoted, for the WHERE clause; `{{ row_flags('v') }}`: the union
+    of the flags of the rows a pivoted row shows (sorted ids, comma-separated, NULL when none)."""
+    if not (match := PIVOT_COLUMNS.search(sql)):
+        if PIVOT_IDS.search(sql):
+            raise ValueError(f"{where}: indicator_ids() without indicator_columns()")
+        return ROW_FLAGS.sub(lambda m: _row_flags(m.group(1)), sql)
+    alias = match.group(1)
+    pivoted = [
+        (c["name"], str(c["meta"]["indicator"])) for c in properties.get("columns") or []
+        if "indicator" in (c.get("meta") or {})
+        and not re.search(rf"\bAS {re.escape(c['name'])}\b", sql, re.IGNORECASE)
+    ]
+    if not pivoted or any(indicator.endswith("*") for _, indicator in pivoted):
+        raise ValueError(f"{where}: indicator_columns() needs columns with meta.indicator naming one indicator each")
+    columns = ",\n       ".join(
+        f"any_value({alias}.value) FILTER ({alias}.indicator_id = '{indicator}') AS {name}"
+        for name, indicator in pivoted
+    )
+    ids = ", ".join(f"'{indicator}'" for indicator in dict.fromkeys(i for _, i in pivoted))
+    sql = PIVOT_COLUMNS.sub(lambda _: columns, sql)
+    return ROW_FLAGS.sub(lambda m: _row_flags(m.group(1)), PIVOT_IDS.sub(lambda _: ids, sql))
+
+
+def _row_flags(alias: str) -> str:
+    return (f"nullif(array_to_string(list_sort(list_distinct(flatten(list(string_split({alias}.flags, ','))))), ','), "
+            "'')")
 
 
 def union_sql(union: Model, models: dict[str, Model]) -> str:
