@@ -74,18 +74,8 @@ def _counts(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[tuple, int]:
 def _result(
     rule: str, batch: str, failing: list[str], total: int, why: str, files: list[str] | None = None
 ) -> RuleResult:
-    return RuleResult(
-        batch=batch,
-        rule=rule,
-        expectation="completeness",
-        column=None,
-        severity="critical",
-        success=not failing,
-        observed=f"{len(failing)} of {total} failing" if failing else None,
-        sample_values=failing[:10],
-        why=why,
-        locations=[f"file {f}" for f in sorted(set(files or []))] if failing else [],
-    )
+    where = [f"file {f}" for f in sorted(set(files or []))]
+    return RuleResult.of_failing(batch, rule, "completeness", failing, total, why, where)
 
 
 def _data_files(files: list[str]) -> list[str]:

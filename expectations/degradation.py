@@ -20,9 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from expectations.runner import RuleResult, locate
-
-SAMPLE = 10
+from expectations.runner import SAMPLE, RuleResult, locate
 
 
 @dataclass(frozen=True)
@@ -51,18 +49,8 @@ class Degradation:
 
 
 def _result(rule: str, failing: list[str], total: int, why: str, locations: list[str], column=None) -> RuleResult:
-    return RuleResult(
-        batch="degradation",
-        rule=rule,
-        expectation="comparison_with_last_good",
-        column=column,
-        severity="critical",
-        success=not failing,
-        observed=f"{len(failing)} of {total} failing" if failing else None,
-        sample_values=failing[:SAMPLE],
-        why=why,
-        locations=locations[:SAMPLE] if failing else [],
-    )
+    return RuleResult.of_failing("degradation", rule, "comparison_with_last_good", failing, total, why,
+                                 locations[:SAMPLE], column)
 
 
 def _label(keys: tuple[str, ...], values) -> str:

@@ -48,6 +48,19 @@ class RuleResult:
     # "chomage….xlsx sheet txcho_ze row 12" (line/row in THAT file, not in the concatenated frame)
     locations: list[str] = field(default_factory=list)
 
+    @classmethod
+    def of_failing(
+        cls, batch: str, rule: str, expectation: str, failing: list[str], total: int, why: str,
+        locations: list[str], column: str | None = None,
+    ) -> RuleResult:
+        """A critical rule checked outside Great Expectations (completeness, comparison with the last good
+        content): `failing` says what fails, in words (the first SAMPLE shown); where, only when something fails."""
+        return cls(
+            batch=batch, rule=rule, expectation=expectation, column=column, severity="critical", success=not failing,
+            observed=f"{len(failing)} of {total} failing" if failing else None, sample_values=failing[:SAMPLE],
+            why=why, locations=locations if failing else [],
+        )
+
     def describe(self, file: str) -> str:
         what = f"{self.unexpected_count} of {self.element_count} row(s) " if self.unexpected_count else ""
         where = f"in {compact(self.locations)}" if self.locations else f"in file {file}"
