@@ -20,6 +20,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from transforms.runner import flag_vocabulary  # noqa: E402
+
 # 9.6 in × 100 dpi = 960 px: a chart is never wider than the text column, whatever the window
 CHART_WIDTH_IN = 9.6
 CHART_DPI = 100
@@ -429,9 +431,12 @@ def quarter_fr(quarter: str | None) -> str:
     return text
 
 
+# The flags a reader sees beside a number (the others are for analysts: exports' `marqueurs`, the annex)
+READER_FLAGS = ("provisional", "suppressed", "estimated", "revised", "incomplete", "not_available")
+
+
 def flag_words(flags: str | None) -> str:
-    """Flags of a value in the reader's words (transforms/flags.yml ids → French), « » when none is shown."""
-    words = {"provisional": "provisoire", "suppressed": "secret statistique", "estimated": "estimé",
-             "revised": "révisé", "incomplete": "incomplet", "not_available": "non disponible"}
-    found = [words[f] for f in str(flags or "").split(",") if f in words]
+    """Flags of a value in the reader's words (their labels in transforms/flags.yml), « » when none is shown."""
+    labels = flag_vocabulary()
+    found = [labels[f]["label"] for f in str(flags or "").split(",") if f in READER_FLAGS and f in labels]
     return f" ({', '.join(dict.fromkeys(found))})" if found else ""

@@ -208,18 +208,14 @@ def unemployment(con: duckdb.DuckDBPyConnection, codes: list[str]) -> tuple[str,
     return edition, quarter, series.pivot(index="trimestre", columns="libelle", values="taux_chomage_pct")
 
 
-PROVISIONAL = " (provisoire)"  # printed after a value flagged `provisional` (transforms/flags.yml: its label)
-
-
-def provisional_cells(con: duckdb.DuckDBPyConnection, edition: str, codes: list[str]) -> set[tuple[str, str]]:
-    """(zone label, quarter) of the ZE2020 rates of `edition` flagged provisional in mart_chomage."""
+def cell_flags(con: duckdb.DuckDBPyConnection, edition: str, codes: list[str]) -> dict[tuple[str, str], str]:
+    """(zone label, quarter) → the flags of the ZE2020 rates of `edition` in mart_chomage (rates with flags only)."""
     found = con.execute(
-        "SELECT libelle, trimestre FROM mart_chomage WHERE zonage = 'ze2020' AND edition = ? "
-        f"AND list_contains(string_split(flags, ','), 'provisional') "
-        f"AND code IN ({', '.join('?' for _ in codes) or 'NULL'})",
+        "SELECT libelle, trimestre, flags FROM mart_chomage WHERE zonage = 'ze2020' AND edition = ? "
+        f"AND flags IS NOT NULL AND code IN ({', '.join('?' for _ in codes) or 'NULL'})",
         [edition, *codes],
     ).fetchall()
-    return {(label, quarter) for label, quarter in found}
+    return {(label, quarter): flags for label, quarter, flags in found}
 
 
 def source_status(con: duckdb.DuckDBPyConnection, source_ids: list[str]) -> list[str]:
@@ -367,16 +363,16 @@ def today_blocks(con: duckdb.DuckDBPyConnection) -> list[Block]:
         provisional = flag_words("provisional" if scalar(
             con, "SELECT bool_or(list_contains(string_split(coalesce(flags, ''), ','), 'provisional')) "
             "FROM mart_chomage WHERE zonage = 'ze2020' AND edition = ? AND trimestre = ?", [edition, quarter]) else "")
-        cells = provisional_cells(con, edition, ze.code.tolist())  # each provisional value says so, in the table too
+        cells = cell_flags(con, edition, ze.code.tolist())  # each flagged value says so (provisoire), in the table too
         latest = pd.DataFrame(
             {
                 "zone d'emploi 2020": series.columns,
                 f"taux au {quarter_fr(quarter)} (%)": [
-                    fr(series.at[quarter, c], 1) + (PROVISIONAL if (c, quarter) in cells else "")
+                    fr(series.at[quarter, c], 1) + flag_words(cells.get((c, quarter)))
                     for c in series.columns
                 ],
                 f"taux au {quarter_fr(a_year_before)} (%)": [
-                    fr(series.at[a_year_before, c], 1) + (PROVISIONAL if (c, a_year_before) in cells else "")
+                    fr(series.at[a_year_before, c], 1) + flag_words(cells.get((c, a_year_before)))
                     if a_year_before in series.index else "" for c in series.columns
                 ],
                 "taux au 1er trimestre 2013 (%) (série révisée)": [

@@ -45,6 +45,7 @@ SQL_DIR = Path(__file__).parent / "sql"
 PROJECT_PATH = Path(__file__).parent / "project.yml"
 CONFIG_PATH = Path(__file__).parent / "config.yml"
 CATALOGUE_PATH = Path(__file__).parent / "indicators.yml"
+FLAGS_PATH = Path(__file__).parent / "flags.yml"  # the vocabulary of `flags` (published as flag_vocabulary)
 UNION_MACRO = "{{ union_indicator_models() }}"
 MODEL_COLUMN = "_indicator_model"
 UNION_NAME = "indicator_values"  # the union model's name (an incremental model reads its replaced rows only)
@@ -226,6 +227,12 @@ def tables_read(sql: str, name: str = "query") -> set[str]:
 
     walk(parsed["statements"])
     return tables - ctes
+
+
+@cache
+def flag_vocabulary() -> dict[str, dict[str, str]]:
+    """Flag id → {label (the reader's word, French), meaning}, from transforms/flags.yml."""
+    return yaml.safe_load(FLAGS_PATH.read_text(encoding="utf-8"))
 
 
 @cache

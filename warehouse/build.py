@@ -24,7 +24,6 @@ from warehouse.db import connect
 COLUMNS_PATH = Path(__file__).parent / "columns.yml"  # the shared glossary: columns meaning the same everywhere
 TABLES_PATH = Path(__file__).parent / "tables.yml"  # tables made outside the SQL models, and their columns
 INDICATORS_PATH = runner.SQL_DIR.parent / "indicators.yml"
-FLAGS_PATH = runner.SQL_DIR.parent / "flags.yml"
 # The published file is written in DuckDB 1.4's storage format: DBeaver, R and most packaged CLIs ship the 1.4 LTS
 # line, which refuses the default format of DuckDB 2 ("version number 999").
 STORAGE_VERSION = "v1.4.0"
@@ -113,7 +112,7 @@ def audit(con: duckdb.DuckDBPyConnection) -> list[str]:
     ids = {r[0] for r in con.sql("SELECT DISTINCT indicator_id FROM indicator_values").fetchall()}
     if undefined := ids - set(load_catalogue()):
         problems.append(f"indicator_values: indicator id(s) not in the catalogue: {sorted(undefined)}")
-    vocabulary = set(yaml.safe_load(FLAGS_PATH.read_text(encoding="utf-8")))
+    vocabulary = set(runner.flag_vocabulary())
     used = {r[0] for r in con.sql(
         "SELECT DISTINCT trim(unnest(string_split(flags, ','))) FROM indicator_values WHERE flags IS NOT NULL"
     ).fetchall()}
@@ -173,7 +172,7 @@ def document(con: duckdb.DuckDBPyConnection, models: dict[str, runner.Model]) ->
             for k, v in catalogue.items()
         ]
     )
-    flags = yaml.safe_load(FLAGS_PATH.read_text(encoding="utf-8"))
+    flags = runner.flag_vocabulary()
     con.execute("CREATE OR REPLACE TABLE flag_vocabulary (flag_id VARCHAR, label VARCHAR, meaning VARCHAR)")
     con.executemany(
         "INSERT INTO flag_vocabulary VALUES (?, ?, ?)",
