@@ -303,11 +303,8 @@ def append_manifest(landing_dir: Path, landed: LandedFile) -> None:
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()  # streamed: memory stays flat on large deliveries
 
 
 def combined_sha256(files: list[LandedFile]) -> str:
