@@ -86,18 +86,6 @@ def _swap_hint(check: pd.DataFrame, row: pd.Series, group: str) -> str:
     return ""
 
 
-def rank_order_breaks(ors: pd.DataFrame) -> pd.DataFrame:
-    """Printed ORS rows whose value breaks the monotone order implied by the ranks of their indicator and period
-    (sorted by rank, values move in one direction, the one most pairs follow; ties allowed)."""
-    breaks = []
-    for _, group in ors.dropna(subset=["value", "rank"]).groupby(["indicator", "period"], dropna=False):
-        ordered = group.sort_values("rank")
-        steps = ordered["value"].diff().dropna()
-        direction = -1 if (steps < 0).sum() >= (steps > 0).sum() else 1
-        breaks.append(ordered.loc[steps[(steps * direction) < 0].index])
-    return pd.concat(breaks) if breaks else ors.iloc[0:0]
-
-
 def run(con: duckdb.DuckDBPyConnection) -> dict:
     """The reproduction stage: reads the built warehouse only (the reference tables published_figures and
     diagnostic_crosswalk, indicator values, checks, cfg_sources) and writes the `reproduction` table."""
@@ -119,11 +107,12 @@ def run(con: duckdb.DuckDBPyConnection) -> dict:
     bounds = dict(con.sql("SELECT age_group, [min_share, max_share] FROM cfg_age_plausibility").fetchall())
     published = con.sql("SELECT * FROM published_figures").df()
     emd = con.sql("SELECT * FROM mart_mobilite").df()
-    ors = con.sql("SELECT territory, indicator, period, value, rank, n_territories FROM stg_ors_indicateurs").df()
+    ors = con.sql("SELECT territory, indicator, period, value, rank, n_territories, breaks_rank_order "
+                  "FROM stg_ors_indicateurs").df()
     ors_breaks = {
         r.territory: f"rank {r.rank} breaks the order of the values of the other printed ranks "
         f"(value {fmt(r.value, 0)})"
-        for r in rank_order_breaks(ors).itertuples()
+        for r in ors[ors.breaks_rank_order].itertuples()
     }
     ors_breaks |= {
         r.territory: f"rank {r.rank} outside 1–{r.n_territories}"

@@ -37,6 +37,8 @@ def parse(paths: list[Path]) -> Parsed:
     out["rang"] = out["rang"].astype("Int64")
     out["nb_territoires"] = out["nb_territoires"].astype("Int64")
     out.index = out.index + 1
+    # kept as a column: the reproduction explains these rows from the warehouse (never corrected)
+    out["rang_hors_ordre"] = out.index.isin(rank_order_breaks(out).index)
     return Parsed(out, [f"{len(out)} ORS indicator values"])
 
 
@@ -81,7 +83,7 @@ SOURCES = [
             ),
             r.Batch(
                 "rank_order_breaks",
-                rank_order_breaks,
+                lambda f: f[f["rang_hors_ordre"]],
                 [
                     r.row_count(
                         0,

@@ -118,7 +118,7 @@ def test_icm_by_epci_pooled_over_years_end_to_end(small_private_home, tmp_path, 
         assert got.loc[epci, "icm_ic998_bas"] < got.loc[epci, "icm_ic95_bas"]
 
 
-def test_ors_ranks_are_checked_and_health_figures_have_statuses(warehouse):
+def test_ors_ranks_are_checked_and_health_figures_have_statuses(warehouse, tmp_path):
     from sources.ors import rank_order_breaks
 
     # A rank that contradicts the values around it is caught (synthetic table: rank 3 should not hold 9).
@@ -132,6 +132,15 @@ def test_ors_ranks_are_checked_and_health_figures_have_statuses(warehouse):
         }
     )
     assert list(rank_order_breaks(table).territoire) == ["C"]
+    # … and marked on its row by the parser (column rang_hors_ordre → stg_ors_indicateurs.breaks_rank_order, which
+    # the reproduction explains), in the delivered layout
+    from sources.ors import COLUMNS, parse
+
+    delivered = table.assign(code="", unite="taux", nb_territoires=4)[COLUMNS]
+    path = tmp_path / "ors.csv"
+    delivered.to_csv(path, sep=";", index=False)
+    parsed = parse([path]).frame
+    assert list(parsed.loc[parsed.rang_hors_ordre, "territoire"]) == ["C"]
     missing = warehouse.sql("""SELECT count(*) FROM published_figures p LEFT JOIN reproduction r USING (figure_id)
         WHERE (p.table_id IN ('t7', 't9') OR (p.table_id = 'prose' AND p.theme LIKE 'santé%'))
           AND (r.status IS NULL OR length(r.explanation) < 10)""").fetchall()[0][0]
