@@ -180,7 +180,7 @@ def top_table(kind: Kind, frame: pd.DataFrame, sens: str, n: int) -> tuple[pd.Da
 
 def item(row) -> str:
     """« Lens-Liévin 1 234 (12,3 %) » with marks, for a cell listing several partners."""
-    return f"{row.label} {count(row.effectif, row.flag)} ({marked(fr(row.part_pct, 1), row.flag)} %)"
+    return f"{row.label} {count(row.effectif, row.flag)} ({fr(row.part_pct, 1)} %)"
 
 
 def epci_of_grouping(con: duckdb.DuckDBPyConnection, geo_year: int) -> pd.DataFrame:
@@ -331,7 +331,7 @@ def _top_blocks(con, kind: Kind, ed: Edition, directions: list[tuple[str, str]])
         if frame.empty:
             continue
         table, note = top_table(kind, frame, sens, TOP_REPORT)
-        blocks += [Block("p", f"{title} ({TOP_REPORT} premiers) :"), Block("table", table), Block("p", note)]
+        blocks += [Block("p", f"{title} :"), Block("table", table), Block("p", note)]
     return blocks
 
 
@@ -353,11 +353,17 @@ def _epci_partners(con, kind: Kind, ed: Edition, rows: pd.DataFrame, out_title: 
 
 
 def _first(frame: pd.DataFrame) -> str | None:
-    kept, _ = shown(frame, 1)
+    """The main partner in France (abroad is said apart), as words."""
+    kept, _ = shown(frame[frame.partenaire != "99999"], 1)
     if kept.empty:
         return None
     r = kept.iloc[0]
     return f"{r.label} ({count(r.effectif, r.flag)}, {fr(r.part_pct, 1)} %{said(r.flag)})"
+
+
+def _abroad(frame: pd.DataFrame) -> float | None:
+    found = frame.loc[frame.partenaire == "99999", "effectif"]
+    return float(found.iloc[0]) if len(found) and found.iloc[0] >= HIDDEN_BELOW else None
 
 
 def _commuting_text(con, kind: Kind, ed: Edition, ind: pd.DataFrame) -> list[str]:
@@ -369,8 +375,11 @@ def _commuting_text(con, kind: Kind, ed: Edition, ind: pd.DataFrame) -> list[str
                     f"{count(r.actifs_occupes_residents, r.flag)} actifs occupés résidant dans le Bassin minier "
                     f"travaillent hors de leur commune{said(r.flag)}, et {fr(r.part_travail_hors_epci_pct, 1)} % "
                     "hors de leur EPCI.")
-        if (dest := _first(partners(con, kind, ed, "grouping", GROUPING, "destination"))) is not None:
+        out = partners(con, kind, ed, "grouping", GROUPING, "destination")
+        if (dest := _first(out)) is not None:
             sentence += f" Hors du Bassin minier, ils vont d'abord vers : {dest}."
+        if (abroad := _abroad(out)) is not None:
+            sentence += f" {count(abroad)} actifs travaillent à l'étranger."
         if (orig := _first(partners(con, kind, ed, "grouping", GROUPING, "origine"))) is not None:
             sentence += (f" À l'inverse, {count(r.actifs_entrants)} actifs venus d'ailleurs en France y "
                          f"travaillent, d'abord depuis : {orig}.")
@@ -397,8 +406,11 @@ def _migration_text(con, kind: Kind, ed: Edition, ind: pd.DataFrame) -> list[str
                     f"échanges résidentiels est {'négatif' if balance < 0 else 'positif' if balance > 0 else 'nul'} "
                     f"({fr(balance, 0, sign=True)} personnes, taux de migration nette interne de "
                     f"{fr(r.taux_migration_nette_interne_pmille, 1, sign=True)} ‰{said(r.flag)}).")
-        if (orig := _first(partners(con, kind, ed, "grouping", GROUPING, "origine"))) is not None:
+        came = partners(con, kind, ed, "grouping", GROUPING, "origine")
+        if (orig := _first(came)) is not None:
             sentence += f" Les nouveaux habitants venus d'ailleurs en France arrivent d'abord de : {orig}."
+        if (abroad := _abroad(came)) is not None:
+            sentence += f" {count(abroad)} habitants sont arrivés de l'étranger dans l'année."
         text.append(sentence)
     epci = ind[ind.level == "epci"].dropna(subset=["taux_migration_nette_interne_pmille"]).sort_values(
         "taux_migration_nette_interne_pmille")
@@ -448,9 +460,9 @@ def portrait_blocks(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_y
             continue
         table, note = top_table(kind, frame, sens, TOP_PORTRAIT)
         what = ("lieux de travail, hors du territoire, de ses actifs occupés" if sens == "destination" else
-                "lieux de résidence un an avant le recensement de ses nouveaux habitants venus d'ailleurs en France")
-        lead = (f"{name} : les {TOP_PORTRAIT} premiers {what}, recensement {ed.census}, géographie au 1er janvier "
-                f"{ed.geo_year}.")
+                "lieux de résidence, un an avant le recensement, de ses nouveaux habitants")
+        lead = (f"{name} : principaux {what} (au plus {TOP_PORTRAIT}), recensement {ed.census}, géographie au "
+                f"1er janvier {ed.geo_year}.")
         blocks += [Block("p", lead), Block("table", table), Block("p", note)]
         if kind is COMMUTING and (drawn := flow_map_block(con, kind, sens, level, code, ed, TOP_PORTRAIT,
                                                           small=True)) is not None:
@@ -475,8 +487,7 @@ def flow_map_block(con: duckdb.DuckDBPyConnection, kind: Kind, sens: str, level:
             ("navettes", "origine"): "d'où viennent les actifs qui y travaillent",
             ("migrations", "origine"): "d'où viennent ses nouveaux habitants",
             ("migrations", "destination"): "où sont partis ses habitants"}[(kind.flux, sens)]
-    title = (f"{name} : {what} ({len(kept)} premiers flux hors du territoire, {kind.title.lower()}, "
-             f"recensement {ed.census})")
+    title = f"{name} : {what} (principaux flux hors du territoire, {kind.title.lower()}, recensement {ed.census})"
     try:
         figure_ = flow_map(con, level, code, ed.geo_year, flows, sens == "destination", title, kind.unit,
                            ed.source(), small)

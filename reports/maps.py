@@ -641,25 +641,31 @@ def flow_map(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: in
     ax.add_patch(PathPatch(_path(territory.simplify(tolerance)), facecolor=TERRITORY_FILL, edgecolor="#3d2b6b",
                            linewidth=1.0))
     _frame(ax, [frame_box])
-    top = float(flows.effectif.max())
+    top = float(drawn.effectif.max())  # abroad and far partners are listed, not drawn
     widest = 6.0 if small else 9.0  # points, for the largest flow of the map
 
     def line_width(value: float) -> float:
         return max(0.6, widest * value / top)
 
-    here = territory.centroid if territory.contains(territory.centroid) else territory.point_on_surface()
+    # arrows leave (or reach) the territory inside it, on the side of each partner: an elongated territory (the
+    # Bassin minier) has no single centre that reads well
+    minx_t, miny_t, maxx_t, maxy_t = territory.bounds
+    inner = territory.buffer(-0.12 * min(maxx_t - minx_t, maxy_t - miny_t))
+    if inner.is_empty:
+        inner = territory.centroid if territory.contains(territory.centroid) else territory.point_on_surface()
     from matplotlib.patches import FancyArrowPatch
+    from shapely.ops import nearest_points
 
     for row in drawn.sort_values("effectif").itertuples():  # the largest on top
         there = row.geometry.centroid if row.geometry.contains(row.geometry.centroid) else \
             row.geometry.point_on_surface()
+        here = nearest_points(inner, there)[0]
         start, end = ((here.x, here.y), (there.x, there.y)) if outgoing else ((there.x, there.y), (here.x, here.y))
         color, dash = FLOW_STYLES[row.flag if isinstance(row.flag, str) else None]
         lw = line_width(row.effectif)
-        ax.add_patch(FancyArrowPatch(start, end, arrowstyle=f"-|>,head_length={0.35 + lw / 12:.2f},"
-                                                            f"head_width={0.2 + lw / 18:.2f}",
-                                     mutation_scale=12, linewidth=lw, linestyle=dash, color=color, alpha=0.9,
-                                     connectionstyle="arc3,rad=0.12", shrinkA=2, shrinkB=4, zorder=4,
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>,head_length=0.55,head_width=0.3",
+                                     mutation_scale=7 + 1.6 * lw, linewidth=lw, linestyle=dash, color=color,
+                                     alpha=0.9, connectionstyle="arc3,rad=0.12", shrinkA=1, shrinkB=3, zorder=4,
                                      capstyle="butt", joinstyle="miter"))
     _place_labels(ax, [(row.geometry, f"{map_label(row.label)} {row.text}") for row in drawn.itertuples()],
                   size=6.5 if small else 7.5)

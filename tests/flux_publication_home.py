@@ -28,7 +28,7 @@ def membership(year: int, data_dir: Path) -> pd.DataFrame:
 
 
 # the arrondissements of the Bassin minier (transforms/config.yml) and their neighbours Lille and Arras
-ARRONDISSEMENTS = ("593", "594", "596", "621", "622", "627")
+ARRONDISSEMENTS = ("593", "595", "596", "621", "622", "627")
 
 
 def flow_frames(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
