@@ -463,11 +463,11 @@ def portrait_blocks(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_y
                 "lieux de résidence, un an avant le recensement, de ses nouveaux habitants")
         lead = (f"{name} : principaux {what} (au plus {TOP_PORTRAIT}), recensement {ed.census}, géographie au "
                 f"1er janvier {ed.geo_year}.")
-        blocks += [Block("p", lead), Block("table", table), Block("p", note)]
+        blocks += [Block("p", lead), Block("table", table), Block("p", note),
+                   Block("p", f"Source : {ed.source()}.")]
         if kind is COMMUTING and (drawn := flow_map_block(con, kind, sens, level, code, ed, TOP_PORTRAIT,
                                                           small=True)) is not None:
             blocks.append(drawn)
-        blocks.append(Block("p", f"Source : {ed.source()}."))
     blocks.append(Block("p", LEGEND))
     return blocks
 
@@ -487,7 +487,7 @@ def flow_map_block(con: duckdb.DuckDBPyConnection, kind: Kind, sens: str, level:
             ("navettes", "origine"): "d'où viennent les actifs qui y travaillent",
             ("migrations", "origine"): "d'où viennent ses nouveaux habitants",
             ("migrations", "destination"): "où sont partis ses habitants"}[(kind.flux, sens)]
-    title = f"{name} : {what} (principaux flux hors du territoire, {kind.title.lower()}, recensement {ed.census})"
+    title = f"{name} : {what}, principaux flux hors du territoire (recensement {ed.census})"
     try:
         figure_ = flow_map(con, level, code, ed.geo_year, flows, sens == "destination", title, kind.unit,
                            ed.source(), small)

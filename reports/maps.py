@@ -588,10 +588,14 @@ def _epci_outlines(con: duckdb.DuckDBPyConnection, geo_year: int, regions: tuple
     return _EPCI_OUTLINES[key]
 
 
+FLOW_FLOOR = 100  # flows under 100 are not shown (INSEE's tables; reports/flows.py): nor in the width legend
+
+
 def _nice_values(top: float) -> list[float]:
-    """Two or three round values for a width legend, the largest not above `top`."""
+    """Two or three round values for a width legend, the largest not above `top`, none under FLOW_FLOOR."""
     step = _nice(top)
-    return sorted({v for v in (step, _nice(step / 2.5), _nice(step / 6)) if v > 0}, reverse=True)
+    values = {v for v in (step, _nice(step / 2.5), _nice(step / 6)) if v >= FLOW_FLOOR}
+    return sorted(values or {step}, reverse=True)
 
 
 def flow_map(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: int, flows: pd.DataFrame,
@@ -665,7 +669,9 @@ def flow_map(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: in
         lw = line_width(row.effectif)
         ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>,head_length=0.55,head_width=0.3",
                                      mutation_scale=7 + 1.6 * lw, linewidth=lw, linestyle=dash, color=color,
-                                     alpha=0.9, connectionstyle="arc3,rad=0.12", shrinkA=1, shrinkB=3, zorder=4,
+                                     alpha=0.9, connectionstyle="arc3,rad=0.12", zorder=4,
+                                     # the partner's end stops short of its label (drawn above the arrows)
+                                     shrinkA=1 if outgoing else 11, shrinkB=11 if outgoing else 1,
                                      capstyle="butt", joinstyle="miter"))
     _place_labels(ax, [(row.geometry, f"{map_label(row.label)} {row.text}") for row in drawn.itertuples()],
                   size=6.5 if small else 7.5)
