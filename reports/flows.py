@@ -141,7 +141,8 @@ def partners(con: duckdb.DuckDBPyConnection, kind: Kind, ed: Edition, level: str
              ) -> pd.DataFrame:
     """Every partner of the territory in one direction, largest first: partner, label, count, share, flag."""
     frame = con.execute(
-        "SELECT partenaire, libelle_partenaire, partenaire_partiel, effectif, effectif_total_sens, part_pct, rang, "
+        "SELECT partenaire, libelle_partenaire, partenaire_partiel, flux_effectif AS effectif, "
+        "flux_total_sens AS effectif_total_sens, flux_part_pct AS part_pct, rang, "
         "flags AS flag FROM mart_flux_partenaires WHERE flux = ? AND niveau = ? AND code = ? AND sens = ? "
         "AND recensement = ? AND millesime_geo = ? ORDER BY rang, partenaire",
         [kind.flux, level, code, sens, ed.census, ed.geo_year]).df()

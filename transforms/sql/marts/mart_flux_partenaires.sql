@@ -45,8 +45,8 @@ ranked AS (
 )
 SELECT r.flux, r.level AS niveau, r.code, t.label AS libelle, r.sens, r.partenaire, p.label AS libelle_partenaire,
        s.epci IS NOT NULL AS partenaire_partiel, r.geo_year AS millesime_geo, r.edition::VARCHAR AS recensement,
-       r.source_id, round(r.w, 1) AS effectif, round(r.total, 1) AS effectif_total_sens,
-       round(100 * r.w / r.total, 1) AS part_pct, r.rang,
+       r.source_id, round(r.w, 1) AS flux_effectif, round(r.total, 1) AS flux_total_sens,
+       round(100 * r.w / r.total, 1) AS flux_part_pct, r.rang,
        CASE WHEN r.w < 200 THEN 'low_reliability' WHEN r.w < 500 THEN 'use_with_caution' END AS flags
 FROM ranked r
 LEFT JOIN territories t ON t.level = r.level AND t.code = r.code AND t.geo_year = r.geo_year
