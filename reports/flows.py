@@ -52,12 +52,15 @@ class Kind:
     unit: str  # what a count counts
     out_words: str  # destination: header of the partner column
     in_words: str  # origine
+    named: str  # the detail file, for the reader
 
 
 COMMUTING = Kind("navettes", "Déplacements domicile-travail", "insee_fd_mobpro", "insee_base_flux_mobpro",
-                 "actifs occupés", "lieu de travail", "lieu de résidence")
+                 "actifs occupés", "lieu de travail", "lieu de résidence",
+                 "fichier détail « Mobilités professionnelles des individus » (MOBPRO)")
 MIGRATION = Kind("migrations", "Migrations résidentielles", "insee_fd_migcom", "insee_base_flux_migcom",
-                 "personnes", "nouvelle résidence", "résidence un an avant")
+                 "personnes", "nouvelle résidence", "résidence un an avant",
+                 "fichier détail « Migrations résidentielles » (MIGCOM)")
 
 
 def reliability(value: float | None, flag: str | None = "") -> str | None:
@@ -112,14 +115,12 @@ def edition(con: duckdb.DuckDBPyConnection, kind: Kind) -> Edition | None:
     return Edition(str(census), int(geo_year), tuple(sources))
 
 
-def not_configured(con: duckdb.DuckDBPyConnection, kind: Kind, geo_year: int) -> str:
+def not_configured(kind: Kind, geo_year: int) -> str:
     """One sentence: which INSEE file would feed the section (edition N on the geography of 1 January N+2)."""
-    products = dict(con.execute("SELECT source_id, product FROM cfg_sources").fetchall())
-    detail = str(products.get(kind.detail) or PRODUCTS[kind.detail]).split(" (")[0].replace("Recensement, ", "")
-    return (f"{kind.title} : pas de données de flux configurées. Cette partie se calcule depuis le {detail} du "
-            f"recensement de l'Insee (édition {geo_year - 2}, géographie au 1er janvier {geo_year}, ou une édition "
-            f"antérieure), ou depuis la {PRODUCTS[kind.base]} de l'Insee : le fichier se déclare dans la "
-            "configuration des sources de l'observatoire (fichier et clé nommés dans l'annexe technique).")
+    return (f"{kind.title} : pas de données de flux configurées. Cette partie se calcule depuis le {kind.named} du "
+            f"recensement de l'Insee (édition {geo_year - 2}, sur la géographie au 1er janvier {geo_year}, ou une "
+            f"édition antérieure), ou depuis sa {PRODUCTS[kind.base]} ; le fichier se déclare dans la configuration "
+            "des sources de l'observatoire (fichier et clé nommés dans l'annexe technique).")
 
 
 def territory_label(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: int) -> str | None:
@@ -245,7 +246,7 @@ def commuting_blocks(con: duckdb.DuckDBPyConnection, number: str, report_geo: in
     heading = Block("h3", f"{number} {kind.title}".strip(), "today-navettes")
     ed = edition(con, kind)
     if ed is None:
-        return [heading, Block("p", not_configured(con, kind, report_geo))]
+        return [heading, Block("p", not_configured(kind, report_geo))]
     rows = comparison_rows(con, ed.geo_year)
     ind = _indicators(con, "mart_navettes_territoires", ed, rows)
     table = pd.DataFrame({
@@ -286,7 +287,7 @@ def migration_blocks(con: duckdb.DuckDBPyConnection, number: str, report_geo: in
     heading = Block("h3", f"{number} {kind.title}".strip(), "today-migrations")
     ed = edition(con, kind)
     if ed is None:
-        return [heading, Block("p", not_configured(con, kind, report_geo))]
+        return [heading, Block("p", not_configured(kind, report_geo))]
     rows = comparison_rows(con, ed.geo_year)
     ind = _indicators(con, "mart_migrations", ed, rows, "AND m.tranche_age = 'ensemble'")
     young = _indicators(con, "mart_migrations", ed, rows, "AND m.tranche_age = '15-29'").set_index(
@@ -448,7 +449,7 @@ def portrait_blocks(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_y
         ed = eds[kind.flux]
         blocks.append(Block("h3", title, f"flux-{kind.flux}"))
         if ed is None:
-            blocks.append(Block("p", not_configured(con, kind, geo_year)))
+            blocks.append(Block("p", not_configured(kind, geo_year)))
             continue
         name = territory_label(con, level, code, ed.geo_year)
         if name is None:

@@ -196,10 +196,10 @@ def test_without_flow_sources_each_section_names_the_insee_file(small_home):
         portrait = flows.portrait_blocks(con, "epci", EPCI, geo)
     finally:
         con.close()
-    for blocks, file in ((commuting, "fichier détail MOBPRO"), (migration, "fichier détail MIGCOM")):
+    for blocks, file in ((commuting, "(MOBPRO)"), (migration, "(MIGCOM)")):
         assert [b.kind for b in blocks] == ["h3", "p"]  # no empty table
         sentence = blocks[1].content
-        assert "pas de données de flux configurées" in sentence and file in sentence
+        assert "pas de données de flux configurées" in sentence and "fichier détail" in sentence and file in sentence
         assert f"édition {geo - 2}" in sentence and "configuration des sources" in sentence
         assert _english_or_internal(sentence) == []
     assert "Pas de données de flux configurées" in portrait[1].content
