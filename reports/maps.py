@@ -667,12 +667,16 @@ def flow_map(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: in
         start, end = ((here.x, here.y), (there.x, there.y)) if outgoing else ((there.x, there.y), (here.x, here.y))
         color, dash = FLOW_STYLES[row.flag if isinstance(row.flag, str) else None]
         lw = line_width(row.effectif)
-        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>,head_length=0.55,head_width=0.3",
-                                     mutation_scale=7 + 1.6 * lw, linewidth=lw, linestyle=dash, color=color,
-                                     alpha=0.9, connectionstyle="arc3,rad=0.12", zorder=4,
-                                     # the partner's end stops short of its label (drawn above the arrows)
-                                     shrinkA=1 if outgoing else 11, shrinkB=11 if outgoing else 1,
-                                     capstyle="butt", joinstyle="miter"))
+        shape = {"connectionstyle": "arc3,rad=0.12", "zorder": 4, "color": color, "alpha": 0.9,
+                 # the partner's end stops short of its label (drawn above the arrows)
+                 "shrinkA": 1 if outgoing else 11, "shrinkB": 11 if outgoing else 1}
+        head = "-|>,head_length=0.55,head_width=0.3"
+        # the body carries the dash of the reliability class; the head stays solid (a dashed head does not read)
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle=head if dash == "-" else "-", mutation_scale=7 + 1.6 * lw,
+                                     linewidth=lw, linestyle=dash, capstyle="butt", joinstyle="miter", **shape))
+        if dash != "-":
+            ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>,head_length=0.9,head_width=0.55",
+                                         mutation_scale=7 + 1.6 * lw, linewidth=0, **shape))
     _place_labels(ax, [(row.geometry, f"{map_label(row.label)} {row.text}") for row in drawn.itertuples()],
                   size=6.5 if small else 7.5)
     # legend: widths with round values, reliability dashes, the territory, the partners
