@@ -86,10 +86,12 @@ def marked(text: str, flag: str | None) -> str:
     return text + MARK[reliability(None, flag)] if text else text
 
 
-def said(flag: str | None) -> str:
-    """The mark in words, for sentences (« » when reliable)."""
+def said(flag: str | None, inside: bool = False) -> str:
+    """The mark in words, for sentences (« » when reliable); `inside` a parenthesis already: « , peu fiable »."""
     found = reliability(None, flag)
-    return f" ({WORD[found]})" if found else ""
+    if not found:
+        return ""
+    return f", {WORD[found]}" if inside else f" ({WORD[found]})"
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,7 @@ def top_table(kind: Kind, frame: pd.DataFrame, sens: str, n: int) -> tuple[pd.Da
 
 def item(row) -> str:
     """« Lens-Liévin 1 234 (12,3 %) » with marks, for a cell listing several partners."""
-    return f"{row.label} {count(row.effectif, row.flag)} ({fr(row.part_pct, 1)} %)"
+    return f"{row.label} {count(row.effectif, row.flag)} ({fr(row.part_pct, 1)}\u00a0%)"
 
 
 def epci_of_grouping(con: duckdb.DuckDBPyConnection, geo_year: int) -> pd.DataFrame:
@@ -360,7 +362,7 @@ def _first(frame: pd.DataFrame) -> str | None:
     if kept.empty:
         return None
     r = kept.iloc[0]
-    return f"{r.label} ({count(r.effectif, r.flag)}, {fr(r.part_pct, 1)} %{said(r.flag)})"
+    return f"{r.label} ({count(r.effectif, r.flag)}, {fr(r.part_pct, 1)}\u00a0%{said(r.flag, True)})"
 
 
 def _abroad(frame: pd.DataFrame) -> float | None:
@@ -373,9 +375,9 @@ def _commuting_text(con, kind: Kind, ed: Edition, ind: pd.DataFrame) -> list[str
     ours = ind[ind.level == "grouping"]
     if len(ours):
         r = ours.iloc[0]
-        sentence = (f"Au recensement {ed.census}, {fr(r.part_travail_hors_commune_pct, 1)} % des "
+        sentence = (f"Au recensement {ed.census}, {fr(r.part_travail_hors_commune_pct, 1)}\u00a0% des "
                     f"{count(r.actifs_occupes_residents, r.flag)} actifs occupés résidant dans le Bassin minier "
-                    f"travaillent hors de leur commune{said(r.flag)}, et {fr(r.part_travail_hors_epci_pct, 1)} % "
+                    f"travaillent hors de leur commune{said(r.flag)}, et {fr(r.part_travail_hors_epci_pct, 1)}\u00a0% "
                     "hors de leur EPCI.")
         out = partners(con, kind, ed, "grouping", GROUPING, "destination")
         if (dest := _first(out)) is not None:
@@ -391,8 +393,8 @@ def _commuting_text(con, kind: Kind, ed: Edition, ind: pd.DataFrame) -> list[str
     if len(epci) > 1:
         lo, hi = epci.iloc[0], epci.iloc[-1]
         text.append(f"Parmi les EPCI du Bassin minier, la part des actifs travaillant hors de leur EPCI va de "
-                    f"{fr(lo.part_travail_hors_epci_pct, 1)} % ({lo.label}{said(lo.flag)}) à "
-                    f"{fr(hi.part_travail_hors_epci_pct, 1)} % ({hi.label}{said(hi.flag)}).")
+                    f"{fr(lo.part_travail_hors_epci_pct, 1)}\u00a0% ({lo.label}{said(lo.flag, True)}) à "
+                    f"{fr(hi.part_travail_hors_epci_pct, 1)}\u00a0% ({hi.label}{said(hi.flag, True)}).")
     return text
 
 
@@ -407,7 +409,7 @@ def _migration_text(con, kind: Kind, ed: Edition, ind: pd.DataFrame) -> list[str
                     f"d'alors sont partis ailleurs en France : le solde des "
                     f"échanges résidentiels est {'négatif' if balance < 0 else 'positif' if balance > 0 else 'nul'} "
                     f"({fr(balance, 0, sign=True)} personnes, taux de migration nette interne de "
-                    f"{fr(r.taux_migration_nette_interne_pmille, 1, sign=True)} ‰{said(r.flag)}).")
+                    f"{fr(r.taux_migration_nette_interne_pmille, 1, sign=True)}\u00a0‰{said(r.flag, True)}).")
         came = partners(con, kind, ed, "grouping", GROUPING, "origine")
         if (orig := _first(came)) is not None:
             sentence += f" Les nouveaux habitants venus d'ailleurs en France arrivent d'abord de : {orig}."
@@ -418,9 +420,9 @@ def _migration_text(con, kind: Kind, ed: Edition, ind: pd.DataFrame) -> list[str
         "taux_migration_nette_interne_pmille")
     if len(epci) > 1:
         lo, hi = epci.iloc[0], epci.iloc[-1]
-        text.append(f"Parmi les EPCI du Bassin minier, le taux de migration nette interne va de "
-                    f"{fr(lo.taux_migration_nette_interne_pmille, 1, sign=True)} ‰ ({lo.label}{said(lo.flag)}) à "
-                    f"{fr(hi.taux_migration_nette_interne_pmille, 1, sign=True)} ‰ ({hi.label}{said(hi.flag)}).")
+        low, high = (fr(r.taux_migration_nette_interne_pmille, 1, sign=True) for r in (lo, hi))
+        text.append(f"Parmi les EPCI du Bassin minier, le taux de migration nette interne va de {low}\u00a0‰ "
+                    f"({lo.label}{said(lo.flag, True)}) à {high}\u00a0‰ ({hi.label}{said(hi.flag, True)}).")
     return text
 
 

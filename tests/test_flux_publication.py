@@ -117,7 +117,7 @@ def test_commuting_section_lists_the_top_destinations_and_origins(published):
     home_in = mob["COMMUNE"].map(inside).fillna(False).astype(bool)
     w = mob["IPONDI"].astype(float)[home_in]
     outside = w[mob.loc[home_in, "DCLT"] != mob.loc[home_in, "COMMUNE"]].sum()
-    assert f"{fr(100 * outside / w.sum(), 1)} % des {fr(w.sum())}" in html
+    assert f"{fr(100 * outside / w.sum(), 1)}\u00a0% des {fr(w.sum())}" in html
 
 
 def test_migration_section_lists_origins_rate_and_marks(published):
