@@ -297,6 +297,7 @@ def migration_blocks(con: duckdb.DuckDBPyConnection, number: str, report_geo: in
     young = young.reindex(pd.MultiIndex.from_frame(ind[["level", "code"]]))
     table = pd.DataFrame({
         "territoire": ind.label,
+        "déjà résidents un an avant": [count(v) for v in ind.migrants_iso],
         "arrivés d'ailleurs en France (entrants)": [count(v) for v in ind.migrants_entrants],
         "partis ailleurs en France (sortants)": [count(v) for v in ind.migrants_sortants],
         "solde": [marked(fr(v, 0, sign=True), f) for v, f in zip(ind.solde_migratoire_interne, ind.flag,

@@ -118,6 +118,16 @@ def test_commuting_section_lists_the_top_destinations_and_origins(published):
     w = mob["IPONDI"].astype(float)[home_in]
     outside = w[mob.loc[home_in, "DCLT"] != mob.loc[home_in, "COMMUNE"]].sum()
     assert f"{fr(100 * outside / w.sum(), 1)}\u00a0% des {fr(w.sum())}" in html
+    # residents, internal, outgoing (abroad included) and incoming workers of the grouping
+    weight = mob["IPONDI"].astype(float)
+    work_in = mob["DCLT"].map(inside).fillna(False).astype(bool)
+    row = tables[0].iloc[0]
+    assert row["territoire"] == "Bassin minier"
+    for column, want in (("actifs occupés résidents", weight[home_in].sum()),
+                         ("travaillant dans le territoire", weight[home_in & work_in].sum()),
+                         ("sortants", weight[home_in & ~work_in].sum()),
+                         ("entrants", weight[~home_in & work_in].sum())):
+        assert abs(_number(row[column]) - want) <= 0.55, column
 
 
 def test_migration_section_lists_origins_rate_and_marks(published):
@@ -138,10 +148,11 @@ def test_migration_section_lists_origins_rate_and_marks(published):
     rate = 1000 * (entr - sort) / ((iso + sort + iso + entr) / 2)
     row = tables[0].iloc[0]
     assert row["territoire"] == "Bassin minier"
-    assert abs(_number(row.iloc[1]) - entr) <= 0.55 and abs(_number(row.iloc[2]) - sort) <= 0.55
-    assert abs(_number(row.iloc[4]) - rate) <= 0.051
+    assert abs(_number(row.iloc[1]) - iso) <= 0.55
+    assert abs(_number(row.iloc[2]) - entr) <= 0.55 and abs(_number(row.iloc[3]) - sort) <= 0.55
+    assert abs(_number(row.iloc[5]) - rate) <= 0.051
     mark = "\u00a0**" if min(entr, sort) < 200 else "\u00a0*" if min(entr, sort) < 500 else ""
-    assert row.iloc[4].endswith(mark) and (mark or not row.iloc[4].endswith("*"))
+    assert row.iloc[5].endswith(mark) and (mark or not row.iloc[5].endswith("*"))
     html = _section(published["html"], "today-migrations")
     assert SOURCE_MIGCOM in html and "taux de migration nette interne" in html and "‰" in html
 
