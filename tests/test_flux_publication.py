@@ -215,3 +215,33 @@ def test_without_flow_sources_each_section_names_the_insee_file(small_home):
         assert _english_or_internal(sentence) == []
     assert "Pas de données de flux configurées" in portrait[1].content
     assert _english_or_internal(portrait[1].content) == []
+
+
+@pytest.mark.slow  # headless Chromium (tests/test_browser.py)
+def test_flow_pages_read_at_1280_px_and_in_print(published, tmp_path):
+    """The report and the EPCI portrait with flows in a real browser: every image (the flow maps) loads, nothing is
+    wider than the window, on screen and with the A4 stylesheet; screenshots under reports/out/screenshots."""
+    from tests.test_browser import CHROMEDRIVER, CHROMIUM, _assert_readable, _look
+
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("Chromium not installed: run `make browser` (apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--window-size=1280,900",
+                 f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        out = published["img"].parent
+        for page, name in ((out / "diagnostic.html", "flux-diagnostic"),
+                           (out / "portraits" / f"epci-{EPCI}.html", "flux-portrait")):
+            seen = _look(driver, page, name, max_shots=12)
+            _assert_readable(seen)
+            printed = _look(driver, page, f"print-{name}", media="print", max_shots=4)
+            assert printed["errors"] == [] and printed["overflow"]["wide"] == [], printed["overflow"]
+    finally:
+        driver.quit()
