@@ -562,3 +562,150 @@ def locator_block(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_yea
     if located is None:
         return None
     return map_block(located, f"situation_{level}_{re.sub(r'[^0-9A-Za-z]+', '-', code)}")
+
+
+# ---------------------------------------------------------------- flow maps
+
+# INSEE's reliability classes of a weighted count (reports/flows.py marks): colour and dash of an arrow
+FLOW_STYLES = {None: ("#1f4e79", "-"), "use_with_caution": ("#4f86c6", (0, (4, 1.5))),
+               "low_reliability": ("#8fb3dc", (0, (1.2, 1.2)))}
+FLOW_WORDS = {None: "fiable (500 ou plus)", "use_with_caution": "à prendre avec précaution (200 à 500)",
+              "low_reliability": "peu fiable (moins de 200)"}
+PARTNER_FILL = "#d9e4f1"
+TERRITORY_FILL = "#c9bfe0"
+_EPCI_OUTLINES: dict[tuple, pd.DataFrame] = {}
+
+
+def _epci_outlines(con: duckdb.DuckDBPyConnection, geo_year: int, regions: tuple[str, ...], units: Units
+                   ) -> pd.DataFrame:
+    """EPCI outlines of the régions (dissolved from the same units as the départements), kept with the context."""
+    key = (geo_year, regions, id(units))
+    if key not in _EPCI_OUTLINES:
+        communes = con.execute("SELECT codgeo, epci FROM geo_commune WHERE geo_year = ? AND list_contains(?, region) "
+                               "AND epci IS NOT NULL AND epci <> 'ZZZZZZZZZ'", [geo_year, list(regions)]).df()
+        _EPCI_OUTLINES.clear()
+        _EPCI_OUTLINES[key] = dissolve(units, communes, "epci")
+    return _EPCI_OUTLINES[key]
+
+
+FLOW_FLOOR = 100  # flows under 100 are not shown (INSEE's tables; reports/flows.py): nor in the width legend
+
+
+def _nice_values(top: float) -> list[float]:
+    """Two or three round values for a width legend, the largest not above `top`, none under FLOW_FLOOR."""
+    step = _nice(top)
+    values = {v for v in (step, _nice(step / 2.5), _nice(step / 6)) if v >= FLOW_FLOOR}
+    return sorted(values or {step}, reverse=True)
+
+
+def flow_map(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: int, flows: pd.DataFrame,
+             outgoing: bool, title: str, unit: str, source: str, small: bool = False) -> MapFigure:
+    """Arrows between a territory and its partner EPCI, widths proportional to the flows, dashes by INSEE's
+    reliability class; partners outside the drawn régions (abroad, another région) listed beside the map.
+    `flows`: partenaire (EPCI code, 99999, ZZZZZ), label, effectif, flag (None, use_with_caution,
+    low_reliability), text (the count as printed)."""
+    communes = communes_of(con, level, code, geo_year)
+    if communes.empty:
+        raise MapError(f"no commune of {level} {code} in the {geo_year} geography")
+    if flows.empty:
+        raise MapError(f"no flow to draw for {level} {code}")
+    regions = tuple(sorted(set(communes.region.dropna())))
+    units, departements = _context(con, geo_year, regions)
+    epci = _epci_outlines(con, geo_year, regions, units)
+    inside = set(communes.codgeo)
+    territory = merge(units.frame[units.frame.communes.map(lambda c: bool(inside & set(c)))].geometry.tolist())
+    shapes = dict(zip(epci.code, epci.geometry, strict=True))
+    drawn = flows[flows.partenaire.isin(shapes)].copy()
+    beside = flows[~flows.partenaire.isin(shapes)]
+    drawn["geometry"] = [shapes[p].difference(territory) if shapes[p].intersects(territory) else shapes[p]
+                         for p in drawn.partenaire]
+    drawn = drawn[[not g.is_empty for g in drawn["geometry"]]] if len(drawn) else drawn
+    if drawn.empty:
+        raise MapError(f"no partner of {level} {code} inside its région(s)")
+
+    width = MAP_WIDTH_IN * (0.75 if small else 1.0)
+    shown = [territory, *drawn.geometry]
+    minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(shown, dtype=object))
+    pad = max(maxx - minx, maxy - miny) * 0.06
+    frame_box = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
+    map_height = max(3.2, min(6.5, _height([frame_box], width * 0.62)))
+    header, footer = 0.7, 0.55
+    total = map_height + header + footer
+    fig, ax = plt.subplots(figsize=(width, total))
+    fig.subplots_adjust(left=0.01, right=0.63, top=1 - header / total, bottom=footer / total)
+    tolerance = max(maxx - minx, maxy - miny) / 500
+    visible = [g for g in departements.geometry if g.intersects(frame_box)]
+    ax.add_collection(_patches(_drawn(visible, tolerance), facecolor=CONTEXT_FILL, edgecolor="#9a9a9a",
+                               linewidth=0.8))
+    near = epci[epci.geometry.map(lambda g: g.intersects(frame_box))]
+    ax.add_collection(_patches([g.simplify(tolerance) for g in near.geometry], facecolor="none",
+                               edgecolor="#ffffff", linewidth=0.5))
+    ax.add_collection(_patches([g.simplify(tolerance) for g in drawn.geometry], facecolor=PARTNER_FILL,
+                               edgecolor="#7a93b3", linewidth=0.6))
+    ax.add_patch(PathPatch(_path(territory.simplify(tolerance)), facecolor=TERRITORY_FILL, edgecolor="#3d2b6b",
+                           linewidth=1.0))
+    _frame(ax, [frame_box])
+    top = float(drawn.effectif.max())  # abroad and far partners are listed, not drawn
+    widest = 6.0 if small else 9.0  # points, for the largest flow of the map
+
+    def line_width(value: float) -> float:
+        return max(0.6, widest * value / top)
+
+    # arrows leave (or reach) the territory inside it, on the side of each partner: an elongated territory (the
+    # Bassin minier) has no single centre that reads well
+    minx_t, miny_t, maxx_t, maxy_t = territory.bounds
+    inner = territory.buffer(-0.12 * min(maxx_t - minx_t, maxy_t - miny_t))
+    if inner.is_empty:
+        inner = territory.centroid if territory.contains(territory.centroid) else territory.point_on_surface()
+    from matplotlib.patches import FancyArrowPatch
+    from shapely.ops import nearest_points
+
+    for row in drawn.sort_values("effectif").itertuples():  # the largest on top
+        there = row.geometry.centroid if row.geometry.contains(row.geometry.centroid) else \
+            row.geometry.point_on_surface()
+        here = nearest_points(inner, there)[0]
+        start, end = ((here.x, here.y), (there.x, there.y)) if outgoing else ((there.x, there.y), (here.x, here.y))
+        color, dash = FLOW_STYLES[row.flag if isinstance(row.flag, str) else None]
+        lw = line_width(row.effectif)
+        shape = {"connectionstyle": "arc3,rad=0.12", "zorder": 4, "color": color, "alpha": 0.9,
+                 # the partner's end stops short of its label (drawn above the arrows)
+                 "shrinkA": 1 if outgoing else 11, "shrinkB": 11 if outgoing else 1}
+        head = "-|>,head_length=0.55,head_width=0.3"
+        # the body carries the dash of the reliability class; the head stays solid (a dashed head does not read)
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle=head if dash == "-" else "-", mutation_scale=7 + 1.6 * lw,
+                                     linewidth=lw, linestyle=dash, capstyle="butt", joinstyle="miter", **shape))
+        if dash != "-":
+            ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>,head_length=0.9,head_width=0.55",
+                                         mutation_scale=7 + 1.6 * lw, linewidth=0, **shape))
+    _place_labels(ax, [(row.geometry, f"{map_label(row.label)} {row.text}") for row in drawn.itertuples()],
+                  size=6.5 if small else 7.5)
+    # legend: widths with round values, reliability dashes, the territory, the partners
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=FLOW_STYLES[None][0], linewidth=line_width(v), label=f"{fr(v)} {unit}")
+               for v in _nice_values(top)]
+    handles += [Line2D([], [], color=c, linestyle=d, linewidth=2.2, label=FLOW_WORDS[f])
+                for f, (c, d) in FLOW_STYLES.items()]
+    handles += [Patch(facecolor=TERRITORY_FILL, edgecolor="#3d2b6b", label=wrap(_territory_name(con, level, code,
+                                                                                                 geo_year), 30)),
+                Patch(facecolor=PARTNER_FILL, edgecolor="#7a93b3", label="EPCI partenaires (flux de 100 ou plus)")]
+    legend = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False,
+                       fontsize=7.5 if small else 8.5, title="Largeur : effectif du flux\nTrait : fiabilité (Insee)",
+                       title_fontsize=8 if small else 9, alignment="left", handlelength=3.2)
+    legend.set_zorder(7)
+    if len(beside):
+        lines = ["Hors de la carte :"] + [wrap(f"{r.label} : {r.text}", 34) for r in beside.itertuples()]
+        ax.text(1.02, 0.0, "\n".join(lines), transform=ax.transAxes, fontsize=7.5 if small else 8.5, va="bottom",
+                ha="left", color="#222")
+    fig.suptitle(wrap(title, 70 if small else 95), x=0.01, y=1 - 0.1 / total, ha="left", va="top",
+                 fontsize=10.5 if small else 12, fontweight="bold")
+    full_source = f"Source : {source} ; {BASEMAP}"
+    fig.text(0.01, 0.06 / total, wrap(full_source, 110 if small else 140), fontsize=6.5 if small else 7.5,
+             color="#444", va="bottom")
+    return MapFigure(_svg(fig), title, unit, f"{source} ; {BASEMAP}", f"Géographie au 1er janvier {geo_year}")
+
+
+def _territory_name(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_year: int) -> str:
+    if level == "grouping":
+        return _labels(con, "grouping", geo_year).get(code) or code
+    return _labels(con, level, geo_year).get(code, code)

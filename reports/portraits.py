@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from reports.flows import portrait_blocks as flow_blocks
 from reports.maps import locator_block
 from reports.render import (
     Block,
@@ -180,6 +181,7 @@ def portrait_blocks(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_y
     ]
     blocks += dossier_blocks(con, level, code, compared[["level", "code", "label"]].reset_index(drop=True))
     blocks += _unemployment_blocks(con, level, code, geo_year, census)
+    blocks += flow_blocks(con, level, code, geo_year)  # census flows (reports/flows.py)
     blocks += [
         Block("h2", "Indicateurs disponibles pour ce territoire", "indicateurs"),
         Block("p", "La dernière valeur de chaque indicateur que l'observatoire tient pour ce territoire, avec sa "

@@ -256,6 +256,7 @@ def _cells(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _is_number(text: str) -> bool:
+    text = text.rstrip("*").rstrip("\u00a0")  # a count with its reliability mark (reports/flows.py) is a number
     return bool(text) and text.replace("\u202f", "").replace(",", "").replace("−", "").replace("+", "").replace(
         "\u2060–\u2060", "").isdigit()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from reports.flows import commuting_blocks, migration_blocks
 from reports.render import (
     Block,
     bar_chart,
@@ -345,6 +346,7 @@ def today_blocks(con: duckdb.DuckDBPyConnection) -> list[Block]:
         )
     )
     # --- youth and the themes that need deliveries
+    blocks += migration_blocks(con, "", geo_year)  # census flows (reports/flows.py)
     blocks += _theme_availability(con, "Jeunesse", "1.2", geo_year)
     # --- unemployment
     ze = rows[rows.level == "ze2020"]
@@ -422,7 +424,8 @@ def today_blocks(con: duckdb.DuckDBPyConnection) -> list[Block]:
     blocks += income_theme(con, rows, "1.6", geo_year)
     for number, theme in zip(("1.7", "1.8", "1.9", "1.10"), ("Formation", "Navettes domicile-travail", "Santé",
                                                               "Mobilité"), strict=True):
-        blocks += _theme_availability(con, theme, number, geo_year)
+        blocks += (commuting_blocks(con, number, geo_year) if theme == "Navettes domicile-travail"
+                   else _theme_availability(con, theme, number, geo_year))
     return blocks
 
 

@@ -71,6 +71,7 @@ NOT_FROM_INDICATOR_VALUES = {
     "mart_navettes_territoires": "commuting indicators from the census detail files, no indicator_values row",
     "mart_migrations": "internal migration indicators from the census detail files, reliability-flagged",
     "mart_migrations_flux": "residential migration flows from the census detail files, reliability-flagged",
+    "mart_flux_partenaires": "flows between a territory and each EPCI outside it, reliability-flagged",
 }
 
 
