@@ -34,6 +34,7 @@ import hashlib
 import os
 import re
 import shutil
+import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -51,7 +52,7 @@ from sources.parsing import Parsed, empty_frame, read_delimited, require_columns
 from sources.spec import Release, SourceSpec
 
 PARTITIONS_ENV = "OBSERVATOIRE_PARTITIONS_DIR"
-WORK_VERSION = 2  # the layout of the split and partition files: a change never reuses older work
+WORK_VERSION = 3  # the layout of the split and partition files: a change never reuses older work
 # Destination codes that are not communes, documented by INSEE: abroad (99999); ZZZZZ is `ARM` outside PLM.
 FOREIGN_OR_UNKNOWN = ("99999", "ZZZZZ")
 AGE_BANDS = "CASE WHEN a < 15 THEN '00-14' WHEN a < 30 THEN '15-29' WHEN a < 45 THEN '30-44' " \
@@ -172,30 +173,50 @@ def _relation_sql(source_id: str, data: Path, kind: str) -> str:
             f"all_varchar=true, encoding='{_encoding(data)}', quote='\"'))")
 
 
+# One pre-aggregating split at a time in a process: its hash table is the only DuckDB work of the flows that
+# grows with the file (two sources refreshed side by side would otherwise hold two of them).
+_SPLIT_LOCK = threading.Lock()
+# The partition key of a row and the group keys of the partial sums written by the split.
+DEP = "CASE WHEN COMMUNE LIKE '97%' THEN left(COMMUNE, 3) ELSE left(COMMUNE, 2) END"
+
+
 def split_by_departement(source_id: str, path: Path, kind: str) -> Path:
-    """One streaming pass: the delivered file → Parquet partitioned by département of residence. Idempotent."""
+    """One streaming pass that reduces as it splits: the delivered file → partial sums per département of
+    residence × residence × destination × every kept dimension (IPONDI summed exactly as DECIMAL(38,15), records
+    counted, smallest weight and unreadable ages kept for the gate), written as Parquet partitioned by
+    département. The partition step then only re-sums the few groups a département's files share and sorts them,
+    on rows already reduced (20 M MIGCOM rows → ≈ 5.6 M). Idempotent."""
     root = work_dir(source_id, path)
     split = root / "split"
     if (root / "split.done").exists():
         return split
     data, _ = _detail_member(source_id, path, root / "extracted")
-    columns, _, _ = KINDS[kind]
+    _, dest, extra = KINDS[kind]
     source = _relation_sql(source_id, data, kind)
-    dep = "CASE WHEN COMMUNE LIKE '97%' THEN left(COMMUNE, 3) ELSE left(COMMUNE, 2) END"
     shutil.rmtree(split, ignore_errors=True)
     root.mkdir(parents=True, exist_ok=True)
-    con = connect()
-    try:
-        # Typed once here, in the parallel pass: the weight as an exact decimal, the age as its band.
-        typed = [c for c in columns if c not in ("IPONDI", "AGEREVQ")]
-        con.execute(
-            f"COPY (SELECT {dep} AS dep, {', '.join(typed)}, "
-            f"CAST(replace(IPONDI, ',', '.') AS DECIMAL(38,15)) AS w, TRY_CAST(AGEREVQ AS INTEGER) AS a "
-            f"FROM {source}) TO '{split.as_posix()}' (FORMAT parquet, PARTITION_BY (dep), OVERWRITE)")
-    except duckdb.Error as exc:
-        raise SourceError(source_id, path.name, "readable_detail_file", str(exc).splitlines()[0]) from exc
-    finally:
-        con.close()
+    with _SPLIT_LOCK:
+        con = connect(os.environ.get("OBSERVATOIRE_FLOW_SPLIT_MEMORY"))
+        try:
+            con.execute(f"SET threads={int(os.environ.get('OBSERVATOIRE_FLOW_SPLIT_THREADS', '2'))}")
+            # The age band is computed here (the raw age is not a key), the destination's commune in the
+            # partition step (a function of dest_code: no key of its own in the big hash table).
+            con.execute(f"""
+                COPY (
+                  SELECT {DEP} AS dep, COMMUNE AS commune, ARM AS arm, {dest} AS dest_code,
+                         {', '.join(f'{e} AS {e.lower()}' for e in extra)},
+                         {AGE_BANDS.replace('a <', 'TRY_CAST(AGEREVQ AS INTEGER) <')} AS age_band,
+                         SEXE AS sex, CS1 AS cs1,
+                         sum(CAST(replace(IPONDI, ',', '.') AS DECIMAL(38,15))) AS weight, count(*)::BIGINT AS records,
+                         min(CAST(replace(IPONDI, ',', '.') AS DECIMAL(38,15))) AS min_ipondi,
+                         count(*) FILTER (WHERE TRY_CAST(AGEREVQ AS INTEGER) IS NULL)::BIGINT AS bad_age
+                  FROM {source}
+                  GROUP BY ALL
+                ) TO '{split.as_posix()}' (FORMAT parquet, PARTITION_BY (dep), OVERWRITE)""")
+        except duckdb.Error as exc:
+            raise SourceError(source_id, path.name, "readable_detail_file", str(exc).splitlines()[0]) from exc
+        finally:
+            con.close()
     (root / "split.done").write_text("ok\n")
     if data.parent.name == "extracted":  # the extracted copy is no longer needed; the zip stays in the landing
         data.unlink(missing_ok=True)
@@ -207,15 +228,17 @@ def partitions(split: Path) -> list[str]:
 
 
 def aggregate_partition(split: Path, kind: str, dep: str, out_dir: Path) -> Path:
-    """One département of residence: weights summed exactly per commune pair × dimensions, written as Parquet.
+    """One département of residence: the split's partial sums summed again per commune pair × dimensions (a
+    group may sit in several of the split's files, one per writer thread), written as Parquet.
 
     A plain function over files (no state, no connection shared): what a Prefect task runs, in-process or on a
-    Dask worker. The output is sorted on its key, so it is the same bytes wherever it was computed."""
+    Dask worker. Sums are exact decimals and the output is sorted on its key, so it is the same bytes wherever
+    it was computed and however the split distributed its rows."""
     target = out_dir / f"dep={dep}.parquet"
     if target.exists():
         return target
     _, dest, extra = KINDS[kind]
-    keys = ["commune", "arm", "dest_code", "dest_commune", *[e.lower() for e in extra], "age_band", "sex", "cs1"]
+    dims = [e.lower() for e in extra]
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = out_dir / f".dep={dep}.parquet.part"
     con = connect()
@@ -223,16 +246,12 @@ def aggregate_partition(split: Path, kind: str, dep: str, out_dir: Path) -> Path
         con.execute("SET threads=1")  # one partition = one core: partitions run side by side
         con.execute(f"""
             COPY (
-              WITH t AS (
-                SELECT COMMUNE AS commune, NULLIF(ARM, 'ZZZZZ') AS arm, {dest} AS dest_code,
-                       {commune_of(dest)} AS dest_commune, {', '.join(f'{e} AS {e.lower()}' for e in extra)},
-                       a, SEXE AS sex, CS1 AS cs1, w
-                FROM read_parquet('{(split / f"dep={dep}").as_posix()}/*.parquet')
-              )
-              SELECT {', '.join(keys[:-3])}, {AGE_BANDS} AS age_band, sex, cs1,
-                     CAST(sum(w) AS DECIMAL(38,15)) AS weight, count(*)::BIGINT AS records, min(w) AS min_ipondi,
-                     count(*) FILTER (WHERE a IS NULL)::BIGINT AS bad_age
-              FROM t GROUP BY ALL ORDER BY ALL
+              SELECT commune, NULLIF(arm, 'ZZZZZ') AS arm, dest_code, {commune_of('dest_code')} AS dest_commune,
+                     {', '.join(dims)}, age_band, sex, cs1,
+                     CAST(sum(weight) AS DECIMAL(38,15)) AS weight, sum(records)::BIGINT AS records,
+                     CAST(min(min_ipondi) AS DECIMAL(38,15)) AS min_ipondi, sum(bad_age)::BIGINT AS bad_age
+              FROM read_parquet('{(split / f"dep={dep}").as_posix()}/*.parquet')
+              GROUP BY ALL ORDER BY ALL
             ) TO '{tmp.as_posix()}' (FORMAT parquet)""")
     finally:
         con.close()
