@@ -103,6 +103,12 @@ def edition_of(path: Path) -> int:
     return int(found[-1])
 
 
+def geo_year_of(edition: int) -> int:
+    """The geography of a census edition: 1 January N+2 for the annual census (RP2006 on: its five survey years
+    end in N+2's geography), the census year itself for the general censuses (RP1999 and before, one date)."""
+    return edition + 2 if edition >= 2004 else edition
+
+
 def _file_sha(path: Path) -> str:
     # A landed file lives in landing/<source>/<sha256>/: reuse its name instead of hashing a gigabyte again.
     if re.fullmatch(r"[0-9a-f]{64}", path.parent.name):
@@ -184,8 +190,8 @@ def split_by_departement(source_id: str, path: Path, kind: str) -> Path:
     """One streaming pass that reduces as it splits: the delivered file → partial sums per département of
     residence × residence × destination × every kept dimension (IPONDI summed exactly as DECIMAL(38,15), records
     counted, smallest weight and unreadable ages kept for the gate), written as Parquet partitioned by
-    département. The partition step then only re-sums the few groups a département's files share and sorts them,
-    on rows already reduced (20 M MIGCOM rows → ≈ 5.6 M). Idempotent."""
+    département. The partition step then only sorts rows already reduced (20 M MIGCOM rows → ≈ 5.6 M), each
+    group once. Idempotent."""
     root = work_dir(source_id, path)
     split = root / "split"
     if (root / "split.done").exists():
@@ -228,12 +234,14 @@ def partitions(split: Path) -> list[str]:
 
 
 def aggregate_partition(split: Path, kind: str, dep: str, out_dir: Path) -> Path:
-    """One département of residence: the split's partial sums summed again per commune pair × dimensions (a
-    group may sit in several of the split's files, one per writer thread), written as Parquet.
+    """One département of residence: the split's sums of that département, sorted on their key and written as
+    one Parquet file (the split's GROUP BY emits each group once, whatever file of the partition it lands in:
+    nothing is left to sum), with the destination's commune.
 
     A plain function over files (no state, no connection shared): what a Prefect task runs, in-process or on a
-    Dask worker. Sums are exact decimals and the output is sorted on its key, so it is the same bytes wherever
-    it was computed and however the split distributed its rows."""
+    Dask worker. Sums are exact decimals and the output is sorted on its unique key (the group key; sorting on
+    it alone keeps the sort keys short), so it is the same bytes wherever it was computed and however the split
+    distributed its rows among files."""
     target = out_dir / f"dep={dep}.parquet"
     if target.exists():
         return target
@@ -247,11 +255,9 @@ def aggregate_partition(split: Path, kind: str, dep: str, out_dir: Path) -> Path
         con.execute(f"""
             COPY (
               SELECT commune, NULLIF(arm, 'ZZZZZ') AS arm, dest_code, {commune_of('dest_code')} AS dest_commune,
-                     {', '.join(dims)}, age_band, sex, cs1,
-                     CAST(sum(weight) AS DECIMAL(38,15)) AS weight, sum(records)::BIGINT AS records,
-                     CAST(min(min_ipondi) AS DECIMAL(38,15)) AS min_ipondi, sum(bad_age)::BIGINT AS bad_age
+                     {', '.join(dims)}, age_band, sex, cs1, weight, records, min_ipondi, bad_age
               FROM read_parquet('{(split / f"dep={dep}").as_posix()}/*.parquet')
-              GROUP BY ALL ORDER BY ALL
+              ORDER BY commune, arm, dest_code, {', '.join(dims)}, age_band, sex, cs1
             ) TO '{tmp.as_posix()}' (FORMAT parquet)""")
     finally:
         con.close()
@@ -332,11 +338,11 @@ def _parse_detail(source_id: str, kind: str, paths: list[Path]) -> Parsed:
         edition = edition_of(path)
         out = aggregate_file(source_id, path, kind)
         frame = _summary(out, kind)
-        frame.insert(0, "geo_year", edition + 2)
+        frame.insert(0, "geo_year", geo_year_of(edition))
         frame.insert(0, "edition", edition)
         frame["source_file"] = path.name
         frames.append(frame)
-        notes.append(f"{path.name}: edition {edition} (geography {edition + 2}), {int(frame['records'].sum())} "
+        notes.append(f"{path.name}: edition {edition} (geography {geo_year_of(edition)}), {int(frame['records'].sum())} "
                      f"records in {len(frame)} départements → {int(frame['rows'].sum())} aggregated rows "
                      f"(partition results: {out})")
     return stacked(frames, notes)
@@ -370,7 +376,7 @@ def _parse_base_flux(source_id: str, dest: str, paths: list[Path]) -> Parsed:
             raise SourceError(source_id, path.name, "one_count_column",
                               f"expected one NBFLUX_C<yy>_… column, got {list(raw.columns)}", [1])
         yy, universe = BASE_FLUX_COUNT.match(counts[0]).groups()
-        edition = 2000 + int(yy)
+        edition = (1900 if int(yy) > 50 else 2000) + int(yy)  # NBFLUX_C99_…: the 1999 census
         text = raw[counts[0]].str.strip().str.replace(",", ".", regex=False)
         weight = pd.to_numeric(text, errors="coerce")
         bad = weight.isna()
@@ -380,7 +386,7 @@ def _parse_base_flux(source_id: str, dest: str, paths: list[Path]) -> Parsed:
                               rows=[int(i) + 2 for i in raw.index[bad]], column=counts[0])
         codes = raw[dest].str.strip()
         frames.append(pd.DataFrame({
-            "edition": edition, "geo_year": edition + 2, "universe": universe,
+            "edition": edition, "geo_year": geo_year_of(edition), "universe": universe,
             "commune": raw["CODGEO"].str.strip(), "dest_code": codes,
             "dest_commune": codes.map(_commune_of_code),
             "weight": weight, "source_file": path.name, "source_line": raw.index + 2,

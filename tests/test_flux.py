@@ -4,12 +4,15 @@ over the same frames (never read back from the pipeline)."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from sources import insee_rp_flux as flux
+from sources.ingestion.settings import PROJECT_ROOT
 from tests.flux_synthetic import migcom_frame, mobpro_frame, write_base_flux, write_detail
 
 COMMUNES = ["59350", "59009", "62498", "62193", "2A004", "75056", "97411"]
@@ -110,10 +113,6 @@ def test_missing_column_names_file(tmp_path, monkeypatch):
 
 
 def _membership(year: int) -> pd.DataFrame:
-    import pyarrow.parquet as pq
-
-    from sources.ingestion.settings import PROJECT_ROOT
-
     cog = pq.read_table(PROJECT_ROOT / "sources/data/cog/appartenance_communes_cog2008_2024.parquet",
                         columns=["cog_year", "codgeo", "epci", "ze2020", "arr"]).to_pandas()
     return cog[(cog["cog_year"] == year) & cog["codgeo"].notna()].set_index("codgeo")
@@ -143,12 +142,25 @@ def test_configured_flows_reach_the_marts(small_private_home, tmp_path, monkeypa
     summary = run_refresh()
     assert summary["built"] and not summary["quarantined"], summary
     con = connect_readonly(get_settings().warehouse_path)
-    nav = con.sql("SELECT * FROM mart_navettes_territoires WHERE niveau = 'epci'").df().set_index("code")
-    migr = con.sql("SELECT * FROM mart_migrations WHERE niveau = 'epci' AND tranche_age = 'ensemble'").df()
-    young = con.sql("SELECT * FROM mart_migrations WHERE niveau = 'epci' AND tranche_age = '15-29'").df()
+    # The edition's own geography (2021 + 2 = 2023); the carried geography 2024 is checked below.
+    nav = con.sql("SELECT * FROM mart_navettes_territoires WHERE niveau = 'epci' AND millesime_geo = 2023").df()
+    nav = nav.set_index("code")
+    migr = con.sql("SELECT * FROM mart_migrations WHERE niveau = 'epci' AND tranche_age = 'ensemble' "
+                   "AND millesime_geo = 2023").df()
+    young = con.sql("SELECT * FROM mart_migrations WHERE niveau = 'epci' AND tranche_age = '15-29' "
+                    "AND millesime_geo = 2023").df()
     basin = con.sql("SELECT * FROM mart_migrations WHERE niveau = 'grouping' AND code = 'bassin_minier' "
-                    "AND tranche_age = 'ensemble'").df()
-    flows = con.sql("SELECT * FROM mart_navettes_flux WHERE niveau = 'epci' AND dimension = 'ensemble'").df()
+                    "AND tranche_age = 'ensemble' AND millesime_geo = 2023").df()
+    flows = con.sql("SELECT * FROM mart_navettes_flux WHERE niveau = 'epci' AND dimension = 'ensemble' "
+                    "AND millesime_geo = 2023").df()
+    nav24 = con.sql("SELECT * FROM mart_navettes_territoires WHERE niveau = 'epci' AND millesime_geo = 2024").df()
+    flows24 = con.sql("SELECT * FROM mart_navettes_flux WHERE niveau = 'epci' AND dimension = 'ensemble' "
+                      "AND millesime_geo = 2024").df()
+    values = con.sql("SELECT indicator_id, code, geo_year, period, value, numerator, denominator, flags "
+                     "FROM indicator_values WHERE level = 'epci' AND (indicator_id LIKE 'part_actifs_travail%' "
+                     "OR indicator_id LIKE 'migrants_%' OR indicator_id LIKE 'taux_migration_nette_interne%' "
+                     "OR indicator_id LIKE 'population_presente%' OR indicator_id LIKE 'population_autochtone%' "
+                     "OR indicator_id IN ('emplois_par_actif_occupe', 'actifs_occupes_residents'))").df()
     con.close()
 
     # Commuting, by hand in pandas: EPCI of home and work from the COG 2023; abroad (99999) is outside.
@@ -207,3 +219,84 @@ def test_configured_flows_reach_the_marts(small_private_home, tmp_path, monkeypa
             assert row["migrants_entrants"] == pytest.approx(round(w["entr"], 1), abs=0.051)
             assert row["migrants_sortants"] == pytest.approx(round(w["sort"], 1), abs=0.051)
             assert row["taux_migration_nette_interne_pmille"] == pytest.approx(round(w["rate"], 1), abs=0.051)
+
+    # indicator_values (int_indicators_flux): unrounded, from summed numerators and denominators, period = edition.
+    got_v = values[(values["geo_year"] == 2023) & (values["period"] == "2021")].set_index(["indicator_id", "code"])
+    for epci, g in m.groupby("home_epci"):
+        actifs = g["w"].sum()
+        out_epci = g.loc[(g["DCLT"] != g["COMMUNE"]) & (g["work_epci"] != epci), "w"].sum()
+        row = got_v.loc[("part_actifs_travail_hors_epci", epci)]
+        assert row["value"] == pytest.approx(100 * out_epci / actifs, rel=1e-9)
+        assert row["denominator"] == pytest.approx(actifs, rel=1e-9)
+        jobs = m.loc[m["work_epci"] == epci, "w"].sum()
+        assert got_v.loc[("emplois_par_actif_occupe", epci), "value"] == pytest.approx(jobs / actifs, rel=1e-9)
+        expected_flag = "low_reliability" if actifs < 200 else ("use_with_caution" if actifs < 500 else None)
+        flag = got_v.loc[("actifs_occupes_residents", epci), "flags"]
+        assert (flag if isinstance(flag, str) else None) == expected_flag
+    for suffix, frame in (("", mig), ("_15_29", mig[mig["AGEREVQ"].astype(int).between(15, 29)])):
+        for epci, w in indicators(frame).iterrows():
+            assert got_v.loc[(f"migrants_entrants{suffix}", epci), "value"] == pytest.approx(w["entr"], rel=1e-9)
+            assert got_v.loc[(f"migrants_sortants{suffix}", epci), "value"] == pytest.approx(w["sort"], rel=1e-9)
+            assert got_v.loc[(f"population_presente{suffix}", epci), "value"] == pytest.approx(
+                w["iso"] + w["entr"], rel=1e-9)
+            rate = got_v.loc[(f"taux_migration_nette_interne{suffix}", epci)]
+            assert rate["value"] == pytest.approx(w["rate"], rel=1e-9)
+            low = min(w["entr"], w["sort"])
+            want = "low_reliability" if low < 200 else ("use_with_caution" if low < 500 else None)
+            assert (rate["flags"] if isinstance(rate["flags"], str) else None) == want
+
+    # Carried onto the later geography 2024 through the passage tables: no commune of this cut changes between
+    # 2023 and 2024 in the bundled passage file (either orientation), so every commune is carried whole (no
+    # `estimated`) and the territories are those of the COG 2024 memberships.
+    passage = pq.read_table(PROJECT_ROOT / "sources/data/cog/passage_communes_1968_2024.parquet").to_pandas()
+    step = passage[passage["from_year"].isin([2023, 2024]) & passage["to_year"].isin([2023, 2024])]
+    assert not (step["cod_from"].isin(communes) | step["cod_to"].isin(communes)).any()
+    member24 = _membership(2024)
+    m24 = mob.assign(w=mob["IPONDI"].astype(float), home_epci=mob["COMMUNE"].map(member24["epci"]),
+                     work_epci=mob["DCLT"].map(member24["epci"]).fillna("abroad"))
+    nav24 = nav24.set_index("code")
+    for epci, g in m24.groupby("home_epci"):
+        actifs = g["w"].sum()
+        out_epci = g.loc[(g["DCLT"] != g["COMMUNE"]) & (g["work_epci"] != epci), "w"].sum()
+        row = nav24.loc[epci]
+        assert row["actifs_occupes_residents"] == pytest.approx(round(actifs, 1), abs=0.051)
+        assert row["part_travail_hors_epci_pct"] == pytest.approx(round(100 * out_epci / actifs, 1), abs=0.051)
+        expected_flag = "low_reliability" if actifs < 200 else ("use_with_caution" if actifs < 500 else None)
+        assert (row["flags"] if isinstance(row["flags"], str) else None) == expected_flag
+    pair24 = m24[m24["DCLT"] != "99999"].groupby(["home_epci", "work_epci"])["w"].sum()
+    got24 = flows24.set_index(["origine", "destination"])["actifs_occupes_flux"]
+    assert len(got24) == len(flows24)
+    for key, value in pair24.items():
+        assert got24.loc[key] == pytest.approx(round(value, 1), abs=0.051)
+    assert set(values["geo_year"]) == {2023, 2024}
+
+
+    # The snapshot's origin–destination files (reports/export.py): geography 2024 (year rule), counts rounded to
+    # the catalogue's precision at the export, flags with their French labels, byte-identical across two exports.
+    import json
+
+    from reports.export import export
+
+    con = connect_readonly(get_settings().warehouse_path)
+    try:
+        first = export(con, 2024, tmp_path / "exports_a")
+        second = export(con, 2024, tmp_path / "exports_b")
+    finally:
+        con.close()
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in second.iterdir())
+    assert all((first / n).read_bytes() == (second / n).read_bytes() for n in names)
+    od = pq.read_table(first / "flux_navettes_2024.parquet").to_pandas()
+    assert "dimension" not in od.columns and {"flags", "marqueurs"} <= set(od.columns)
+    assert set(od["millesime_geo"]) == {2024}
+    epci_od = od[od["niveau"] == "epci"].set_index(["origine", "destination"])["actifs_occupes_flux"]
+    for key, value in pair24.items():
+        assert epci_od.loc[key] == pytest.approx(round(value, 1), abs=0.051)
+    low = od[od["flags"].fillna("").str.contains("low_reliability")]
+    assert len(low) and (low["marqueurs"].str.contains("fiabilité faible")).all()
+    text = (first / "flux_migrations_2024.csv").read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("niveau;origine;") and re.search(r";\d+,\d;", text)
+    metadata = json.loads((first / "metadata.json").read_text(encoding="utf-8"))["flux_origine_destination"]
+    assert metadata["flux_navettes_2024"]["fichiers"] == ["flux_navettes_2024.parquet", "flux_navettes_2024.csv"]
+    rows = pq.read_metadata(first / "flux_migrations_2024.parquet").num_rows
+    assert metadata["flux_migrations_2024"]["lignes"] == rows
