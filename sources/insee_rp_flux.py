@@ -342,8 +342,9 @@ def _parse_detail(source_id: str, kind: str, paths: list[Path]) -> Parsed:
         frame.insert(0, "edition", edition)
         frame["source_file"] = path.name
         frames.append(frame)
-        notes.append(f"{path.name}: edition {edition} (geography {geo_year_of(edition)}), {int(frame['records'].sum())} "
-                     f"records in {len(frame)} départements → {int(frame['rows'].sum())} aggregated rows "
+        notes.append(f"{path.name}: edition {edition} (geography {geo_year_of(edition)}), "
+                     f"{int(frame['records'].sum())} records in {len(frame)} départements → "
+                     f"{int(frame['rows'].sum())} aggregated rows "
                      f"(partition results: {out})")
     return stacked(frames, notes)
 
