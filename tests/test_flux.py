@@ -300,3 +300,61 @@ def test_configured_flows_reach_the_marts(small_private_home, tmp_path, monkeypa
     assert metadata["flux_navettes_2024"]["fichiers"] == ["flux_navettes_2024.parquet", "flux_navettes_2024.csv"]
     rows = pq.read_metadata(first / "flux_migrations_2024.parquet").num_rows
     assert metadata["flux_migrations_2024"]["lignes"] == rows
+
+
+def test_diagnostic_flow_figures(small_private_home, tmp_path, monkeypatch):
+    """PA101 / PA102 (« +21 % Lille Métropole → Bassin minier, +27 % inverse, 1999 → 2006 »): not computable,
+    naming the missing census, while only RP2006 is configured; computed once RP1999 is too. SYNTHETIC detail
+    files (the pre-2016 layout: zip of a latin-1 .txt) on communes unchanged from 1999 to 2011; the expected change
+    from pandas over the generated rows (commune pairs rounded to 0.1 as the mart publishes them)."""
+    import yaml
+
+    from flows.nightly import run_refresh
+    from sources.ingestion.settings import get_settings
+    from warehouse.db import connect_readonly
+
+    member = _membership(2011)
+    passage = pq.read_table(PROJECT_ROOT / "sources/data/cog/passage_communes_1968_2024.parquet").to_pandas()
+    changed = set(passage.loc[passage["to_year"].between(2000, 2011), "cod_from"]) | set(
+        passage.loc[passage["to_year"].between(2000, 2011), "cod_to"])
+    stable = member[~member.index.isin(changed)]
+    lille = sorted(stable.index[stable["epci"] == "245900410"])[::9][:10]
+    basin = sorted(stable.index[stable["arr"].isin(["622", "627", "593", "596"])])[::60][:10]
+    communes = lille + basin
+    monkeypatch.setenv(flux.PARTITIONS_ENV, str(tmp_path / "partitions"))
+    frames = {1999: mobpro_frame(communes, 2500, seed=11), 2006: mobpro_frame(communes, 2500, seed=12)}
+    files = {e: str(write_detail(f, "MOBPRO", e, tmp_path / str(e), "zip_txt")) for e, f in frames.items()}
+    origins = tmp_path / "origins.yml"
+    monkeypatch.setenv("OBSERVATOIRE_ORIGINS", str(origins))
+
+    def figures() -> pd.DataFrame:
+        con = connect_readonly(get_settings().warehouse_path)
+        try:
+            return con.sql("SELECT * FROM reproduction WHERE figure_id IN ('PA101', 'PA102')").df().set_index(
+                "figure_id")
+        finally:
+            con.close()
+
+    origins.write_text(yaml.safe_dump({"insee_fd_mobpro": [files[2006]]}))
+    summary = run_refresh()
+    assert summary["built"] and not summary["quarantined"], summary
+    only_2006 = figures()
+    assert set(only_2006["status"]) == {"not_computable"}
+    assert only_2006["explanation"].str.contains("recensement 1999 des navettes").all()
+
+    origins.write_text(yaml.safe_dump({"insee_fd_mobpro": [files[1999], files[2006]]}))
+    summary = run_refresh()
+    assert summary["built"] and not summary["quarantined"], summary
+    both = figures()
+
+    def total(frame: pd.DataFrame, origin: list[str], destination: list[str]) -> float:
+        pairs = frame[frame["COMMUNE"].isin(origin) & frame["DCLT"].isin(destination)]
+        return pairs.assign(w=pairs["IPONDI"].astype(float)).groupby(["COMMUNE", "DCLT"])["w"].sum().round(1).sum()
+
+    for figure, (origin, destination), printed in (("PA101", (lille, basin), 21), ("PA102", (basin, lille), 27)):
+        before, after = total(frames[1999], origin, destination), total(frames[2006], origin, destination)
+        expected = 100 * (after / before - 1)
+        row = both.loc[figure]
+        assert row["computed_value"] == pytest.approx(expected, abs=1e-6)
+        assert row["status"] == ("reproduced" if round(expected) == printed else "differs")
+        assert row["source_id"] == "insee_fd_mobpro" and row["decided_by"] == "flow_change"
