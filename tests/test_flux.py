@@ -161,6 +161,11 @@ def test_configured_flows_reach_the_marts(small_private_home, tmp_path, monkeypa
                      "OR indicator_id LIKE 'migrants_%' OR indicator_id LIKE 'taux_migration_nette_interne%' "
                      "OR indicator_id LIKE 'population_presente%' OR indicator_id LIKE 'population_autochtone%' "
                      "OR indicator_id IN ('emplois_par_actif_occupe', 'actifs_occupes_residents'))").df()
+    from tests.test_flags import SHOWN, _missing_flags
+
+    for mart in ("mart_navettes_territoires", "mart_migrations"):  # each row carries its values' flags
+        found = _missing_flags(con, mart, SHOWN[mart])
+        assert len(found) and not found.missing.any(), found[found.missing].head(5).to_dict("records")
     con.close()
 
     # Commuting, by hand in pandas: EPCI of home and work from the COG 2023; abroad (99999) is outside.
