@@ -363,3 +363,47 @@ def test_diagnostic_flow_figures(small_private_home, tmp_path, monkeypatch):
         assert row["computed_value"] == pytest.approx(expected, abs=1e-6)
         assert row["status"] == ("reproduced" if round(expected) == printed else "differs")
         assert row["source_id"] == "insee_fd_mobpro" and row["decided_by"] == "flow_change"
+
+
+def test_flows_carried_through_a_merger(small_private_home, tmp_path, monkeypatch):
+    """SYNTHETIC MOBPRO edition 2016 (geography 2018) on communes of Pas-de-Calais including 62210, merged into
+    62154 on 2019-01-01 per the bundled passage table: on geography 2019 the commune pairs are those of pandas
+    after mapping both ends through the delivered passage rows (a flow between the two becomes internal); merges
+    share nothing, so no `estimated` flag; on the edition's own geography the pairs are unchanged."""
+    import yaml
+
+    from flows.nightly import run_refresh
+    from sources.ingestion.settings import get_settings
+    from warehouse.db import connect_readonly
+
+    passage = pq.read_table(PROJECT_ROOT / "sources/data/cog/passage_communes_1968_2024.parquet").to_pandas()
+    step = passage[(passage["from_year"] == 2018) & (passage["to_year"] == 2019)]
+    merged = step[step["cod_from"] == "62210"]
+    assert list(merged["cod_to"]) == ["62154"] and list(merged["ratio"]) == [1.0]
+    others = sorted(c for c in _membership(2018).index if c[:2] == "62" and c not in set(step["cod_from"]))[::90][:8]
+    communes = ["62210", "62154", *others]
+    mob = mobpro_frame(communes, 1500, seed=21)
+    monkeypatch.setenv(flux.PARTITIONS_ENV, str(tmp_path / "partitions"))
+    origins = tmp_path / "origins.yml"
+    origins.write_text(yaml.safe_dump(
+        {"insee_fd_mobpro": [str(write_detail(mob, "MOBPRO", 2016, tmp_path / "m", "zip_csv"))]}))
+    monkeypatch.setenv("OBSERVATOIRE_ORIGINS", str(origins))
+    summary = run_refresh()
+    assert summary["built"] and not summary["quarantined"], summary
+    con = connect_readonly(get_settings().warehouse_path)
+    pairs = con.sql("SELECT millesime_geo, origine, destination, actifs_occupes_flux, flags FROM mart_navettes_flux "
+                    "WHERE niveau = 'commune' AND dimension = 'ensemble' AND recensement = '2016' "
+                    "AND millesime_geo IN (2018, 2019)").df()
+    con.close()
+
+    w = mob.assign(w=mob["IPONDI"].astype(float))
+    to_2019 = dict(zip(step["cod_from"], step["cod_to"], strict=True))
+    for geo_year, mapping in ((2018, {}), (2019, to_2019)):
+        want = (w.assign(o=w["COMMUNE"].replace(mapping), d=w["DCLT"].replace(mapping))
+                .groupby(["o", "d"])["w"].sum())
+        got = pairs[pairs["millesime_geo"] == geo_year].set_index(["origine", "destination"])
+        assert len(got) == len(want)
+        for key, value in want.items():
+            assert got.loc[key, "actifs_occupes_flux"] == pytest.approx(round(value, 1), abs=0.051)
+        assert not got["flags"].fillna("").str.contains("estimated").any()
+    assert "62210" not in set(pairs.loc[pairs["millesime_geo"] == 2019, "origine"])
