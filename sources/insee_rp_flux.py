@@ -15,17 +15,18 @@ Delivered layouts (INSEE, « Fichiers détail » of the recensement de la popula
   `CODGEO;LIBGEO;DCRAN;L_DCRAN;NBFLUX_C<yy>_POP01P` (residential migration; `POP05P` where the census asked the
   residence five years earlier, RP2006–2008), in a zip or as CSV.
 
-France-scale in bounded memory: a detail file is never loaded whole. It is split once, by département of
-residence, into Parquet (DuckDB, streaming), then each partition is aggregated alone (`aggregate_partition`, a
-plain function over files: the unit a Prefect task runs, in-process or on a Dask worker) into
-`<partitions dir>/<source>/<sha256>/agg/dep=<dd>.parquet`; the parser reads the partition results. Weights are
+France-scale in bounded memory: a detail file is never loaded whole. One streaming DuckDB pass reduces it as it
+splits it by département of residence (`split_by_departement`: exact sums per group, Parquet with PARTITION_BY),
+then each partition is sorted alone (`aggregate_partition`, a plain function over files: the unit a Prefect task
+runs, in-process or on a Dask worker) into `<partitions dir>/<source>/<sha256>/v3/agg/dep=<dd>.parquet`; the
+parser reads the partition results. Weights are
 summed exactly (DECIMAL(38,15)) per group, so a partition's result is the same bytes wherever it was computed;
 rounding happens only in the marts. The partitions directory is `OBSERVATOIRE_PARTITIONS_DIR` (shared storage on
 a cluster), by default the folder of the landed file.
 
-Edition N's geography is the COG of 1 January N+2 (`geo_year`). Codes of arrondissements (Paris 751xx, Lyon
-6938x, Marseille 132xx) are mapped to their commune for the destination/origin commune (`dest_commune`); the
-raw code is kept (`dest_code`).
+Edition N's geography is the COG of 1 January N+2 (`geo_year`) for the annual census; RP1999's is 1999. Codes of
+arrondissements (Paris 751xx, Lyon 6938x, Marseille 132xx) are mapped to their commune for the destination/origin
+commune (`dest_commune`); the raw code is kept (`dest_code`).
 """
 
 from __future__ import annotations
