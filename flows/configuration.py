@@ -104,6 +104,21 @@ class FigureRule(Strict):
     parts: Any = None
 
 
+class FlowEnd(Strict):
+    level: str
+    code: str
+
+
+class FlowChange(Strict):
+    """A change (%) of the commuters from `origin` to `destination` between two census editions, on geo_year."""
+
+    origin: FlowEnd
+    destination: FlowEnd
+    geo_year: int
+    to: str
+    from_: str = Field(alias="from")
+
+
 class ProseRule(Strict):
     indicator: Any = None
     level: Any = None
@@ -118,6 +133,7 @@ class ProseRule(Strict):
     persons_of: Any = None
     same_as: Any = None
     upper_bound: Any = None
+    flow_change: FlowChange | None = None  # census flows between two territories, two editions (issue 23)
 
 
 class FigureMap(Strict):

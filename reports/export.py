@@ -18,6 +18,9 @@ Flags: a table's `flags` column (ids, e.g. `provisional`) is exported with, righ
 flags in the reader's words (« provisoire », « secret statistique » …, transforms/flags.yml via the warehouse's
 flag_vocabulary); metadata.json lists every flag used in the snapshot with its label and meaning.
 Rows are sorted on the mart's key; the folder is written beside the old one and swapped in at the end.
+Census flows: besides the flow marts, `flux_navettes_<Y>` and `flux_migrations_<Y>` (Parquet, CSV) give the
+origin–destination rows of the snapshot's geography (`_flow_files`); metadata.json (`flux_origine_destination`)
+lists them, or says they are absent because no flow source is configured.
 """
 
 from __future__ import annotations
@@ -168,9 +171,9 @@ def _select_list(con: duckdb.DuckDBPyConnection, mart: str, decimals: dict[str, 
     return ", ".join(out)
 
 
-def _query(mart: str, year: int, columns: str = "*") -> str:
+def _query(mart: str, year: int, columns: str = "*", condition: str | None = None) -> str:
     keys, geo, period = MARTS[mart]
-    where = []
+    where = [condition] if condition else []
     if geo:
         where.append(f"{geo} = (SELECT max({geo}) FROM {mart} WHERE {geo} <= {year})")
     if period:
@@ -216,6 +219,72 @@ def _empty_tables(con: duckdb.DuckDBPyConnection, rows: dict[str, int], year: in
             f"aucune ligne pour {year} : la table n'a ni géographie au plus {year} ni période finissant au plus "
             f"tard en {year}"
         )
+    return out
+
+
+# The origin–destination files of a snapshot: file stem → (mart, rows kept, columns left out, flow sources).
+FLOW_FILES = {
+    "flux_navettes": ("mart_navettes_flux", "dimension = 'ensemble'", ("dimension", "modalite"),
+                      ("insee_fd_mobpro", "insee_base_flux_mobpro")),
+    "flux_migrations": ("mart_migrations_flux", None, (), ("insee_fd_migcom", "insee_base_flux_migcom")),
+}
+FLOW_FILE_DESCRIPTIONS = {
+    "flux_navettes": (
+        "Matrice origine–destination des navettes domicile-travail (actifs occupés de 15 ans ou plus, ensemble) "
+        "entre territoires d'un même niveau, sur la géographie de l'instantané ; effectifs pondérés sommés sans "
+        "arrondi puis arrondis à la précision de l'indicateur ; fiabilité selon les seuils de l'Insee (marqueurs)"),
+    "flux_migrations": (
+        "Matrice origine–destination des migrations résidentielles (résidence un an avant le recensement → "
+        "résidence au recensement ; ensemble et 15-29 ans) entre territoires d'un même niveau, sur la géographie "
+        "de l'instantané ; effectifs pondérés arrondis en dernier ; fiabilité selon les seuils de l'Insee"),
+}
+
+
+def _flow_files(
+    con: duckdb.DuckDBPyConnection, year: int, staging: Path, decimals: dict[str, int],
+    formats: tuple[str, ...], plain_csv: bool,
+) -> dict:
+    """`flux_navettes_<year>` and `flux_migrations_<year>` (Parquet and/or CSV in the French convention): the
+    origin–destination rows of the flow marts under the snapshot's year rule, numbers rounded to their
+    indicator's precision here, `flags` with its `marqueurs`. No file when no flow source is configured
+    (cfg_sources: `not_configured:`); what metadata.json says either way, in French. `_flags`: the flags used."""
+    configured = {
+        source for source, sha in con.sql("SELECT source_id, sha256 FROM cfg_sources").fetchall()
+        if sha and not str(sha).startswith("not_configured:")
+    }
+    out: dict = {"_flags": set()}
+    for stem, (mart, condition, dropped, sources) in FLOW_FILES.items():
+        name = f"{stem}_{year}"
+        if not configured & set(sources):
+            out[name] = {"absent": f"aucune source de flux configurée ({', '.join(sources)}) : pas de fichier"}
+            continue
+        columns = _select_list(con, mart, decimals)
+        query = _query(mart, year, columns, condition)
+        table = con.sql(query).to_arrow_table()
+        if dropped:  # the breakdown columns of the ensemble rows: constant, left out
+            table = table.drop_columns(list(dropped))
+        files = []
+        if "parquet" in formats:
+            pq.write_table(table, staging / f"{name}.parquet", compression="zstd", write_statistics=True)
+            files.append(f"{name}.parquet")
+        if "csv" in formats:
+            _french_csv(table, staging / f"{name}.csv", decimals=decimals)
+            files.append(f"{name}.csv")
+            if plain_csv:
+                _french_csv(table, staging / f"{name}.plain.csv", plain=True, decimals=decimals)
+                files.append(f"{name}.plain.csv")
+        if "flags" in table.column_names:
+            out["_flags"] |= {
+                f.strip() for cell in set(table.column("flags").to_pylist()) if cell for f in cell.split(",")
+            }
+        out[name] = {
+            "description": FLOW_FILE_DESCRIPTIONS[stem],
+            "table_source": mart + (f" ({condition})" if condition else ""),
+            "sources": sorted(configured & set(sources)),
+            "fichiers": files,
+            "lignes": table.num_rows,
+            "colonnes": table.column_names,
+        }
     return out
 
 
@@ -268,6 +337,8 @@ def export(
                     _french_csv(table, staging / f"{mart}.plain.csv", plain=True, decimals=fixed)
             if progress:
                 progress(mart)
+        flows = _flow_files(con, year, staging, decimals, formats, plain_csv)
+        used_flags |= flows.pop("_flags")
         cog = con.sql("SELECT attribution FROM cfg_sources WHERE source_id = 'insee_cog_appartenance'").fetchall()
         metadata = {
             "snapshot_year": year,
@@ -284,6 +355,7 @@ def export(
                 if f in used_flags
             },
             "columns": columns,
+            "flux_origine_destination": flows,
         }
         (staging / "metadata.json").write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
         sums = [f"{_file_sha256(p)}  {p.name}" for p in sorted(staging.iterdir()) if p.is_file()]

@@ -107,6 +107,7 @@ def run(con: duckdb.DuckDBPyConnection) -> dict:
     bounds = dict(con.sql("SELECT age_group, [min_share, max_share] FROM cfg_age_plausibility").fetchall())
     published = con.sql("SELECT * FROM published_figures").df()
     emd = con.sql("SELECT * FROM mart_mobilite").df()
+    flows = _flow_totals(con, fmap)
     ors = con.sql("SELECT territory, indicator, period, value, rank, n_territories, breaks_rank_order "
                   "FROM stg_ors_indicateurs").df()
     ors_breaks = {
@@ -131,6 +132,9 @@ def run(con: duckdb.DuckDBPyConnection) -> dict:
             if fig["table_id"] != "prose"
             else fmap["prose"].get(fig["figure_id"])
         )
+        if rule is not None and "flow_change" in rule:
+            rows.append(_flow_change(fig, rule, fmap, flows[fig["figure_id"]]))
+            continue
         rows.append(_reproduce(fig, rule, fmap, lookup, extract_sources, check, bounds, by_row, ors_breaks, emd))
     result = _name_missing_datasets(_published_nesting(con, pd.DataFrame(rows), fmap), fmap)
     con.register("_repro", result)
@@ -287,6 +291,83 @@ def _emd_check(out: dict, fig: dict, rule: dict, precision: int, emd: pd.DataFra
         f"Fourchette publiée [{fmt(low, precision)} ; {fmt(high, precision)}] "
         f"({' + '.join(rule['emd'])}) ; enquêtes : {listing}. Valeur recalculée = moyenne des enquêtes."
     )
+    return out
+
+
+# Census flows between two territories of different levels (an EPCI and a grouping): summed from the commune
+# pairs of mart_navettes_flux, each end taken by its membership in geo_commune of the same geography.
+FLOW_SIDES = {
+    "epci": "m.epci = '{code}'",
+    "grouping": "list_contains(m.groupings, '{code}')",
+    "arrondissement": "m.arrondissement = '{code}'",
+    "ze2010": "m.ze2010 = '{code}'",
+}
+
+
+def _flow_totals(con: duckdb.DuckDBPyConnection, fmap: dict) -> dict[str, tuple[dict[str, float], str | None]]:
+    """Figure id → ({census edition: the commuters from its origin to its destination}, the configured flow
+    sources) for every `flow_change` figure of figure_map.yml, on the figure's geography (flows carried there
+    through the passage tables)."""
+    configured = [s for s, in con.sql(
+        "SELECT source_id FROM cfg_sources WHERE source_id IN ('insee_fd_mobpro', 'insee_base_flux_mobpro') "
+        "AND sha256 NOT LIKE 'not_configured:%' ORDER BY source_id").fetchall()]
+    out: dict[str, tuple[dict[str, float], str | None]] = {}
+    for figure_id, rule in (fmap.get("prose") or {}).items():
+        flow = (rule or {}).get("flow_change")
+        if not flow:
+            continue
+        o, d = flow["origin"], flow["destination"]
+        rows = con.sql(f"""
+            SELECT f.recensement, sum(f.actifs_occupes_flux) AS w, count(*) AS pairs
+            FROM mart_navettes_flux f
+            JOIN geo_commune m ON m.geo_year = f.millesime_geo AND m.codgeo = f.origine
+            JOIN geo_commune n ON n.geo_year = f.millesime_geo AND n.codgeo = f.destination
+            WHERE f.niveau = 'commune' AND f.dimension = 'ensemble' AND f.millesime_geo = {int(flow["geo_year"])}
+              AND f.recensement IN ('{flow["from"]}', '{flow["to"]}')
+              AND {FLOW_SIDES[o["level"]].format(code=o["code"])}
+              AND {FLOW_SIDES[d["level"]].format(code=d["code"]).replace("m.", "n.")}
+            GROUP BY ALL""").fetchall()
+        out[figure_id] = ({str(edition): float(w) for edition, w, _ in rows}, ",".join(configured) or None)
+    return out
+
+
+def _flow_change(fig: dict, rule: dict, fmap: dict, found: tuple[dict[str, float], str | None]) -> dict:
+    """A change between two census editions of the commuters from one territory to another (%). Without any of
+    the two editions in the warehouse, the figure is left to missing_datasets.yml as before; with one only, the
+    missing edition is named."""
+    flow = rule["flow_change"]
+    totals, source_id = found
+    out = _reproduce(fig, None, fmap, {}, set(), None, None, None, None, None)  # the not-computable row
+    if not totals:
+        return out
+    precision = int(rule.get("precision", fig["precision"]))
+    out["precision"] = precision
+    missing = [e for e in (flow["from"], flow["to"]) if e not in totals]
+    sources = "fichier détail MOBPRO (insee_fd_mobpro) ou base flux (insee_base_flux_mobpro)"
+    if missing:
+        out["explanation"] = (
+            f"donnée manquante : recensement {', '.join(missing)} des navettes domicile-travail, {sources} ; "
+            f"recensement(s) présent(s) dans l'entrepôt : {', '.join(sorted(totals))}")
+        return out
+    before, after = totals[flow["from"]], totals[flow["to"]]
+    if not before:
+        out["explanation"] = f"aucun actif occupé de l'origine vers la destination au recensement {flow['from']}"
+        return out
+    computed = 100 * (after / before - 1)
+    rounded = at_precision(computed, precision)
+    out.update(
+        computed_value=computed, difference=computed - fig["value"], decided_by="flow_change",
+        status="reproduced" if rounded == fig["value"] else "differs", source_id=source_id,
+        source_kind="independent",
+    )
+    text = (
+        f"Recalculé : {fmt(computed, precision + 2)} % ({fmt(before, 0)} actifs occupés au recensement "
+        f"{flow['from']}, {fmt(after, 0)} en {flow['to']}, flux sommés sur les paires de communes de la géographie "
+        f"{flow['geo_year']}), soit {fmt(rounded, precision)} à la précision imprimée ; imprimé : {fig['value_text']}"
+    )
+    if out["status"] == "differs":
+        text += f" ; écart {fmt(out['difference'], precision + 2)} points"
+    out["explanation"] = text + (f". {rule['note']}" if rule.get("note") else "")
     return out
 
 

@@ -134,3 +134,11 @@ def test_csv_numbers_keep_a_fixed_number_of_decimals_and_metadata_is_french(snap
     # every exported table without rows is explained
     assert set(metadata["tables_vides"]) == {m for m, n in metadata["row_counts"].items() if n == 0}
     assert all("vide" in why or "aucune ligne" in why for why in metadata["tables_vides"].values())
+
+
+def test_flow_files_absent_without_a_flow_source(snapshot):
+    # No flow source is configured on the bundled data: no origin–destination file, and metadata.json says why.
+    assert not list(snapshot.glob("flux_*"))
+    flows = json.loads((snapshot / "metadata.json").read_text(encoding="utf-8"))["flux_origine_destination"]
+    assert set(flows) == {"flux_navettes_2013", "flux_migrations_2013"}
+    assert all("aucune source de flux configurée" in entry["absent"] for entry in flows.values())

@@ -61,6 +61,13 @@ SHOWN = {
     "'personnes_menages_fiscaux')",
     "mart_sante": f"{SAME_TERRITORY} AND v.period = m.periode "
     "AND v.indicator_id IN ('icm', 'taux_standardise_mortalite')",
+    # census flows (int_indicators_flux): the commuting indicators share the employed residents' reliability; the
+    # migration row's flags are those of its net rate (the smaller of ENTR and SORT), each count keeping its own
+    "mart_navettes_territoires": f"{SAME_TERRITORY} AND v.period = m.recensement AND v.indicator_id IN "
+    "('actifs_occupes_residents', 'part_actifs_travail_hors_commune', 'part_actifs_travail_hors_epci', "
+    "'part_actifs_travail_hors_ze', 'emplois_par_actif_occupe')",
+    "mart_migrations": f"{SAME_TERRITORY} AND v.period = m.recensement AND v.indicator_id = "
+    "'taux_migration_nette_interne' || CASE WHEN m.tranche_age = '15-29' THEN '_15_29' ELSE '' END",
 }
 # marts that show no indicator_values row (their own sources' tables, analysts' views), with why
 NOT_FROM_INDICATOR_VALUES = {
@@ -68,8 +75,6 @@ NOT_FROM_INDICATOR_VALUES = {
     "mart_sante_ors": "the ORS's own published indicators (stg_ors_indicateurs), no indicator_values row",
     # census detail files (stg_flux_*): weighted flows with their own reliability flags (tests/test_flux.py)
     "mart_navettes_flux": "commuting flows from the census detail files, flagged by INSEE's reliability thresholds",
-    "mart_navettes_territoires": "commuting indicators from the census detail files, no indicator_values row",
-    "mart_migrations": "internal migration indicators from the census detail files, reliability-flagged",
     "mart_migrations_flux": "residential migration flows from the census detail files, reliability-flagged",
     "mart_flux_partenaires": "flows between a territory and each EPCI outside it, reliability-flagged",
 }

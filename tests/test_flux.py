@@ -4,12 +4,15 @@ over the same frames (never read back from the pipeline)."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from sources import insee_rp_flux as flux
+from sources.ingestion.settings import PROJECT_ROOT
 from tests.flux_synthetic import migcom_frame, mobpro_frame, write_base_flux, write_detail
 
 COMMUNES = ["59350", "59009", "62498", "62193", "2A004", "75056", "97411"]
@@ -110,10 +113,6 @@ def test_missing_column_names_file(tmp_path, monkeypatch):
 
 
 def _membership(year: int) -> pd.DataFrame:
-    import pyarrow.parquet as pq
-
-    from sources.ingestion.settings import PROJECT_ROOT
-
     cog = pq.read_table(PROJECT_ROOT / "sources/data/cog/appartenance_communes_cog2008_2024.parquet",
                         columns=["cog_year", "codgeo", "epci", "ze2020", "arr"]).to_pandas()
     return cog[(cog["cog_year"] == year) & cog["codgeo"].notna()].set_index("codgeo")
@@ -143,12 +142,30 @@ def test_configured_flows_reach_the_marts(small_private_home, tmp_path, monkeypa
     summary = run_refresh()
     assert summary["built"] and not summary["quarantined"], summary
     con = connect_readonly(get_settings().warehouse_path)
-    nav = con.sql("SELECT * FROM mart_navettes_territoires WHERE niveau = 'epci'").df().set_index("code")
-    migr = con.sql("SELECT * FROM mart_migrations WHERE niveau = 'epci' AND tranche_age = 'ensemble'").df()
-    young = con.sql("SELECT * FROM mart_migrations WHERE niveau = 'epci' AND tranche_age = '15-29'").df()
+    # The edition's own geography (2021 + 2 = 2023); the carried geography 2024 is checked below.
+    nav = con.sql("SELECT * FROM mart_navettes_territoires WHERE niveau = 'epci' AND millesime_geo = 2023").df()
+    nav = nav.set_index("code")
+    migr = con.sql("SELECT * FROM mart_migrations WHERE niveau = 'epci' AND tranche_age = 'ensemble' "
+                   "AND millesime_geo = 2023").df()
+    young = con.sql("SELECT * FROM mart_migrations WHERE niveau = 'epci' AND tranche_age = '15-29' "
+                    "AND millesime_geo = 2023").df()
     basin = con.sql("SELECT * FROM mart_migrations WHERE niveau = 'grouping' AND code = 'bassin_minier' "
-                    "AND tranche_age = 'ensemble'").df()
-    flows = con.sql("SELECT * FROM mart_navettes_flux WHERE niveau = 'epci' AND dimension = 'ensemble'").df()
+                    "AND tranche_age = 'ensemble' AND millesime_geo = 2023").df()
+    flows = con.sql("SELECT * FROM mart_navettes_flux WHERE niveau = 'epci' AND dimension = 'ensemble' "
+                    "AND millesime_geo = 2023").df()
+    nav24 = con.sql("SELECT * FROM mart_navettes_territoires WHERE niveau = 'epci' AND millesime_geo = 2024").df()
+    flows24 = con.sql("SELECT * FROM mart_navettes_flux WHERE niveau = 'epci' AND dimension = 'ensemble' "
+                      "AND millesime_geo = 2024").df()
+    values = con.sql("SELECT indicator_id, code, geo_year, period, value, numerator, denominator, flags "
+                     "FROM indicator_values WHERE level = 'epci' AND (indicator_id LIKE 'part_actifs_travail%' "
+                     "OR indicator_id LIKE 'migrants_%' OR indicator_id LIKE 'taux_migration_nette_interne%' "
+                     "OR indicator_id LIKE 'population_presente%' OR indicator_id LIKE 'population_autochtone%' "
+                     "OR indicator_id IN ('emplois_par_actif_occupe', 'actifs_occupes_residents'))").df()
+    from tests.test_flags import SHOWN, _missing_flags
+
+    for mart in ("mart_navettes_territoires", "mart_migrations"):  # each row carries its values' flags
+        found = _missing_flags(con, mart, SHOWN[mart])
+        assert len(found) and not found.missing.any(), found[found.missing].head(5).to_dict("records")
     con.close()
 
     # Commuting, by hand in pandas: EPCI of home and work from the COG 2023; abroad (99999) is outside.
@@ -207,3 +224,186 @@ def test_configured_flows_reach_the_marts(small_private_home, tmp_path, monkeypa
             assert row["migrants_entrants"] == pytest.approx(round(w["entr"], 1), abs=0.051)
             assert row["migrants_sortants"] == pytest.approx(round(w["sort"], 1), abs=0.051)
             assert row["taux_migration_nette_interne_pmille"] == pytest.approx(round(w["rate"], 1), abs=0.051)
+
+    # indicator_values (int_indicators_flux): unrounded, from summed numerators and denominators, period = edition.
+    got_v = values[(values["geo_year"] == 2023) & (values["period"] == "2021")].set_index(["indicator_id", "code"])
+    for epci, g in m.groupby("home_epci"):
+        actifs = g["w"].sum()
+        out_epci = g.loc[(g["DCLT"] != g["COMMUNE"]) & (g["work_epci"] != epci), "w"].sum()
+        row = got_v.loc[("part_actifs_travail_hors_epci", epci)]
+        assert row["value"] == pytest.approx(100 * out_epci / actifs, rel=1e-9)
+        assert row["denominator"] == pytest.approx(actifs, rel=1e-9)
+        jobs = m.loc[m["work_epci"] == epci, "w"].sum()
+        assert got_v.loc[("emplois_par_actif_occupe", epci), "value"] == pytest.approx(jobs / actifs, rel=1e-9)
+        expected_flag = "low_reliability" if actifs < 200 else ("use_with_caution" if actifs < 500 else None)
+        flag = got_v.loc[("actifs_occupes_residents", epci), "flags"]
+        assert (flag if isinstance(flag, str) else None) == expected_flag
+    for suffix, frame in (("", mig), ("_15_29", mig[mig["AGEREVQ"].astype(int).between(15, 29)])):
+        for epci, w in indicators(frame).iterrows():
+            assert got_v.loc[(f"migrants_entrants{suffix}", epci), "value"] == pytest.approx(w["entr"], rel=1e-9)
+            assert got_v.loc[(f"migrants_sortants{suffix}", epci), "value"] == pytest.approx(w["sort"], rel=1e-9)
+            assert got_v.loc[(f"population_presente{suffix}", epci), "value"] == pytest.approx(
+                w["iso"] + w["entr"], rel=1e-9)
+            rate = got_v.loc[(f"taux_migration_nette_interne{suffix}", epci)]
+            assert rate["value"] == pytest.approx(w["rate"], rel=1e-9)
+            low = min(w["entr"], w["sort"])
+            want = "low_reliability" if low < 200 else ("use_with_caution" if low < 500 else None)
+            assert (rate["flags"] if isinstance(rate["flags"], str) else None) == want
+
+    # Carried onto the later geography 2024 through the passage tables: no commune of this cut changes between
+    # 2023 and 2024 in the bundled passage file (either orientation), so every commune is carried whole (no
+    # `estimated`) and the territories are those of the COG 2024 memberships.
+    passage = pq.read_table(PROJECT_ROOT / "sources/data/cog/passage_communes_1968_2024.parquet").to_pandas()
+    step = passage[passage["from_year"].isin([2023, 2024]) & passage["to_year"].isin([2023, 2024])]
+    assert not (step["cod_from"].isin(communes) | step["cod_to"].isin(communes)).any()
+    member24 = _membership(2024)
+    m24 = mob.assign(w=mob["IPONDI"].astype(float), home_epci=mob["COMMUNE"].map(member24["epci"]),
+                     work_epci=mob["DCLT"].map(member24["epci"]).fillna("abroad"))
+    nav24 = nav24.set_index("code")
+    for epci, g in m24.groupby("home_epci"):
+        actifs = g["w"].sum()
+        out_epci = g.loc[(g["DCLT"] != g["COMMUNE"]) & (g["work_epci"] != epci), "w"].sum()
+        row = nav24.loc[epci]
+        assert row["actifs_occupes_residents"] == pytest.approx(round(actifs, 1), abs=0.051)
+        assert row["part_travail_hors_epci_pct"] == pytest.approx(round(100 * out_epci / actifs, 1), abs=0.051)
+        expected_flag = "low_reliability" if actifs < 200 else ("use_with_caution" if actifs < 500 else None)
+        assert (row["flags"] if isinstance(row["flags"], str) else None) == expected_flag
+    pair24 = m24[m24["DCLT"] != "99999"].groupby(["home_epci", "work_epci"])["w"].sum()
+    got24 = flows24.set_index(["origine", "destination"])["actifs_occupes_flux"]
+    assert len(got24) == len(flows24)
+    for key, value in pair24.items():
+        assert got24.loc[key] == pytest.approx(round(value, 1), abs=0.051)
+    assert set(values["geo_year"]) == {2023, 2024}
+
+
+    # The snapshot's origin–destination files (reports/export.py): geography 2024 (year rule), counts rounded to
+    # the catalogue's precision at the export, flags with their French labels, byte-identical across two exports.
+    import json
+
+    from reports.export import export
+
+    con = connect_readonly(get_settings().warehouse_path)
+    try:
+        first = export(con, 2024, tmp_path / "exports_a")
+        second = export(con, 2024, tmp_path / "exports_b")
+    finally:
+        con.close()
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in second.iterdir())
+    assert all((first / n).read_bytes() == (second / n).read_bytes() for n in names)
+    od = pq.read_table(first / "flux_navettes_2024.parquet").to_pandas()
+    assert "dimension" not in od.columns and {"flags", "marqueurs"} <= set(od.columns)
+    assert set(od["millesime_geo"]) == {2024}
+    epci_od = od[od["niveau"] == "epci"].set_index(["origine", "destination"])["actifs_occupes_flux"]
+    for key, value in pair24.items():
+        assert epci_od.loc[key] == pytest.approx(round(value, 1), abs=0.051)
+    low = od[od["flags"].fillna("").str.contains("low_reliability")]
+    assert len(low) and (low["marqueurs"].str.contains("fiabilité faible")).all()
+    text = (first / "flux_migrations_2024.csv").read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("niveau;origine;") and re.search(r";\d+,\d;", text)
+    metadata = json.loads((first / "metadata.json").read_text(encoding="utf-8"))["flux_origine_destination"]
+    assert metadata["flux_navettes_2024"]["fichiers"] == ["flux_navettes_2024.parquet", "flux_navettes_2024.csv"]
+    rows = pq.read_metadata(first / "flux_migrations_2024.parquet").num_rows
+    assert metadata["flux_migrations_2024"]["lignes"] == rows
+
+
+def test_diagnostic_flow_figures(small_private_home, tmp_path, monkeypatch):
+    """PA101 / PA102 (« +21 % Lille Métropole → Bassin minier, +27 % inverse, 1999 → 2006 »): not computable,
+    naming the missing census, while only RP2006 is configured; computed once RP1999 is too. SYNTHETIC detail
+    files (the pre-2016 layout: zip of a latin-1 .txt) on communes unchanged from 1999 to 2011; the expected change
+    from pandas over the generated rows (commune pairs rounded to 0.1 as the mart publishes them)."""
+    import yaml
+
+    from flows.nightly import run_refresh
+    from sources.ingestion.settings import get_settings
+    from warehouse.db import connect_readonly
+
+    member = _membership(2011)
+    passage = pq.read_table(PROJECT_ROOT / "sources/data/cog/passage_communes_1968_2024.parquet").to_pandas()
+    changed = set(passage.loc[passage["to_year"].between(2000, 2011), "cod_from"]) | set(
+        passage.loc[passage["to_year"].between(2000, 2011), "cod_to"])
+    stable = member[~member.index.isin(changed)]
+    lille = sorted(stable.index[stable["epci"] == "245900410"])[::9][:10]
+    basin = sorted(stable.index[stable["arr"].isin(["622", "627", "593", "596"])])[::60][:10]
+    communes = lille + basin
+    monkeypatch.setenv(flux.PARTITIONS_ENV, str(tmp_path / "partitions"))
+    frames = {1999: mobpro_frame(communes, 2500, seed=11), 2006: mobpro_frame(communes, 2500, seed=12)}
+    files = {e: str(write_detail(f, "MOBPRO", e, tmp_path / str(e), "zip_txt")) for e, f in frames.items()}
+    origins = tmp_path / "origins.yml"
+    monkeypatch.setenv("OBSERVATOIRE_ORIGINS", str(origins))
+
+    def figures() -> pd.DataFrame:
+        con = connect_readonly(get_settings().warehouse_path)
+        try:
+            return con.sql("SELECT * FROM reproduction WHERE figure_id IN ('PA101', 'PA102')").df().set_index(
+                "figure_id")
+        finally:
+            con.close()
+
+    origins.write_text(yaml.safe_dump({"insee_fd_mobpro": [files[2006]]}))
+    summary = run_refresh()
+    assert summary["built"] and not summary["quarantined"], summary
+    only_2006 = figures()
+    assert set(only_2006["status"]) == {"not_computable"}
+    assert only_2006["explanation"].str.contains("recensement 1999 des navettes").all()
+
+    origins.write_text(yaml.safe_dump({"insee_fd_mobpro": [files[1999], files[2006]]}))
+    summary = run_refresh()
+    assert summary["built"] and not summary["quarantined"], summary
+    both = figures()
+
+    def total(frame: pd.DataFrame, origin: list[str], destination: list[str]) -> float:
+        pairs = frame[frame["COMMUNE"].isin(origin) & frame["DCLT"].isin(destination)]
+        return pairs.assign(w=pairs["IPONDI"].astype(float)).groupby(["COMMUNE", "DCLT"])["w"].sum().round(1).sum()
+
+    for figure, (origin, destination), printed in (("PA101", (lille, basin), 21), ("PA102", (basin, lille), 27)):
+        before, after = total(frames[1999], origin, destination), total(frames[2006], origin, destination)
+        expected = 100 * (after / before - 1)
+        row = both.loc[figure]
+        assert row["computed_value"] == pytest.approx(expected, abs=1e-6)
+        assert row["status"] == ("reproduced" if round(expected) == printed else "differs")
+        assert row["source_id"] == "insee_fd_mobpro" and row["decided_by"] == "flow_change"
+
+
+def test_flows_carried_through_a_merger(small_private_home, tmp_path, monkeypatch):
+    """SYNTHETIC MOBPRO edition 2016 (geography 2018) on communes of Pas-de-Calais including 62210, merged into
+    62154 on 2019-01-01 per the bundled passage table: on geography 2019 the commune pairs are those of pandas
+    after mapping both ends through the delivered passage rows (a flow between the two becomes internal); merges
+    share nothing, so no `estimated` flag; on the edition's own geography the pairs are unchanged."""
+    import yaml
+
+    from flows.nightly import run_refresh
+    from sources.ingestion.settings import get_settings
+    from warehouse.db import connect_readonly
+
+    passage = pq.read_table(PROJECT_ROOT / "sources/data/cog/passage_communes_1968_2024.parquet").to_pandas()
+    step = passage[(passage["from_year"] == 2018) & (passage["to_year"] == 2019)]
+    merged = step[step["cod_from"] == "62210"]
+    assert list(merged["cod_to"]) == ["62154"] and list(merged["ratio"]) == [1.0]
+    others = sorted(c for c in _membership(2018).index if c[:2] == "62" and c not in set(step["cod_from"]))[::90][:8]
+    communes = ["62210", "62154", *others]
+    mob = mobpro_frame(communes, 1500, seed=21)
+    monkeypatch.setenv(flux.PARTITIONS_ENV, str(tmp_path / "partitions"))
+    origins = tmp_path / "origins.yml"
+    origins.write_text(yaml.safe_dump(
+        {"insee_fd_mobpro": [str(write_detail(mob, "MOBPRO", 2016, tmp_path / "m", "zip_csv"))]}))
+    monkeypatch.setenv("OBSERVATOIRE_ORIGINS", str(origins))
+    summary = run_refresh()
+    assert summary["built"] and not summary["quarantined"], summary
+    con = connect_readonly(get_settings().warehouse_path)
+    pairs = con.sql("SELECT millesime_geo, origine, destination, actifs_occupes_flux, flags FROM mart_navettes_flux "
+                    "WHERE niveau = 'commune' AND dimension = 'ensemble' AND recensement = '2016' "
+                    "AND millesime_geo IN (2018, 2019)").df()
+    con.close()
+
+    w = mob.assign(w=mob["IPONDI"].astype(float))
+    to_2019 = dict(zip(step["cod_from"], step["cod_to"], strict=True))
+    for geo_year, mapping in ((2018, {}), (2019, to_2019)):
+        want = (w.assign(o=w["COMMUNE"].replace(mapping), d=w["DCLT"].replace(mapping))
+                .groupby(["o", "d"])["w"].sum())
+        got = pairs[pairs["millesime_geo"] == geo_year].set_index(["origine", "destination"])
+        assert len(got) == len(want)
+        for key, value in want.items():
+            assert got.loc[key, "actifs_occupes_flux"] == pytest.approx(round(value, 1), abs=0.051)
+        assert not got["flags"].fillna("").str.contains("estimated").any()
+    assert "62210" not in set(pairs.loc[pairs["millesime_geo"] == 2019, "origine"])

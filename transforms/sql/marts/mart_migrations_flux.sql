@@ -1,9 +1,11 @@
--- Rounded only here, after every sum. Commune pairs and every supra-communal level; ensemble and 15–29.
+-- Rounded only here, after every sum. Commune pairs and every supra-communal level; ensemble and 15–29. Every
+-- geography from the edition's on (carried through the passage tables: `estimated` in flags).
 WITH f AS (
-    SELECT level, geo_year, edition, 'ensemble' AS tranche_age, previous_code, current_code, sum(weight) AS w
+    SELECT level, geo_year, edition, 'ensemble' AS tranche_age, previous_code, current_code, sum(weight) AS w,
+           bool_or(estimated) AS est
     FROM int_flux_migrations_territory GROUP BY ALL
     UNION ALL
-    SELECT level, geo_year, edition, '15-29', previous_code, current_code, sum(weight)
+    SELECT level, geo_year, edition, '15-29', previous_code, current_code, sum(weight), bool_or(estimated)
     FROM int_flux_migrations_territory WHERE age_band = '15-29' GROUP BY ALL
 ),
 ranked AS (
@@ -21,7 +23,8 @@ SELECT r.level AS niveau, r.previous_code AS origine, o.label AS libelle_origine
        CASE WHEN r.previous_code = r.current_code THEN 'interne'
             WHEN r.previous_code = '99999' THEN 'depuis_etranger' ELSE 'echange' END AS type_flux,
        round(r.w, 1) AS migrants_flux, r.rang_destination, r.rang_origine,
-       CASE WHEN r.w < 200 THEN 'low_reliability' WHEN r.w < 500 THEN 'use_with_caution' END AS flags
+       nullif(concat_ws(',', CASE WHEN r.est THEN 'estimated' END,
+                        CASE WHEN r.w < 200 THEN 'low_reliability' WHEN r.w < 500 THEN 'use_with_caution' END), '') AS flags
 FROM ranked r
 LEFT JOIN territories o ON o.level = r.level AND o.code = r.previous_code AND o.geo_year = r.geo_year
 LEFT JOIN territories d ON d.level = r.level AND d.code = r.current_code AND d.geo_year = r.geo_year
