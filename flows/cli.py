@@ -151,8 +151,8 @@ def run(
         console.print(Text(f"offline: {why}; this run uses the bundled and landed editions", style="yellow"))
     try:
         # Nothing to refresh: answered before Prefect, Great Expectations or matplotlib is imported (≈ 2 s); online,
-        # the producers may have published since: the sources are always asked.
-        summary = None if force or online.enabled() else unchanged_run(get_settings(), source, accept_shrink)
+        # each producer is asked first (conditional requests) and a night where none published is the same.
+        summary = None if force else unchanged_run(get_settings(), source, accept_shrink)
         if summary is None:
             from flows.state import preflight
 
@@ -479,6 +479,9 @@ def status() -> None:
             detail = attempt.get("report") or attempt.get("error")
             if detail and attempt["status"] in ("quarantined", "crashed"):
                 shown.append(f" ({detail})")
+            if str(attempt.get("online") or "").startswith("stale"):  # the producer did not deliver: say why, since
+                shown.append(f"; stale since {str(attempt.get('stale_since'))[:19]}: {attempt['online'][7:]}",
+                             style="yellow")
         table.add_row(
             source_id,
             _short_sha(meta.get("sha256")),

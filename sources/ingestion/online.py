@@ -13,7 +13,7 @@ import socket
 from datetime import date
 from urllib.parse import urlparse
 
-from sources.ingestion.fetch import mirrored
+from sources.ingestion.fetch import mirrored, read_timeout
 from sources.spec import Release, SourceSpec
 
 ONLINE_ENV = "OBSERVATOIRE_ONLINE"
@@ -67,13 +67,19 @@ def forget_probe() -> None:
     _probed.clear()
 
 
-def newest(spec: SourceSpec, today: date, timeout: float = 10.0) -> tuple[str | None, str]:
+def today() -> date:
+    """The day the online mode looks for editions on (a function, so that a test can be in December)."""
+    return date.today()
+
+
+def newest(spec: SourceSpec, today: date, timeout: float | None = None) -> tuple[str | None, str]:
     """The newest edition's URL that the producer (or mirror) serves, and what was tried: a HEAD per candidate,
     newest first, through urllib3 (no retry: a candidate that is absent is simply not the newest)."""
     import urllib3
 
     tried = []
-    pool = urllib3.PoolManager(retries=False, timeout=urllib3.util.Timeout(connect=PROBE_TIMEOUT, read=timeout))
+    read = read_timeout() if timeout is None else timeout
+    pool = urllib3.PoolManager(retries=False, timeout=urllib3.util.Timeout(connect=PROBE_TIMEOUT, read=read))
     for url in candidates(spec.releases, today):
         try:
             status = pool.request("HEAD", mirrored(url)).status
