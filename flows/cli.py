@@ -466,6 +466,7 @@ def status() -> None:
         other = f" (this shell's {scope.SCOPE_ENV}: {shell})" if current != built_for else ""
         console.print(Text(f"scope: {built_for}{other}"))
     table = Table(title="Sources")
+    kept: list[str] = []  # sources whose producer did not deliver on the last online run
     for column in ("source", "last good sha256", "validated at", "in warehouse", "last attempt"):
         table.add_column(column)
     for source_id in SOURCES:
@@ -479,9 +480,9 @@ def status() -> None:
             detail = attempt.get("report") or attempt.get("error")
             if detail and attempt["status"] in ("quarantined", "crashed"):
                 shown.append(f" ({detail})")
-            if str(attempt.get("online") or "").startswith("stale"):  # the producer did not deliver: say why, since
-                shown.append(f"; stale since {str(attempt.get('stale_since'))[:19]}: {attempt['online'][7:]}",
-                             style="yellow")
+            if str(attempt.get("online") or "").startswith("stale"):  # the producer did not deliver (below)
+                shown.append("; stale: previous edition kept", style="yellow")
+                kept.append(f"{source_id}: stale since {str(attempt.get('stale_since'))[:19]}: {attempt['online'][7:]}")
         table.add_row(
             source_id,
             _short_sha(meta.get("sha256")),
@@ -490,6 +491,10 @@ def status() -> None:
             shown,
         )
     console.print(table)
+    if kept:
+        console.print(Text("previous edition kept (the producer did not deliver on the last online run):"))
+        for line in kept:
+            console.print(Text(f"  {line}", style="yellow"), soft_wrap=True)
     stale = stale_sources(settings)
     console.print(Text(f"stale (validated but not yet in the warehouse): {', '.join(stale) if stale else 'none'}"))
 

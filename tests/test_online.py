@@ -8,7 +8,9 @@ from __future__ import annotations
 import hashlib
 import http.server
 import json
+import socket
 import threading
+import time
 from pathlib import Path
 
 import openpyxl
@@ -24,14 +26,32 @@ CHOMAGE_PATH = "/www.insee.fr/fr/statistiques/fichier/1893230/chomage-zone-t1-20
 
 
 class Producer(http.server.BaseHTTPRequestHandler):
-    """Files by path; GET honours If-None-Match; `failing` paths answer 500."""
+    """Files by path; GET honours If-None-Match; `failing` paths answer 500; `slow` paths wait 2 s before answering
+    (past the read timeout the test sets); `truncated` paths announce the whole Content-Length, send half the body
+    and close the connection."""
 
     files: dict[str, bytes] = {}
     failing: set[str] = set()
+    slow: set[str] = set()
+    truncated: set[str] = set()
     log: list[tuple[str, str, int]] = []
 
     def _answer(self, body: bool) -> None:
         data = self.files.get(self.path)
+        if self.path in self.slow:
+            time.sleep(2)
+        if self.path in self.truncated and data is not None:
+            self.log.append((self.command, self.path, 200))
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if body:
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
         if self.path in self.failing:
             status = 500
         elif data is None:
@@ -67,6 +87,7 @@ def producer(monkeypatch):
     httpd.daemon_threads = True
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     Producer.files, Producer.failing, Producer.log = {}, set(), []
+    Producer.slow, Producer.truncated = set(), set()
     monkeypatch.setenv("OBSERVATOIRE_MIRROR", f"http://127.0.0.1:{httpd.server_address[1]}")
     # `--online` sets OBSERVATOIRE_ONLINE in this process: recorded here so that it is removed after the test
     monkeypatch.setenv(online.ONLINE_ENV, "0")
@@ -168,3 +189,109 @@ def test_offline_is_one_line_and_keeps_the_editions(small_private_home, monkeypa
     assert "offline:" in result.output and "bundled and landed editions" in result.output
     assert "Traceback" not in result.output
     assert set(_attempts(get_settings())) == set(SOURCES)
+
+
+COMPARATEUR_PATH = "/www.insee.fr/fr/statistiques/fichier/2521169/base_cc_comparateur_csv.zip"
+
+
+def _serve_bundled_deliveries(producer, small_data: Path) -> dict[str, bytes]:
+    """Every catalogued source whose bundled file is a real producer delivery, at its producer's path: the
+    unemployment workbook and the comparateur zip (the URSSAF and census-age files bundled are extracts of the
+    diagnostic, not deliveries: their producer paths answer 404, and they stay as they are)."""
+    served = {
+        CHOMAGE_PATH.format(q=3): (small_data / "insee_chomage" / "chomage-zone-t1-2003-t3-2023.xlsx").read_bytes(),
+        COMPARATEUR_PATH: (small_data / "insee_comparateur" / "base_cc_comparateur_csv.zip").read_bytes(),
+    }
+    producer.files.update(served)
+    return served
+
+
+def _gets(producer) -> list[tuple[str, int]]:
+    return [(p, s) for m, p, s in producer.log if m == "GET"]
+
+
+def test_online_night_with_nothing_new_is_as_cheap_as_the_offline_no_change_night(producer, small_private_home,
+                                                                                  small_data):
+    from flows.cli import app
+
+    runner = CliRunner()
+    served = _serve_bundled_deliveries(producer, small_data)
+    fast = "decided before starting the Prefect engine"
+
+    # the offline no-change night, timed (the Prefect engine is never started: the CLI answers before)
+    started = time.perf_counter()
+    offline = runner.invoke(app, ["run"])
+    offline_seconds = time.perf_counter() - started
+    assert offline.exit_code == 0 and fast in offline.output, offline.output
+
+    # night 1 online: every served delivery is downloaded once (same bytes as the bundled ones: nothing to build)
+    night1 = runner.invoke(app, ["run", "--online"])
+    assert night1.exit_code == 0, night1.output
+    assert sorted(_gets(producer)) == sorted((path, 200) for path in served)
+
+    # night 2 online: only conditional requests (every GET answered 304), nothing downloaded, no engine, no build
+    producer.log.clear()
+    started = time.perf_counter()
+    night2 = runner.invoke(app, ["run", "--online"])
+    online_seconds = time.perf_counter() - started
+    assert night2.exit_code == 0 and fast in night2.output, night2.output
+    assert sorted(_gets(producer)) == sorted((path, 304) for path in served)
+    assert online_seconds < offline_seconds + 2, (online_seconds, offline_seconds)
+    attempts = _attempts(get_settings())
+    assert "304 not modified" in attempts["insee_chomage"]["online"]
+    assert "304 not modified" in attempts["insee_comparateur"]["online"]
+    rows = {r["source"]: r for r in json.loads(runner.invoke(app, ["sources", "--format", "json"]).output)}
+    assert "304 not modified" in rows["insee_chomage"]["latest_seen"]
+    assert rows["insee_chomage"]["reachable"].startswith("yes: checked")
+
+
+def test_timeout_and_truncated_body_keep_the_previous_edition_stale(producer, small_private_home, small_data,
+                                                                    tmp_path, monkeypatch):
+    from flows.cli import app
+
+    monkeypatch.setenv("OBSERVATOIRE_READ_TIMEOUT", "0.5")  # the producer's 2 s wait is past it
+    monkeypatch.setenv("OBSERVATOIRE_FETCH_RETRIES", "1")
+    monkeypatch.setenv("OBSERVATOIRE_FETCH_BACKOFF", "0.01")
+    runner = CliRunner()
+    settings = get_settings()
+    _serve_bundled_deliveries(producer, small_data)
+    assert runner.invoke(app, ["run", "--no-prefect", "--online"]).exit_code == 0
+
+    # night 2: INSEE publishes 2023-T4 (served whole); the comparateur's producer announces its Content-Length and
+    # closes half-way: the unemployment source refreshes, the comparateur keeps its edition, said stale
+    t4 = tmp_path / "t4.xlsx"
+    _with_quarter_t4(small_data / "insee_chomage" / "chomage-zone-t1-2003-t3-2023.xlsx", t4)
+    producer.files[CHOMAGE_PATH.format(q=4)] = t4.read_bytes()
+    producer.files[COMPARATEUR_PATH] += b"\n"  # a new content behind the same URL, cut short in transit
+    producer.truncated.add(COMPARATEUR_PATH)
+    comparateur = (settings.validated_dir / "insee_comparateur.parquet").read_bytes()
+    night2 = runner.invoke(app, ["run", "--no-prefect", "--online"])
+    assert night2.exit_code == 0, night2.output  # README « Exit codes »: a producer fault is not a quarantine
+    attempts = _attempts(settings)
+    assert attempts["insee_chomage"]["status"] == "validated"
+    stale = attempts["insee_comparateur"]
+    assert stale["status"] == "unchanged" and stale["online"].startswith("stale")
+    assert "Content-Length announced" in stale["online"] and stale["stale_since"]
+    assert (settings.validated_dir / "insee_comparateur.parquet").read_bytes() == comparateur
+    quarters = pd.read_parquet(settings.validated_dir / "insee_chomage.parquet", columns=["quarter"])["quarter"]
+    assert quarters.max() == "2023-T4"
+
+    # night 3: the unemployment producer does not answer within the read timeout: its 2023-T4 edition stays, said
+    # stale; the comparateur is still stale, since the same moment
+    producer.slow.add(CHOMAGE_PATH.format(q=4))
+    chomage = (settings.validated_dir / "insee_chomage.parquet").read_bytes()
+    started = time.perf_counter()
+    night3 = runner.invoke(app, ["run", "--no-prefect", "--online"])
+    assert time.perf_counter() - started < 15, "a timeout costs the read timeout, not minutes"
+    assert night3.exit_code == 0, night3.output
+    attempts = _attempts(settings)
+    assert attempts["insee_chomage"]["online"].startswith("stale") and "Timeout" in attempts["insee_chomage"]["online"]
+    assert attempts["insee_comparateur"]["stale_since"] == stale["stale_since"]
+    assert (settings.validated_dir / "insee_chomage.parquet").read_bytes() == chomage
+
+    status = runner.invoke(app, ["status"], terminal_width=400)
+    assert status.exit_code == 0, status.output
+    assert "stale since" in status.output and "Content-Length announced" in status.output, status.output
+    rows = {r["source"]: r for r in json.loads(runner.invoke(app, ["sources", "--format", "json"]).output)}
+    assert rows["insee_chomage"]["reachable"].startswith("no: stale") and "stale since" in rows["insee_chomage"][
+        "reachable"]

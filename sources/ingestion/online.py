@@ -77,7 +77,7 @@ def newest(spec: SourceSpec, today: date, timeout: float | None = None) -> tuple
     newest first, through urllib3 (no retry: a candidate that is absent is simply not the newest)."""
     import urllib3
 
-    tried = []
+    tried: list[str] = []
     read = read_timeout() if timeout is None else timeout
     pool = urllib3.PoolManager(retries=False, timeout=urllib3.util.Timeout(connect=PROBE_TIMEOUT, read=read))
     for url in candidates(spec.releases, today):
@@ -85,8 +85,16 @@ def newest(spec: SourceSpec, today: date, timeout: float | None = None) -> tuple
             status = pool.request("HEAD", mirrored(url)).status
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             tried.append(f"{url}: {type(exc).__name__}")
-            return None, "; ".join(tried)  # the producer does not answer: stop here, the previous edition stays
+            return None, _summary(tried)  # the producer does not answer: stop here, the previous edition stays
         if status < 400:
-            return url, "; ".join(tried)
+            return url, _summary(tried)
         tried.append(f"{url}: HTTP {status}")
-    return None, "; ".join(tried) or "no URL in the catalogue entry"
+    return None, _summary(tried) or "no URL in the catalogue entry"
+
+
+def _summary(tried: list[str]) -> str:
+    """What was tried, short enough for a status line: the editions not (yet) published counted, the last
+    answer in full."""
+    if len(tried) <= 2:
+        return "; ".join(tried)
+    return f"{len(tried) - 1} newer candidate(s) not published (HTTP 404 …); then {tried[-1]}"
