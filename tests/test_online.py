@@ -295,3 +295,89 @@ def test_timeout_and_truncated_body_keep_the_previous_edition_stale(producer, sm
     rows = {r["source"]: r for r in json.loads(runner.invoke(app, ["sources", "--format", "json"]).output)}
     assert rows["insee_chomage"]["reachable"].startswith("no: stale") and "stale since" in rows["insee_chomage"][
         "reachable"]
+
+
+PL_PATHS = {  # the producer's addresses of the two bundled editions (sources/insee_populations_legales.py)
+    2022: "/www.insee.fr/fr/statistiques/fichier/8290591/ensemble.zip",
+    2023: "/www.insee.fr/fr/statistiques/fichier/8680726/ensemble.zip",
+}
+
+
+def _ensemble_zip(folder: Path, edition: int) -> bytes:
+    """INSEE's « ensemble » zip of one edition, in its delivered layout (members donnees_communes.csv,
+    donnees_departements.csv, donnees_regions.csv), holding the REAL bundled files of that edition (cut to the
+    small geography) byte for byte once decompressed; the bundled 2022 edition has only its communes file."""
+    import gzip
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for level in ("communes", "departements", "regions"):
+            path = folder / f"pl{edition}_donnees_{level}.csv.gz"
+            if path.exists():
+                archive.writestr(f"donnees_{level}.csv", gzip.decompress(path.read_bytes()))
+    return out.getvalue()
+
+
+@pytest.mark.slow  # two builds of the small geography: ≈ 22 s
+def test_december_populations_legales_bring_census_n_on_geography_n_plus_2(producer, small_data, tmp_path,
+                                                                           monkeypatch):
+    import gzip
+    from datetime import date
+
+    from conftest import _use_small
+
+    from flows.cli import app
+    from warehouse.db import connect_readonly
+
+    _use_small(monkeypatch, tmp_path / "home", small_data)  # a fresh home: night 1 is the first run
+    runner = CliRunner()
+    folder = small_data / "insee_populations_legales"
+    producer.files[PL_PATHS[2022]] = _ensemble_zip(folder, 2022)
+
+    # night 1, in June 2025: only the 2022 edition is published (census 2022, geography 2024); the other
+    # catalogued producers answer 404, so those sources start from their bundled files
+    monkeypatch.setattr(online, "today", lambda: date(2025, 6, 15))
+    night1 = runner.invoke(app, ["run", "--no-prefect", "--online"])
+    assert night1.exit_code == 0, night1.output
+    assert (PL_PATHS[2022], 200) in _gets(producer) and not any(p == PL_PATHS[2023] for p, _ in _gets(producer))
+    settings = get_settings()
+    con = connect_readonly(settings.warehouse_path)
+    try:
+        assert con.execute("SELECT count(*) FROM indicator_values WHERE geo_year = 2025").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM mart_population WHERE millesime_geo = 2024 AND recensement = '2022'"
+                       ).fetchone()[0] > 0
+    finally:
+        con.close()
+
+    # night 2, in December 2025: INSEE publishes the 2023 edition (census 2023, geography 2025) beside it
+    producer.files[PL_PATHS[2023]] = _ensemble_zip(folder, 2023)
+    producer.log.clear()
+    monkeypatch.setattr(online, "today", lambda: date(2025, 12, 20))
+    night2 = runner.invoke(app, ["run", "--no-prefect", "--online"])
+    assert night2.exit_code == 0, night2.output
+    assert (PL_PATHS[2023], 200) in _gets(producer) and (PL_PATHS[2022], 200) not in _gets(producer)
+    attempts = _attempts(settings)
+    assert attempts["insee_populations_legales"]["status"] == "validated"
+    others = {k: a["status"] for k, a in attempts.items() if k != "insee_populations_legales"}
+    assert set(others.values()) <= {"unchanged", "not_configured"}, others
+
+    # expected from the delivered file, with pandas: population municipale of a few communes, and of the Nord
+    delivered = pd.read_csv(folder / "pl2023_donnees_communes.csv.gz", sep=";", dtype=str, compression="gzip")
+    delivered["PMUN"] = delivered["PMUN"].astype(int)
+    communes = {"59350": "Lille", "62498": "Lens", "62119": "Béthune"}
+    expected = delivered.set_index("COM").loc[list(communes), "PMUN"].to_dict()
+    nord = int(delivered.loc[delivered["DEP"] == "59", "PMUN"].sum())
+    assert gzip.decompress((folder / "pl2023_donnees_communes.csv.gz").read_bytes())  # the file served above
+    con = connect_readonly(settings.warehouse_path)
+    try:
+        got = dict(con.execute(
+            "SELECT code, value FROM indicator_values WHERE indicator_id = 'population' AND level = 'commune' "
+            f"AND geo_year = 2025 AND period = '2023' AND code IN {tuple(communes)}").fetchall())
+        mart_nord = con.execute("SELECT population FROM mart_population WHERE niveau = 'departement' AND code = '59' "
+                            "AND millesime_geo = 2025 AND recensement = '2023'").fetchone()
+    finally:
+        con.close()
+    assert got == pytest.approx(expected)
+    assert mart_nord is not None and mart_nord[0] == pytest.approx(nord)

@@ -376,8 +376,14 @@ def _online_origins(settings: Settings, spec: SourceSpec) -> tuple[list[Origin] 
     if not online.templated(spec.releases):
         return None, None
     today = online.today()
-    if (offline := online.probe(online.candidates(spec.releases, today))) is not None:
+    urls = online.candidates(spec.releases, today) or [u for _, u, _ in spec.releases.editions]
+    if (offline := online.probe(urls)) is not None:
         return None, f"offline ({offline})"
+    if spec.releases.editions:  # editions side by side: every one the producer serves
+        served, tried = online.served_editions(spec, today)
+        if not served:
+            return None, f"no edition reachable ({tried})"
+        return [Origin(url, land_as=name) for url, name in served], None
     url, tried = online.newest(spec, today)
     if url is None:
         return None, f"no edition reachable ({tried})"
@@ -411,7 +417,7 @@ def _refresh(
     outcome = _refresh_from(settings, spec, online_origins or origins, force, accept_shrink, started, probe_only,
                             online=bool(online_origins))
     if online_origins and outcome.online is None:
-        outcome.online = f"fetched {online_origins[0].location}"
+        outcome.online = "fetched " + ", ".join(o.location for o in online_origins if is_url(o.location))
     return outcome
 
 

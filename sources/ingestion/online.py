@@ -27,7 +27,14 @@ def enabled() -> bool:
 
 def templated(release: Release | None) -> bool:
     """The catalogue entry names URLs this mode can try (not a listing to read by hand, not a placeholder)."""
-    return release is not None and bool(candidates(release, date.today(), back=1))
+    return release is not None and (bool(release.editions) or bool(candidates(release, date.today(), back=1)))
+
+
+def published_editions(release: Release, today: date) -> list[tuple[int, str, str]]:
+    """The editions of a side-by-side source (`Release.editions`) published by `today`, oldest first: edition N of
+    a `yearly:<month>` rhythm appears on the first of that month of N + edition_lag_years."""
+    month = int(release.rhythm.split(":", 1)[1]) if release.rhythm.startswith("yearly:") else 1
+    return [e for e in sorted(release.editions) if date(e[0] + release.edition_lag_years, month, 1) <= today]
 
 
 def candidates(release: Release, today: date, back: int = 16) -> list[str]:
@@ -90,6 +97,27 @@ def newest(spec: SourceSpec, today: date, timeout: float | None = None) -> tuple
             return url, _summary(tried)
         tried.append(f"{url}: HTTP {status}")
     return None, _summary(tried) or "no URL in the catalogue entry"
+
+
+def served_editions(spec: SourceSpec, today: date, timeout: float | None = None) -> tuple[list[tuple[str, str]], str]:
+    """The editions of a side-by-side source that the producer (or mirror) serves: (URL, name to land it as) of
+    each published edition answering a HEAD, and what was tried. An edition not served (404) is left out; a
+    producer that does not answer stops the look-up with nothing (the previous content stays)."""
+    import urllib3
+
+    read = read_timeout() if timeout is None else timeout
+    pool = urllib3.PoolManager(retries=False, timeout=urllib3.util.Timeout(connect=PROBE_TIMEOUT, read=read))
+    served, tried = [], []
+    for edition, url, name in published_editions(spec.releases, today):
+        try:
+            status = pool.request("HEAD", mirrored(url)).status
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            return [], f"{url}: {type(exc).__name__}"
+        if status < 400:
+            served.append((url, name))
+        else:
+            tried.append(f"edition {edition} {url}: HTTP {status}")
+    return served, "; ".join(tried) or "no edition published yet"
 
 
 def _summary(tried: list[str]) -> str:
