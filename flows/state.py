@@ -15,7 +15,7 @@ from flows.configuration import check_configuration
 from sources.errors import BusyError, ConfigError
 from sources.ingestion import scope
 from sources.ingestion.fetch import read_manifest, storage
-from sources.ingestion.gate import last_good, write_json_atomic
+from sources.ingestion.gate import last_good, producer_stale, write_json_atomic
 from sources.ingestion.registry import SOURCES, code_digest
 from sources.ingestion.settings import PROJECT_ROOT, Settings
 
@@ -159,7 +159,17 @@ def stale_sources(settings: Settings) -> list[str]:
         meta = last_good(settings, source_id)
         if meta and published.get(source_id) != meta["sha256"]:
             stale.append(source_id)
+    if published.get("_stale", {}) != producers_stale(settings):  # the publication says which editions are kept
+        stale.append(STALE_EDITIONS)
     return stale
+
+
+STALE_EDITIONS = "editions_kept"  # a producer stopped (or resumed) delivering: the publication must say so
+
+
+def producers_stale(settings: Settings) -> dict[str, str]:
+    """Source → since when its producer has not delivered (online runs; its previous edition is kept)."""
+    return {source_id: kept[0] for source_id in SOURCES if (kept := producer_stale(settings, source_id))}
 
 
 def preflight(settings: Settings, ids: list[str] | None, accept_shrink: list[str] | None, probe_lock=False) -> None:

@@ -137,10 +137,12 @@ def test_nights_online_on_a_loopback_producer(producer, small_private_home, smal
     assert gets == [CHOMAGE_PATH.format(q=3)]
     attempts = _attempts(settings)
     fetched = attempts["insee_chomage"]["online"]
-    assert fetched.startswith("fetched") and "t3-2023" in fetched
+    # (downloaded by the no-change check, which then hands over to the full run — URSSAF's edition is kept, stale,
+    # which the publication must say — whose own conditional request is answered 304)
+    assert fetched.startswith(("fetched", "checked")) and "t3-2023" in fetched
     assert attempts["urssaf_effectifs"]["online"].startswith("stale: no edition reachable")
     sources = {r["source"]: r for r in json.loads(runner.invoke(app, ["sources", "--format", "json"]).output)}
-    assert sources["insee_chomage"]["reachable"].startswith("yes: fetched")
+    assert sources["insee_chomage"]["reachable"].startswith("yes: ")
     assert sources["urssaf_effectifs"]["reachable"].startswith("no: stale")
 
     # night 2: nothing new: only a conditional request, answered 304, nothing downloaded
@@ -224,10 +226,11 @@ def test_online_night_with_nothing_new_is_as_cheap_as_the_offline_no_change_nigh
     offline_seconds = time.perf_counter() - started
     assert offline.exit_code == 0 and fast in offline.output, offline.output
 
-    # night 1 online: every served delivery is downloaded once (same bytes as the bundled ones: nothing to build)
-    night1 = runner.invoke(app, ["run", "--online"])
+    # night 1 online: every served delivery is downloaded once (same bytes as the bundled ones); the producers that
+    # serve nothing (404) leave their sources stale, which the publication must now say: a build
+    night1 = runner.invoke(app, ["run", "--no-prefect", "--online"])
     assert night1.exit_code == 0, night1.output
-    assert sorted(_gets(producer)) == sorted((path, 200) for path in served)
+    assert sorted(x for x in _gets(producer) if x[1] == 200) == sorted((path, 200) for path in served)
 
     # night 2 online: only conditional requests (every GET answered 304), nothing downloaded, no engine, no build
     producer.log.clear()

@@ -304,6 +304,16 @@ def record_attempt(settings: Settings, outcome: SourceOutcome | dict, error: str
     )
 
 
+def producer_stale(settings: Settings, source_id: str) -> tuple[str, str] | None:
+    """(since when, why) the source's producer has not delivered on the online runs (its previous edition kept),
+    or None."""
+    attempt = last_attempt(settings, source_id) or {}
+    seen = str(attempt.get("online") or "")
+    if not seen.startswith("stale"):
+        return None
+    return str(attempt.get("stale_since") or attempt.get("at")), seen.removeprefix("stale: ")
+
+
 def last_attempt(settings: Settings, source_id: str) -> dict | None:
     path = settings.store_dir / "attempts" / f"{source_id}.json"
     try:
