@@ -497,6 +497,26 @@ def status() -> None:
             console.print(Text(f"  {line}", style="yellow"), soft_wrap=True)
     stale = stale_sources(settings)
     console.print(Text(f"stale (validated but not yet in the warehouse): {', '.join(stale) if stale else 'none'}"))
+    _print_theme_editions(settings)
+
+
+def _print_theme_editions(settings) -> None:
+    """What the publication says under each theme: the edition of each source it shows and how old it is."""
+    if not settings.warehouse_path.exists():
+        return
+    from reports.editions import theme_editions
+    from warehouse.db import connect_readonly
+
+    con = connect_readonly(settings.warehouse_path)
+    try:
+        lines = theme_editions(con)
+    finally:
+        con.close()
+    if lines:
+        console.print(Text("editions in the publication, by theme:"))
+    for theme, theme_lines in sorted(lines.items()):
+        for line in theme_lines:
+            console.print(Text(f"  {theme}: {line}"), soft_wrap=True)
 
 
 def _warehouse_scope(settings) -> str | None:

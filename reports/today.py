@@ -11,6 +11,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from reports.editions import with_editions
 from reports.render import (
     Block,
     bar_chart,
@@ -427,7 +428,7 @@ def today_blocks(con: duckdb.DuckDBPyConnection) -> list[Block]:
     for number, theme in zip(("1.7", "1.8", "1.9", "1.10"), ("Formation", "Navettes domicile-travail", "Santé",
                                                               "Mobilité"), strict=True):
         blocks += _theme_availability(con, theme, number, geo_year)
-    return blocks
+    return with_editions(con, blocks)  # under each theme: the edition of each source it shows, and its age
 
 
 def _theme_availability(con: duckdb.DuckDBPyConnection, theme: str, number: str | None, geo_year: int,

@@ -384,3 +384,47 @@ def test_december_populations_legales_bring_census_n_on_geography_n_plus_2(produ
         con.close()
     assert got == pytest.approx(expected)
     assert mart_nord is not None and mart_nord[0] == pytest.approx(nord)
+
+
+def test_report_and_portrait_say_which_edition_each_theme_shows_and_how_old(producer, small_private_home, small_data,
+                                                                            tmp_path):
+    import html
+    from datetime import UTC, datetime
+
+    from flows.cli import app
+    from reports.portraits import write_portraits
+    from reports.render import date_fr
+    from reports.report import write_report
+
+    # an online night: the comparateur is served (unchanged), the unemployment producer answers 500: its previous
+    # edition is kept, and the publication must say so
+    producer.files[COMPARATEUR_PATH] = (small_data / "insee_comparateur" / "base_cc_comparateur_csv.zip").read_bytes()
+    producer.files[CHOMAGE_PATH.format(q=3)] = b"unused"
+    producer.failing.add(CHOMAGE_PATH.format(q=3))
+    night = CliRunner().invoke(app, ["run", "--no-prefect", "--online"])
+    assert night.exit_code == 0, night.output
+
+    warehouse = get_settings().warehouse_path
+    report = html.unescape(write_report(warehouse, tmp_path / "report")["html"].read_text(encoding="utf-8"))
+    portrait = html.unescape(write_portraits(warehouse, tmp_path / "portraits", "epci", "246200364")[0].read_text(
+        encoding="utf-8"))
+    today = date_fr(datetime.now(UTC).date())  # the small home's files were landed by this session
+    # expected editions from the delivered files themselves: the unemployment workbook's name says its last quarter
+    # (t3-2023); the populations légales' newest file is census 2023, delivered on the geography of N+2
+    workbook = pd.read_excel(small_data / "insee_chomage" / "chomage-zone-t1-2003-t3-2023.xlsx", sheet_name=None,
+                             header=None)
+    last_quarter = max(str(v) for sheet in workbook.values() for v in sheet.to_numpy().ravel()
+                       if isinstance(v, str) and len(v) == 7 and v[4:6] == "-T")
+    assert last_quarter == "2023-T3"
+    chomage = "Source : INSEE, Taux de chômage localisés par zone d'emploi — 3e trimestre 2023"
+    population = "recensement 2023 (géographie au 1er janvier 2025)"
+    for page in (report, portrait):
+        assert chomage in page, [line for line in page.split("<li>") if "Source : " in line][:8]
+        assert population in page
+        assert f"reçu le {today}, aujourd'hui" in page
+        assert f"édition précédente conservée : le producteur n'a pas répondu le {today}" in page
+    # in the report, under the theme's own heading
+    emploi = report.split(">1.3 Emploi et chômage</h3>", 1)[1]
+    assert emploi.index(chomage) < emploi.index("<h3")
+    status = CliRunner().invoke(app, ["status"])
+    assert "editions in the publication, by theme:" in status.output and "3e trimestre 2023" in status.output

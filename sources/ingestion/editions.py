@@ -22,6 +22,7 @@ EDITION_COLUMNS = (
     ("survey_year", "enquête"),
     ("year", "année"),
 )
+WIDE_CENSUS = re.compile(r"^P(\d{2})_POP$")
 YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
 
@@ -47,6 +48,10 @@ def edition_of(parquet: Path, files: list[str]) -> dict:
                 geo = pc.max(rows["geo_year"]).as_py()
                 out["edition_geo_year"] = int(geo) if geo is not None else None
             return out
+    censuses = [int(m.group(1)) for n in names if (m := WIDE_CENSUS.match(n))]
+    if censuses:  # INSEE's wide layouts (comparateur: P18_POP, P13_POP …): the latest census they give
+        out.update(edition=str(2000 + max(censuses)), edition_kind="recensement")
+        return out
     years = [int(y) for f in files for y in YEAR_IN_NAME.findall(f)]
     if years:
         out.update(edition=str(max(years)), edition_kind="édition")

@@ -123,6 +123,6 @@ def served_editions(spec: SourceSpec, today: date, timeout: float | None = None)
 def _summary(tried: list[str]) -> str:
     """What was tried, short enough for a status line: the editions not (yet) published counted, the last
     answer in full."""
-    if len(tried) <= 2:
-        return "; ".join(tried)
-    return f"{len(tried) - 1} newer candidate(s) not published (HTTP 404 …); then {tried[-1]}"
+    absent = [t for t in tried if t.endswith("HTTP 404")]
+    answers = [t for t in tried if t not in absent]  # errors, in full
+    return "; ".join([*answers, *([f"{len(absent)} candidate(s) not published (HTTP 404)"] if absent else [])])
