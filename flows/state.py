@@ -105,11 +105,16 @@ def published_from_warehouse(settings: Settings) -> dict:
         con = connect_readonly(settings.warehouse_path)
         try:
             rows = con.sql("SELECT source_id, sha256 FROM cfg_sources").fetchall()
+            try:  # the editions kept because their producer stopped delivering (a warehouse since issue 22)
+                kept = dict(con.sql("SELECT source_id, stale_since FROM cfg_sources WHERE stale_since IS NOT NULL"
+                                    ).fetchall())
+            except Exception:  # noqa: BLE001 (an older warehouse: none recorded)
+                kept = {}
         finally:
             con.close()
     except Exception:  # noqa: BLE001 (an unreadable warehouse: rebuild everything)
         return {}
-    return {source_id: sha for source_id, sha in rows} | {"_pipeline": "unknown (rebuilt state)"}
+    return {source_id: sha for source_id, sha in rows} | {"_pipeline": "unknown (rebuilt state)", "_stale": kept}
 
 
 def write_run_state(settings: Settings, **state) -> None:
