@@ -239,6 +239,7 @@ def test_online_night_with_nothing_new_is_as_cheap_as_the_offline_no_change_nigh
     online_seconds = time.perf_counter() - started
     assert night2.exit_code == 0 and fast in night2.output, night2.output
     assert sorted(_gets(producer)) == sorted((path, 304) for path in served)
+    print(f"no-change night: offline {offline_seconds:.2f} s, online {online_seconds:.2f} s")
     assert online_seconds < offline_seconds + 2, (online_seconds, offline_seconds)
     attempts = _attempts(get_settings())
     assert "304 not modified" in attempts["insee_chomage"]["online"]
