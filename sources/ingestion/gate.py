@@ -286,7 +286,11 @@ def record_attempt(settings: Settings, outcome: SourceOutcome | dict, error: str
     o = asdict(outcome) if isinstance(outcome, SourceOutcome) else outcome
     at = datetime.now(UTC).isoformat(timespec="seconds")
     before = last_attempt(settings, o["source_id"]) or {}
-    stale = str(o.get("online") or "").startswith("stale")
+    seen = o.get("online")
+    if seen is None and not online.enabled() and o["status"] == "unchanged" and str(
+            before.get("online") or "").startswith("stale"):
+        seen = before["online"]  # not asked on this run (not online): what the producer last answered still holds
+    stale = str(seen or "").startswith("stale")
     write_json_atomic(
         settings.store_dir / "attempts" / f"{o['source_id']}.json",
         {
@@ -296,7 +300,7 @@ def record_attempt(settings: Settings, outcome: SourceOutcome | dict, error: str
             "sha256": o.get("sha256"),
             "report": o.get("report"),
             "messages": o.get("messages", [])[:5],
-            "online": o.get("online"),
+            "online": seen,
             # since when the producer has not delivered (kept across the nights it stays stale)
             "stale_since": (before.get("stale_since") or at) if stale else None,
             "error": error,
