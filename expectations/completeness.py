@@ -85,7 +85,7 @@ def _data_files(files: list[str]) -> list[str]:
 def check(spec: Completeness, frame: pd.DataFrame, files: list[str], scope: Scope = FRANCE) -> list[RuleResult]:
     results = []
     if spec.files_give_rows and "source_file" in frame.columns:
-        rows = frame["source_file"].value_counts()
+        rows = frame["source_file"].str.split("!").str[0].value_counts()  # an archive's members count for it
         names = [f for f in _data_files(files) if int(rows.get(f, 0)) == 0]
         empty = [f"file {f}: 0 rows" for f in names]
         results.append(

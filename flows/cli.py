@@ -151,8 +151,8 @@ def run(
         console.print(Text(f"offline: {why}; this run uses the bundled and landed editions", style="yellow"))
     try:
         # Nothing to refresh: answered before Prefect, Great Expectations or matplotlib is imported (≈ 2 s); online,
-        # the producers may have published since: the sources are always asked.
-        summary = None if force or online.enabled() else unchanged_run(get_settings(), source, accept_shrink)
+        # each producer is asked first (conditional requests) and a night where none published is the same.
+        summary = None if force else unchanged_run(get_settings(), source, accept_shrink)
         if summary is None:
             from flows.state import preflight
 
@@ -466,6 +466,7 @@ def status() -> None:
         other = f" (this shell's {scope.SCOPE_ENV}: {shell})" if current != built_for else ""
         console.print(Text(f"scope: {built_for}{other}"))
     table = Table(title="Sources")
+    kept: list[str] = []  # sources whose producer did not deliver on the last online run
     for column in ("source", "last good sha256", "validated at", "in warehouse", "last attempt"):
         table.add_column(column)
     for source_id in SOURCES:
@@ -479,6 +480,9 @@ def status() -> None:
             detail = attempt.get("report") or attempt.get("error")
             if detail and attempt["status"] in ("quarantined", "crashed"):
                 shown.append(f" ({detail})")
+            if str(attempt.get("online") or "").startswith("stale"):  # the producer did not deliver (below)
+                shown.append("; stale: previous edition kept", style="yellow")
+                kept.append(f"{source_id}: stale since {str(attempt.get('stale_since'))[:19]}: {attempt['online'][7:]}")
         table.add_row(
             source_id,
             _short_sha(meta.get("sha256")),
@@ -487,8 +491,32 @@ def status() -> None:
             shown,
         )
     console.print(table)
+    if kept:
+        console.print(Text("previous edition kept (the producer did not deliver on the last online run):"))
+        for line in kept:
+            console.print(Text(f"  {line}", style="yellow"), soft_wrap=True)
     stale = stale_sources(settings)
     console.print(Text(f"stale (validated but not yet in the warehouse): {', '.join(stale) if stale else 'none'}"))
+    _print_theme_editions(settings)
+
+
+def _print_theme_editions(settings) -> None:
+    """What the publication says under each theme: the edition of each source it shows and how old it is."""
+    if not settings.warehouse_path.exists():
+        return
+    from reports.editions import theme_editions
+    from warehouse.db import connect_readonly
+
+    con = connect_readonly(settings.warehouse_path)
+    try:
+        lines = theme_editions(con)
+    finally:
+        con.close()
+    if lines:
+        console.print(Text("editions in the publication, by theme:"))
+    for theme, theme_lines in sorted(lines.items()):
+        for line in theme_lines:
+            console.print(Text(f"  {theme}: {line}"), soft_wrap=True)
 
 
 def _warehouse_scope(settings) -> str | None:

@@ -27,6 +27,7 @@ from flows.state import (
     code_fingerprint,
     heal_state,
     preflight,
+    producers_stale,
     single_run,
     stale_sources,
     write_run_state,
@@ -34,9 +35,11 @@ from flows.state import (
 from reports import reproduction
 from sources.emd.codes import code_table as emd_code_table
 from sources.ingestion import scope
+from sources.ingestion.editions import edition_of
 from sources.ingestion.gate import (
     last_good,
     previous_content,
+    producer_stale,
     quarantine_after_audit,
     refresh_source,
     restore_previous,
@@ -91,6 +94,11 @@ def sources_frame(settings: Settings) -> pd.DataFrame:
                 "n_files": len(meta["files"]),
                 "files": ", ".join(f["filename"] for f in meta["files"]),
                 "validated_at": meta["validated_at"],
+                # which edition the content holds and when it was received; whether its producer stopped delivering
+                **edition_of(settings.validated_dir / f"{source_id}.parquet", [f["filename"] for f in meta["files"]]),
+                "landed_at": max((f.get("fetched_at") or "" for f in meta["files"]), default="") or None,
+                "stale_since": (kept := producer_stale(settings, source_id)) and kept[0],
+                "stale_reason": kept and kept[1],
                 "scope": validated_under,
                 # what the reports need to credit and qualify a source, as data (they never import sources/)
                 "producer": spec.producer,
@@ -108,7 +116,8 @@ def sources_frame(settings: Settings) -> pd.DataFrame:
             f"this run's, {run_scope!r} ({scope.SCOPE_ENV}); run `observatoire run` (every source) under "
             f"{run_scope!r} until they validate, or set {scope.SCOPE_ENV} back"
         )
-    return pd.DataFrame(rows)
+    text = ["edition", "edition_kind", "landed_at", "stale_since", "stale_reason"]  # typed even when all empty
+    return pd.DataFrame(rows).astype({**dict.fromkeys(text, "string"), "edition_geo_year": "Int64"})
 
 
 def build_models(log: Callable[[str], object] = lambda _message: None, incremental: bool = True) -> dict:
@@ -151,7 +160,8 @@ def publish(tmp_path: str, sources: dict[str, str]) -> None:
     """Stage 4: document every table, publish atomically, record what was published."""
     settings = get_settings()
     wh.finish(Path(tmp_path), settings.warehouse_path)
-    write_json_atomic(settings.store_dir / "published.json", sources | {"_pipeline": code_fingerprint()})
+    write_json_atomic(settings.store_dir / "published.json",
+                      sources | {"_pipeline": code_fingerprint(), "_stale": producers_stale(settings)})
 
 
 def _call(function: Callable, *args):

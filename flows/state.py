@@ -15,7 +15,7 @@ from flows.configuration import check_configuration
 from sources.errors import BusyError, ConfigError
 from sources.ingestion import scope
 from sources.ingestion.fetch import read_manifest, storage
-from sources.ingestion.gate import last_good, write_json_atomic
+from sources.ingestion.gate import last_good, producer_stale, write_json_atomic
 from sources.ingestion.registry import SOURCES, code_digest
 from sources.ingestion.settings import PROJECT_ROOT, Settings
 
@@ -105,11 +105,16 @@ def published_from_warehouse(settings: Settings) -> dict:
         con = connect_readonly(settings.warehouse_path)
         try:
             rows = con.sql("SELECT source_id, sha256 FROM cfg_sources").fetchall()
+            try:  # the editions kept because their producer stopped delivering (a warehouse since issue 22)
+                kept = dict(con.sql("SELECT source_id, stale_since FROM cfg_sources WHERE stale_since IS NOT NULL"
+                                    ).fetchall())
+            except Exception:  # noqa: BLE001 (an older warehouse: none recorded)
+                kept = {}
         finally:
             con.close()
     except Exception:  # noqa: BLE001 (an unreadable warehouse: rebuild everything)
         return {}
-    return {source_id: sha for source_id, sha in rows} | {"_pipeline": "unknown (rebuilt state)"}
+    return {source_id: sha for source_id, sha in rows} | {"_pipeline": "unknown (rebuilt state)", "_stale": kept}
 
 
 def write_run_state(settings: Settings, **state) -> None:
@@ -159,7 +164,17 @@ def stale_sources(settings: Settings) -> list[str]:
         meta = last_good(settings, source_id)
         if meta and published.get(source_id) != meta["sha256"]:
             stale.append(source_id)
+    if published.get("_stale", {}) != producers_stale(settings):  # the publication says which editions are kept
+        stale.append(STALE_EDITIONS)
     return stale
+
+
+STALE_EDITIONS = "editions_kept"  # a producer stopped (or resumed) delivering: the publication must say so
+
+
+def producers_stale(settings: Settings) -> dict[str, str]:
+    """Source → since when its producer has not delivered (online runs; its previous edition is kept)."""
+    return {source_id: kept[0] for source_id in SOURCES if (kept := producer_stale(settings, source_id))}
 
 
 def preflight(settings: Settings, ids: list[str] | None, accept_shrink: list[str] | None, probe_lock=False) -> None:

@@ -7,7 +7,12 @@ changed since the published warehouse was built and that warehouse exists. Then 
 nothing changed, minus the engine: under the run lock, heal the state, bring each source up to date through the same
 gate (each is `unchanged`; the attempt is recorded), skip the build and record the run (store/last_run.json, shown
 by `observatoire status`).
-A source fetched from a URL always takes the full run (a download decides whether it changed).
+A source fetched from a URL configured in origins.yml takes the full run (a download decides whether it changed).
+Online (`--online`), each catalogued source asks its producer (or mirror) under the lock — a HEAD per candidate
+edition and a conditional GET of the newest (ETag / Last-Modified kept per origin): when every answer is a 304, the
+same content hash or a producer that did not answer (the previous edition stays, said stale), the night is the
+same no-change night; a new content hands over to the full run (its download is landed, so the full run's own
+conditional request costs a 304).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import pyarrow as pa
 from flows.state import SKIP_REASON, heal_state, preflight, single_run, stale_sources, write_run_state
 from sources.ingestion.fetch import combined_sha256, file_sha256, is_url
 from sources.ingestion.gate import (
+    fetched_online,
     last_good,
     not_configured_marker,
     refresh_source,
@@ -37,6 +43,8 @@ def _content_unchanged(settings: Settings, spec: SourceSpec) -> bool:
     previous = last_good(settings, spec.id)
     if previous is None or previous.get("reader") != reader_fingerprint(spec.id):
         return False  # never validated, or validated by another parser or other rules
+    if fetched_online(settings, spec):  # its producer is asked under the run lock (`probe_only`)
+        return store_problem(settings, spec.id, previous) is None
     origins = resolve_origins(settings, spec, None)
     if not origins:
         sha = not_configured_marker(pa.Table.from_pandas(spec.empty(), preserve_index=False))
@@ -69,7 +77,7 @@ def unchanged_run(
         write_run_state(settings, status="running", sources=ids)
         try:
             healed = heal_state(settings)
-            outcomes = [asdict(refresh_source(settings, i)) for i in ids]
+            outcomes = [asdict(refresh_source(settings, i, probe_only=True)) for i in ids]
         except BaseException as exc:  # e.g. the landing area cannot be written: recorded as the full run does
             write_run_state(settings, status="failed", error=f"{type(exc).__name__}: {exc}")
             raise

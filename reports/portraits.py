@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from reports.editions import editions_section
 from reports.flows import portrait_blocks as flow_blocks
 from reports.maps import locator_block
 from reports.render import (
@@ -187,6 +188,7 @@ def portrait_blocks(con: duckdb.DuckDBPyConnection, level: str, code: str, geo_y
         Block("p", "La dernière valeur de chaque indicateur que l'observatoire tient pour ce territoire, avec sa "
                    "période et la géographie sur laquelle elle est calculée."),
         Block("table", available_values(con, level, code)),
+        *editions_section(con),  # which edition each theme's figures come from, and how old it is
         Block("h2", "Pour citer ce portrait", "citer"),
         Block("p", f"Observatoire du Bassin minier, « {name} — portrait de territoire », paru le "
                    f"{date_fr(datetime.now(UTC).date())}, d'après les données de l'Insee et des autres producteurs "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from reports.editions import with_editions
 from reports.flows import commuting_blocks, migration_blocks
 from reports.render import (
     Block,
@@ -426,7 +427,7 @@ def today_blocks(con: duckdb.DuckDBPyConnection) -> list[Block]:
                                                               "Mobilité"), strict=True):
         blocks += (commuting_blocks(con, number, geo_year) if theme == "Navettes domicile-travail"
                    else _theme_availability(con, theme, number, geo_year))
-    return blocks
+    return with_editions(con, blocks)  # under each theme: the edition of each source it shows, and its age
 
 
 def _theme_availability(con: duckdb.DuckDBPyConnection, theme: str, number: str | None, geo_year: int,

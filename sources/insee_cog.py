@@ -103,12 +103,17 @@ def departement_of_code(frame: pd.DataFrame) -> pd.DataFrame:
 # yearly files: a new COG reaches the warehouse through a new commit of the compilation.
 COGUGAISON_RELEASE = Release(
     page="https://github.com/antuki/COGugaison",
-    files="https://github.com/antuki/COGugaison/raw/{commit}/data/{table}.parquet",
-    format="Parquet, one table per file (compiled from INSEE's COG, every vintage since 1968)",
+    # the repository's data/ holds R data files; the bundled Parquet tables were extracted from them
+    # (sources/data/PROVENANCE.md): a new commit needs that extraction, the online mode does not fetch it
+    files="https://github.com/antuki/COGugaison/raw/<commit>/data/{COG,DATA_SUPRACOM,TABLES_PASSAGE,"
+    "HISTORIQUE_MODIF_COM}.RData",
+    format="R data files (.RData: COG, DATA_SUPRACOM, TABLES_PASSAGE, HISTORIQUE_MODIF_COM), compiled from INSEE's "
+    "COG, every vintage since 1968; bundled here as Parquet tables extracted from them",
     rhythm="yearly:4",  # the COG of 1 January is published by INSEE in spring, the compilation follows
     listing="https://api.github.com/repos/antuki/COGugaison/commits?path=data",
-    verified_on="INSEE COG 2024 page https://insee.fr/fr/information/7766585 (yearly « Code officiel géographique au "
-    "1er janvier » page); compilation not verified: its repository was not in the search corpus",
+    verified_on="https://github.com/antuki/COGugaison/tree/master/data (stored copy of the repository: data/ holds "
+    "COG.RData, DATA_SUPRACOM.RData, TABLES_PASSAGE.RData, HISTORIQUE_MODIF_COM.RData — no Parquet file); INSEE "
+    "COG 2024 page https://insee.fr/fr/information/7766585 (yearly « Code officiel géographique au 1er janvier »)",
 )
 
 

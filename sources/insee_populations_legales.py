@@ -25,9 +25,9 @@ from pathlib import Path
 import pandas as pd
 
 from expectations import rules as r
-from expectations.completeness import Completeness, Partition, fixed
+from expectations.completeness import Completeness, Partition
 from sources.errors import SourceError
-from sources.parsing import Parsed, read_delimited, require_columns, stacked, to_numbers
+from sources.parsing import Parsed, read_delimited, require_columns, stacked, to_numbers, zip_members
 from sources.spec import Release, SourceSpec
 
 SOURCE_ID = "insee_populations_legales"
@@ -55,6 +55,13 @@ def geo_year_of(edition: int) -> int:
     return edition + 2
 
 
+def _zip_edition(path: Path) -> int:
+    years = EDITION.findall(path.name)
+    if not years:
+        raise SourceError(SOURCE_ID, path.name, "file_name_edition", "no edition (census year) in the zip's name")
+    return int(years[0])
+
+
 def _edition_and_level(path: Path) -> tuple[int, str]:
     level = LEVEL.search(path.name)
     if not level:
@@ -65,12 +72,35 @@ def _edition_and_level(path: Path) -> tuple[int, str]:
     return int(years[0]), level.group(1).lower()
 
 
+# INSEE's « ensemble » zip (online mode: landed as pl<edition>_ensemble.zip, the edition being in the catalogue,
+# not in INSEE's file name) holds one CSV per level; other members (cantons, arrondissements …) are not read.
+MEMBER = re.compile(r"^donnees_(communes|departements|regions)\.csv$", re.I)
+
+
+def _delivered_files(path: Path) -> list[tuple[Path, str | None, str, str]]:
+    """(path, zip member or None, level, name the rows are located by) of each level file a delivered file holds."""
+    if path.suffix.lower() != ".zip":
+        return [(path, None, _edition_and_level(path)[1], path.name)]
+    members = [(m, MEMBER.match(m.rsplit("/", 1)[-1])) for m in zip_members(SOURCE_ID, path)]
+    found = [(path, m, match.group(1).lower(), f"{path.name}!{m}") for m, match in members if match]
+    if not found:
+        raise SourceError(SOURCE_ID, path.name, "zip_level_members", "no donnees_communes|departements|regions.csv")
+    return found
+
+
+def _editions_named(files: list[str]) -> list[tuple]:
+    """The editions a delivery names (pl2022_…, pl2023_ensemble.zip): each must bring a France's worth of
+    communes; an edition of the last good content that is missing is caught by the shrinkage comparison."""
+    return sorted({(int(m[0]),) for f in files if (m := EDITION.findall(f))})
+
+
 def parse(paths: list[Path]) -> Parsed:
     frames, notes = [], []
-    for path in sorted(paths, key=lambda p: p.name):
-        edition, level = _edition_and_level(path)
-        raw = read_delimited(SOURCE_ID, path)
-        require_columns(SOURCE_ID, path.name, list(raw.columns), LAYOUTS[level])
+    delivered = [item for path in sorted(paths, key=lambda p: p.name) for item in _delivered_files(path)]
+    for path, member, level, name in delivered:
+        edition = _edition_and_level(path)[0] if member is None else _zip_edition(path)
+        raw = read_delimited(SOURCE_ID, path, member=member)
+        require_columns(SOURCE_ID, name, list(raw.columns), LAYOUTS[level])
         lines = pd.Series(raw.index + 2, index=raw.index)  # header is line 1
         written_na = 0
         for column in NA_WRITTEN:
@@ -84,13 +114,13 @@ def parse(paths: list[Path]) -> Parsed:
             frame[column] = raw[column].str.strip() if column in raw.columns else None
         for column in COUNTS:
             if column in raw.columns:
-                frame[column] = to_numbers(SOURCE_ID, path.name, raw[column], column, lines).astype("Int64")
+                frame[column] = to_numbers(SOURCE_ID, name, raw[column], column, lines).astype("Int64")
             else:
                 frame[column] = pd.array([pd.NA] * len(raw), dtype="Int64")
-        frame["source_file"] = path.name
+        frame["source_file"] = name
         frame["source_line"] = lines
         frames.append(frame.astype({c: SCHEMA[c] for c in TEXT}))
-        note = f"{path.name}: {len(raw)} {level} rows, census {edition}, geography {geo_year_of(edition)}"
+        note = f"{name}: {len(raw)} {level} rows, census {edition}, geography {geo_year_of(edition)}"
         if written_na:
             note += f"; {written_na} cell(s) written `NA` by a re-writer read back as the empty cell INSEE delivers"
         notes.append(note)
@@ -177,9 +207,10 @@ SOURCES = [
             ),
         ),
         completeness=Completeness(
-            # every bundled edition, each with a France's worth of communes (its communes file; the département
-            # and région files add a hundred rows)
-            [Partition(("edition",), fixed(*EDITIONS), min_rows=34_000, france_wide=True)],
+            # every delivered edition (named by its files), each with a France's worth of communes (its communes
+            # file; the département and région files add a hundred rows); an edition lost since the last good
+            # content is caught by the shrinkage comparison (edition, file_level)
+            [Partition(("edition",), _editions_named, min_rows=34_000, france_wide=True)],
             shrink_keys=("edition", "file_level"),
         ),
         product="Populations légales des communes, départements et régions (fichiers « ensemble »), millésimes "
@@ -199,14 +230,22 @@ SOURCES = [
         licence="Licence Ouverte / Open Licence 2.0 (Etalab)",
         releases=Release(
             page="https://www.insee.fr/fr/statistiques/8290591?sommaire=8290669",
-            files="see listing: one page per edition (2022: /fr/statistiques/fichier/8290591/ensemble.zip; 2021: "
-            "/fr/statistiques/fichier/7739582/ensemble.xlsx), the page number is not predictable",
+            files="one page per edition, its number not predictable: https://www.insee.fr/fr/statistiques/fichier/"
+            "<page>/ensemble.zip (2022: 8290591; 2023: 8680726); the known editions are listed in `editions`",
+            # fetched side by side by the online mode (each landed under a name that says its edition); edition N
+            # appears in December N+2 (census 2023: decree of 26 December 2025)
+            editions=(
+                (2022, "https://www.insee.fr/fr/statistiques/fichier/8290591/ensemble.zip", "pl2022_ensemble.zip"),
+                (2023, "https://www.insee.fr/fr/statistiques/fichier/8680726/ensemble.zip", "pl2023_ensemble.zip"),
+            ),
+            edition_lag_years=2,
             listing="https://www.insee.fr/fr/statistiques?theme=0&categorie=3 (« Populations légales »)",
             format="zip « ensemble » of ; CSV (donnees_communes, donnees_departements, donnees_regions …), UTF-8",
             rhythm="yearly:12",
-            verified_on="file names: addresses of the 2022 and 2021 editions seen in public reuses (code corpus: "
-            "https://www.insee.fr/fr/statistiques/fichier/8290591/ensemble.zip, …/7739582/ensemble.xlsx); INSEE: "
-            "« Les populations légales millésimées n sont diffusées fin décembre n+3 »",
+            verified_on="file names: the addresses of the 2021, 2022 and 2023 editions "
+            "(…/fichier/7739582/ensemble.zip, …/8290591/ensemble.zip, …/8680726/ensemble.zip) as downloaded by public "
+            "reuses (code corpus; one records the 2023 zip answering HTTP 200 with donnees_communes.csv, "
+            "donnees_departements.csv, donnees_regions.csv); no stored copy of INSEE's own pages was found",
         ),
         attribution="Source : Insee, populations légales",
         layout="INSEE « ensemble » CSV: donnees_communes (REG;Région;DEP;CODARR;CODCAN;CODCOM;COM;Commune;PMUN;"

@@ -221,6 +221,23 @@ def empty_census_variables() -> pd.DataFrame:
     )
 
 
+# What the census tables' addresses were checked against (issue 22): INSEE's page numbers differ per edition and
+# so do the file suffixes; addresses as downloaded by public code (search corpus), no stored copy of INSEE's pages.
+BASE_CC_VERIFIED = {
+    "base-cc-serie-historique": "file names: https://www.insee.fr/fr/statistiques/fichier/6683035/"
+    "base-cc-serie-historique-2021.zip (2021), https://www.insee.fr/fr/statistiques/fichier/7632565/"
+    "base-cc-serie-historique-2020_csv.zip (2020, page https://www.insee.fr/fr/statistiques/7632565), as downloaded "
+    "by public code (code corpus); no stored copy of INSEE's pages",
+    "base-cc-diplomes-formation": "file names: https://www.insee.fr/fr/statistiques/fichier/8581488/"
+    "base-cc-diplomes-formation-2022.zip (2022, page https://www.insee.fr/fr/statistiques/8581488), "
+    "https://www.insee.fr/fr/statistiques/fichier/8202319/base-cc-diplomes-formation-2021_csv.zip (2021), as "
+    "downloaded by public code (code corpus); no stored copy of INSEE's pages",
+    "base-cc-emploi-pop-active": "file names: https://www.insee.fr/fr/statistiques/fichier/6456178/"
+    "base-cc-emploi-pop-active-2020_v2.zip (2020), as downloaded by public code (code corpus); later editions' "
+    "addresses not found; no stored copy of INSEE's pages",
+}
+
+
 def base_cc(source_id: str, number: int, base: str, columns: str, **spec) -> SourceSpec:
     """A commune table of INSEE's census « bases chiffres clés » (`base-cc-…-2009.zip`, page statistiques/<number>),
     not bundled: published empty until a delivery is configured in origins.yml."""
@@ -231,10 +248,11 @@ def base_cc(source_id: str, number: int, base: str, columns: str, **spec) -> Sou
         product_page=page, official_urls=(f"https://www.insee.fr/fr/statistiques/fichier/{number}/{base}-2009.zip",),
         # each census edition has its own page number: the 2009 one is known, later ones are found from the page
         releases=Release(
-            page=page, files=f"https://www.insee.fr/fr/statistiques/fichier/<page of the edition>/{base}-{{year}}.zip",
+            page=page, files=f"https://www.insee.fr/fr/statistiques/fichier/<page of the edition>/{base}-{{year}}.zip "
+            f"(the name's suffix varies by edition: {base}-<year>_csv.zip, …_v2.zip)",
             format="zip holding one csv ; separated (one row per commune)", rhythm="yearly:6",
-            verified_on="not verified: the 2009 address is the one in official_urls (PROVENANCE.md); later editions' "
-            "page numbers were not found in the search corpus",
+            verified_on=BASE_CC_VERIFIED.get(base, "not verified: searched the code and pages corpora for the file "
+                                             f"name {base}-<year>: no address found"),
         ),
         **spec,
     )
@@ -274,8 +292,8 @@ SOURCES = [
             page="https://www.insee.fr/fr/statistiques/2044765",
             files="https://www.recensement.insee.fr/telechargement/bases-chiffres-cles/BTX_CC_POP_{year}.zip",
             format="zip holding one csv ; separated (BTX_CC_POP)", rhythm="yearly:6",
-            verified_on="not verified: the 2009 address is the one in official_urls; the bundled file is the "
-            "diagnostic's extract",
+            verified_on="not verified: searched the code and pages corpora for bases-chiffres-cles/BTX_CC_POP: no "
+            "address found besides the 2009 one in official_urls; the bundled file is the diagnostic's extract",
         ),
         layout="INSEE wide age bands Pyy_POPaabb / Pyy_POPaaP, optional NIVGEO (see sources/insee_rp.py)",
     ),

@@ -466,11 +466,14 @@ SOURCES = [
         official_urls=("https://www.insee.fr/fr/statistiques/fichier/<id>/RP<N>_migcom_csv.zip",),
         releases=Release(
             page="https://www.insee.fr/fr/statistiques (« Migrations résidentielles : fichier détail »)",
-            files="see listing: one page per census edition (RP<edition>_migcom_csv.zip)",
+            files="see listing: one page per census edition (RP2016: "
+            "/fr/statistiques/fichier/4171543/RP2016_migcom_csv.zip)",
             format="zip of ; CSV FD_MIGCOM_<edition> (.txt before 2016) with its varmod file; Parquet for recent "
             "editions",
             rhythm="yearly:6",
-            verified_on="not verified: no stored copy of an edition's page or file address was found",
+            verified_on="file names: https://www.insee.fr/fr/statistiques/fichier/4171543/RP2016_migcom_csv.zip, "
+            "downloaded by public code that then reads FD_MIGCOM_2016.csv and varmod_MIGCOM_2016.csv from it (code "
+            "corpus); later editions' addresses not found",
         ),
         attribution="« Insee, RP, fichier détail Migrations résidentielles »",
         layout="zip of FD_MIGCOM_<N>.csv|.txt (;) + Varmod_MIGCOM_<N>.csv, or FD_MIGCOM_<N>.parquet",
@@ -514,7 +517,9 @@ SOURCES = [
             files="see listing: one page per edition (base-flux-mobilite-residentielle-<edition>)",
             format="zip of ; CSV CODGEO;LIBGEO;DCRAN;L_DCRAN;NBFLUX_C<yy>_POP01P",
             rhythm="yearly:6",
-            verified_on="not verified: no stored copy of an edition's page or file address was found",
+            verified_on="not verified: searched the code and pages corpora for base-flux-mobilite-residentielle: the "
+            "2018–2022 file names appear only as local copies (base-flux-mobilite-residentielle-<year>.csv), with "
+            "no insee.fr address",
         ),
         attribution="« Insee, RP, base flux de mobilité résidentielle »",
         layout="CODGEO;LIBGEO;DCRAN;L_DCRAN;NBFLUX_C<yy>_POP01P (POP05P: residence five years earlier)",

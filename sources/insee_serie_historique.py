@@ -88,11 +88,16 @@ SOURCES = [
         official_urls=(), bundled=(),
         licence="Licence Ouverte / Open Licence 2.0 (Etalab)",
         releases=Release(
-            page="https://www.insee.fr/fr/statistiques (« Séries historiques des résultats du recensement »)",
-            files="see listing: base-cc-serie-historique-<edition>.zip, one page per census edition",
+            page="https://www.insee.fr/fr/statistiques/7632565 (edition 2020; one page per census edition)",
+            files="see listing: https://www.insee.fr/fr/statistiques/fichier/<page of the edition>/"
+            "base-cc-serie-historique-<edition>.zip (2021: page 6683035; 2020: page 7632565, "
+            "base-cc-serie-historique-2020_csv.zip): the page number, and the name's suffix, vary by edition",
             format="zip of ; CSV base-cc-serie-historique (CODGEO; P21_POP … D68_POP), with its meta file",
             rhythm="yearly:6",
-            verified_on="not verified: no stored copy of the edition pages or file addresses was found",
+            verified_on="file names: https://www.insee.fr/fr/statistiques/fichier/6683035/"
+            "base-cc-serie-historique-2021.zip and https://www.insee.fr/fr/statistiques/fichier/7632565/"
+            "base-cc-serie-historique-2020_csv.zip, as downloaded by public code (code corpus; the 2020 page "
+            "https://www.insee.fr/fr/statistiques/7632565 cited by two of them); no stored copy of INSEE's pages",
         ),
         attribution="Source : Insee, RP, séries historiques",
         layout="INSEE base-cc-serie-historique: CODGEO;…;P21_POP;P15_POP;P10_POP;D99_POP;D90_POP;D82_POP;D75_POP;"

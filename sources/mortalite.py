@@ -112,11 +112,18 @@ SOURCES = [
         licence="depends on the delivery (INSEE: Licence Ouverte; CépiDc: agreement)",
         attribution="Insee, état civil; Inserm-CépiDc",
         releases=Release(
-            page="https://www.insee.fr/fr/information/4190491",
-            files="see listing (INSEE's fichier des personnes décédées: one file per year, deces-{year}.csv)",
-            format="csv ; separated, one row per death (to be aggregated by commune × year × sex × age)",
-            rhythm="yearly:2", listing="https://www.data.gouv.fr/api/1/datasets/?q=fichier+des+personnes+decedees",
-            verified_on="not verified: the file names were not found in the search corpus",
+            page="https://www.data.gouv.fr/fr/datasets/fichier-des-personnes-decedees/ (INSEE: "
+            "https://www.insee.fr/fr/information/4190491)",
+            files="see listing (INSEE's fichier des personnes décédées on data.gouv.fr: one file per year, "
+            "deces-{year}.txt, and one per month of the current year, deces-{year}-m{month}.txt, under "
+            "https://static.data.gouv.fr/resources/fichier-des-personnes-decedees/<upload time>/)",
+            format="fixed-width text, one row per death (name, sex, birth date and place, death date, commune "
+            "code of death); to be aggregated by commune × year × sex × age before this source reads it",
+            rhythm="yearly:2", listing="https://www.data.gouv.fr/api/1/datasets/fichier-des-personnes-decedees/",
+            verified_on="https://www.icem7.fr/?p=18483 (« 62 fichiers txt diffusés par l'Insee sur data.gouv.fr, "
+            "annuels et mensuels »); file address seen in public code: https://static.data.gouv.fr/resources/"
+            "fichier-des-personnes-decedees/20210614-174027/deces-2021-m05.txt; dataset API "
+            "https://www.data.gouv.fr/api/1/datasets/fichier-des-personnes-decedees/ (code corpus)",
         ),
     ),
     counts_by_age_and_sex(

@@ -55,13 +55,14 @@ def _first_undecodable_line(path: Path, encoding: str) -> int | None:
     return None
 
 
-def read_delimited(source_id: str, path: Path, **options) -> pd.DataFrame:
+def read_delimited(source_id: str, path: Path, member: str | None = None, **options) -> pd.DataFrame:
     """pandas.read_csv (text columns, empty cells kept as '') whose every failure is a SourceError naming the
     file and, when the reader tells it, the line: an empty or truncated file, a wrong encoding, a broken quote
-    or a row with too many fields is the delivery's fault, never a crash of the run."""
+    or a row with too many fields is the delivery's fault, never a crash of the run. A zip is read in place: its
+    one CSV member, or `member` when the archive holds several (INSEE's « ensemble » files)."""
     options = {"sep": ";", "dtype": str, "keep_default_na": False, "encoding": "utf-8", **options}
     if path.suffix.lower() == ".zip":  # INSEE ships its census tables zipped: read the member, never extract
-        return _read_zip_member(source_id, path, options)
+        return _read_zip_member(source_id, path, options, member)
     try:
         return pd.read_csv(path, **options)
     except pd.errors.EmptyDataError as exc:
@@ -91,7 +92,16 @@ def read_delimited(source_id: str, path: Path, **options) -> pd.DataFrame:
         raise SourceError(source_id, path.name, "readable_file", f"cannot read the file: {exc}") from exc
 
 
-def _read_zip_member(source_id: str, path: Path, options: dict) -> pd.DataFrame:
+def zip_members(source_id: str, path: Path) -> list[str]:
+    """The member names of a delivered zip (a SourceError when it cannot be read)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.namelist()
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+        raise SourceError(source_id, path.name, "readable_file", f"cannot read the zip archive: {exc}") from exc
+
+
+def _read_zip_member(source_id: str, path: Path, options: dict, member: str | None = None) -> pd.DataFrame:
     """The one CSV member of a zip archive. A member whose name climbs out of the archive (`../`, absolute path)
     is refused: nothing is extracted, but such an archive is not a producer's delivery."""
     try:
@@ -106,7 +116,7 @@ def _read_zip_member(source_id: str, path: Path, options: dict) -> pd.DataFrame:
                     f"member(s) outside the archive: {unsafe[:5]}",
                     values=unsafe[:10],
                 )
-            members = [n for n in names if n.lower().endswith(".csv")]
+            members = [n for n in names if n.lower().endswith(".csv") and (member is None or n == member)]
             if len(members) != 1:
                 raise SourceError(
                     source_id, path.name, "zip_one_csv_member", f"expected one .csv member, found {members or names}"

@@ -33,6 +33,12 @@ class Release:
     verified_on: str  # the page (address) the pattern was checked against, or "not verified: <why>"
     listing: str | None = None  # an API listing the editions (data.gouv.fr /api/1/datasets/<slug>/, Opendatasoft …)
     lag_days: int = 0  # for quarterly series: days between the quarter's end and its publication
+    # A source whose editions are separate deliveries held side by side (populations légales: one zip per census),
+    # at addresses the producer's page numbers make unpredictable: (edition, file URL, landed as) of each edition
+    # whose address is known; the online mode fetches every one published by `today` (yearly rhythm: edition N
+    # appears in the declared month of N + `edition_lag_years`). A new edition's address is added here.
+    editions: tuple[tuple[int, str, str], ...] = ()
+    edition_lag_years: int = 0
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ class LandedFile:
     bytes: int
     path: str
     fetched_at: str
+    not_modified: bool = False  # the producer answered 304 to a conditional request: nothing was downloaded
 
 
 @contextmanager
@@ -75,6 +76,23 @@ def _copy_stream(src, dst, max_bytes: int, origin: str) -> tuple[str, int]:
 
 CONNECT_TIMEOUT = 5.0  # a producer that does not answer within this is unreachable (offline detection: 1.5 s)
 MIRROR_ENV = "OBSERVATOIRE_MIRROR"
+# How long a producer may take to send the next bytes, and how many times a failed download is tried again:
+# settings of the deployment (a slow proxy wants more), lowered by the tests so that a timeout costs little.
+READ_TIMEOUT_ENV = "OBSERVATOIRE_READ_TIMEOUT"
+RETRIES_ENV = "OBSERVATOIRE_FETCH_RETRIES"
+BACKOFF_ENV = "OBSERVATOIRE_FETCH_BACKOFF"
+
+
+def _env_number(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
+
+
+def read_timeout() -> float:
+    """Seconds a producer may stay silent while sending (OBSERVATOIRE_READ_TIMEOUT, default 30)."""
+    return _env_number(READ_TIMEOUT_ENV, 30.0)
 RETRIED_STATUSES = (429, 500, 502, 503, 504)
 
 
@@ -198,14 +216,21 @@ def fetch(
     landing_dir: Path,
     *,
     expected_sha256: str | None = None,
-    timeout: float = 30.0,
-    retries: int = 3,
-    backoff: float = 1.0,
+    timeout: float | None = None,
+    retries: int | None = None,
+    backoff: float | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    filename: str | None = None,
 ) -> LandedFile:
-    """Copy or download `origin` into the landing area and return what was stored."""
+    """Copy or download `origin` into the landing area and return what was stored (`filename`: the name to land
+    it under, when the producer's own name does not say the edition, e.g. INSEE's `ensemble.zip`).
+    Unset timeout, retries and backoff come from OBSERVATOIRE_READ_TIMEOUT (30 s), OBSERVATOIRE_FETCH_RETRIES (3)
+    and OBSERVATOIRE_FETCH_BACKOFF (1 s)."""
     origin = str(origin)
-    filename = Path(urlparse(origin).path).name if is_url(origin) else Path(origin).name
+    timeout = read_timeout() if timeout is None else timeout
+    retries = int(_env_number(RETRIES_ENV, 3)) if retries is None else retries
+    backoff = _env_number(BACKOFF_ENV, 1.0) if backoff is None else backoff
+    filename = filename or (Path(urlparse(origin).path).name if is_url(origin) else Path(origin).name)
     with storage(landing_dir):
         landing_dir.mkdir(parents=True, exist_ok=True)
         tmp = tempfile.NamedTemporaryFile(dir=landing_dir, prefix=".fetch-", delete=False)  # noqa: SIM115
@@ -219,7 +244,7 @@ def fetch(
                     Path(tmp.name).unlink(missing_ok=True)
                     path = landing_dir / source_id / known["sha256"] / filename
                     return LandedFile(source_id, origin, filename, known["sha256"], path.stat().st_size, str(path),
-                                      known.get("fetched_at", ""))
+                                      known.get("fetched_at", ""), not_modified=True)
                 _remember(landing_dir, origin, {**validators, "sha256": sha, "filename": filename,
                                                 "fetched_at": datetime.now(UTC).isoformat()})
             else:

@@ -30,7 +30,7 @@ from expectations import completeness, degradation
 from expectations.runner import RuleResult, ValidationReport, validate, write_report
 from sources.errors import FetchError, InfrastructureError, SourceError
 from sources.ingestion import online, scope
-from sources.ingestion.fetch import combined_sha256, fetch, file_sha256, storage
+from sources.ingestion.fetch import combined_sha256, fetch, file_sha256, is_url, storage
 from sources.ingestion.origins import configured_origins
 from sources.ingestion.registry import SOURCES, SourceSpec, reader_fingerprint
 from sources.ingestion.settings import PROJECT_ROOT, Origin, Settings
@@ -284,19 +284,38 @@ def quarantine_after_audit(
 def record_attempt(settings: Settings, outcome: SourceOutcome | dict, error: str | None = None) -> None:
     """The last attempt of a source, whatever its end, for `observatoire status`."""
     o = asdict(outcome) if isinstance(outcome, SourceOutcome) else outcome
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    before = last_attempt(settings, o["source_id"]) or {}
+    seen = o.get("online")
+    if seen is None and not online.enabled() and o["status"] == "unchanged" and str(
+            before.get("online") or "").startswith("stale"):
+        seen = before["online"]  # not asked on this run (not online): what the producer last answered still holds
+    stale = str(seen or "").startswith("stale")
     write_json_atomic(
         settings.store_dir / "attempts" / f"{o['source_id']}.json",
         {
             "source_id": o["source_id"],
             "status": o["status"],
-            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "at": at,
             "sha256": o.get("sha256"),
             "report": o.get("report"),
             "messages": o.get("messages", [])[:5],
-            "online": o.get("online"),
+            "online": seen,
+            # since when the producer has not delivered (kept across the nights it stays stale)
+            "stale_since": (before.get("stale_since") or at) if stale else None,
             "error": error,
         },
     )
+
+
+def producer_stale(settings: Settings, source_id: str) -> tuple[str, str] | None:
+    """(since when, why) the source's producer has not delivered on the online runs (its previous edition kept),
+    or None."""
+    attempt = last_attempt(settings, source_id) or {}
+    seen = str(attempt.get("online") or "")
+    if not seen.startswith("stale"):
+        return None
+    return str(attempt.get("stale_since") or attempt.get("at")), seen.removeprefix("stale: ")
 
 
 def last_attempt(settings: Settings, source_id: str) -> dict | None:
@@ -313,17 +332,22 @@ def refresh_source(
     origins: list[str | Origin] | None = None,
     force: bool = False,
     accept_shrink: bool = False,
+    probe_only: bool = False,
 ) -> SourceOutcome:
     """Bring one source up to date. Never raises for bad input: a bad content is quarantined and reported.
-    Raises InfrastructureError only when the pipeline's own storage fails."""
+    Raises InfrastructureError only when the pipeline's own storage fails.
+
+    `probe_only` (the no-change night): land the files (online: a conditional request) but parse nothing; a content
+    that is not the last good one answers status `changed`, unrecorded, and the full run takes over."""
     started = time.perf_counter()
     try:
-        outcome = _refresh(settings, SOURCES[source_id], origins, force, accept_shrink)
+        outcome = _refresh(settings, SOURCES[source_id], origins, force, accept_shrink, probe_only)
     except InfrastructureError as exc:
         record_attempt(settings, {"source_id": source_id, "status": "crashed"}, error=str(exc))
         raise
     outcome.seconds = time.perf_counter() - started
-    record_attempt(settings, outcome)
+    if outcome.status != "changed":
+        record_attempt(settings, outcome)
     return outcome
 
 
@@ -365,9 +389,15 @@ def _online_origins(settings: Settings, spec: SourceSpec) -> tuple[list[Origin] 
     it), or (None, why) when none could be fetched; (None, None) for a source the catalogue cannot fetch."""
     if not online.templated(spec.releases):
         return None, None
-    today = datetime.now(UTC).date()
-    if (offline := online.probe(online.candidates(spec.releases, today))) is not None:
+    today = online.today()
+    urls = online.candidates(spec.releases, today) or [u for _, u, _ in spec.releases.editions]
+    if (offline := online.probe(urls)) is not None:
         return None, f"offline ({offline})"
+    if spec.releases.editions:  # editions side by side: every one the producer serves
+        served, tried = online.served_editions(spec, today)
+        if not served:
+            return None, f"no edition reachable ({tried})"
+        return [Origin(url, land_as=name) for url, name in served], None
     url, tried = online.newest(spec, today)
     if url is None:
         return None, f"no edition reachable ({tried})"
@@ -376,21 +406,32 @@ def _online_origins(settings: Settings, spec: SourceSpec) -> tuple[list[Origin] 
     return [Origin(url), *extracts], None
 
 
+def fetched_online(settings: Settings, spec: SourceSpec) -> bool:
+    """This run fetches the source from its producer (online mode, a catalogued URL, no origins.yml override)."""
+    return online.enabled() and online.templated(spec.releases) and spec.id not in configured_origins(settings)
+
+
+def _stale(spec: SourceSpec, previous: dict, why: str) -> SourceOutcome:
+    """The producer did not deliver a new edition: the last good content stays published, said stale."""
+    return SourceOutcome(spec.id, "unchanged", previous["sha256"], previous["rows"],
+                         notes=previous.get("notes", []), online=f"stale: {why}")
+
+
 def _refresh(
-    settings: Settings, spec: SourceSpec, origins: list[str | Origin] | None, force: bool, accept_shrink: bool
+    settings: Settings, spec: SourceSpec, origins: list[str | Origin] | None, force: bool, accept_shrink: bool,
+    probe_only: bool = False,
 ) -> SourceOutcome:
     started = time.perf_counter()
-    fetched_online = None
-    if origins is None and online.enabled() and spec.id not in configured_origins(settings):
-        fetched_online, why = _online_origins(settings, spec)
-        if fetched_online is None and why is not None:
-            previous = last_good(settings, spec.id)
-            if previous is not None:  # the producer did not serve a new edition: the last good stays, stale
-                return SourceOutcome(spec.id, "unchanged", previous["sha256"], previous["rows"],
-                                     notes=previous.get("notes", []), online=f"stale: {why}")
-    outcome = _refresh_from(settings, spec, fetched_online or origins, force, accept_shrink, started)
-    if fetched_online:
-        outcome.online = f"fetched {fetched_online[0].location}"
+    online_origins = None
+    if origins is None and fetched_online(settings, spec):
+        online_origins, why = _online_origins(settings, spec)
+        if online_origins is None and why is not None:
+            if (previous := last_good(settings, spec.id)) is not None:
+                return _stale(spec, previous, why)
+    outcome = _refresh_from(settings, spec, online_origins or origins, force, accept_shrink, started, probe_only,
+                            online=bool(online_origins))
+    if online_origins and outcome.online is None:
+        outcome.online = "fetched " + ", ".join(o.location for o in online_origins if is_url(o.location))
     return outcome
 
 
@@ -401,23 +442,35 @@ def _refresh_from(
     force: bool,
     accept_shrink: bool,
     started: float,
+    probe_only: bool = False,
+    online: bool = False,
 ) -> SourceOutcome:
     resolved = resolve_origins(settings, spec, origins)
     if not resolved:
         return _not_configured(settings, spec, started)
     names = [o.name for o in resolved]
+    previous = last_good(settings, spec.id)
     try:
-        landed = [fetch(spec.id, o.location, settings.landing_dir, expected_sha256=o.sha256) for o in resolved]
+        landed = [fetch(spec.id, o.location, settings.landing_dir, expected_sha256=o.sha256, filename=o.land_as)
+                  for o in resolved]
     except FetchError as exc:
+        if online and previous is not None:  # timeout, body cut short, 5xx after the retries: not the content's
+            return _stale(spec, previous, str(exc))  # fault; the previous edition stays published
         return _quarantine(settings, _error_report(spec, names, "", exc))
     sha = combined_sha256(landed)
-    previous = last_good(settings, spec.id)
     notes_before: list[str] = []
     if previous and previous["sha256"] == sha and previous.get("reader") == reader_fingerprint(spec.id) and not force:
         problem = store_problem(settings, spec.id, previous)
         if problem is None:
-            return SourceOutcome(spec.id, "unchanged", sha, previous["rows"], notes=previous.get("notes", []))
+            outcome = SourceOutcome(spec.id, "unchanged", sha, previous["rows"], notes=previous.get("notes", []))
+            if online:
+                web = [f for f in landed if is_url(f.origin)]
+                outcome.online = ("checked " if all(f.not_modified for f in web) else "fetched ") + ", ".join(
+                    f.origin + (" (304 not modified)" if f.not_modified else " (same content)") for f in web)
+            return outcome
         notes_before.append(f"validated store rebuilt from the landed files: {problem}")
+    if probe_only:
+        return SourceOutcome(spec.id, "changed", sha)
     paths = [Path(f.path) for f in landed]
     try:
         parsed = spec.parser(paths)
@@ -446,7 +499,8 @@ def _refresh_from(
         return outcome
     with storage(settings.store_dir / "validation" / spec.id):
         write_report(report, settings.store_dir / "validation" / spec.id)
-    _publish_validated(settings, spec.id, table, sha, [asdict(f) for f in landed], notes, warnings, partitions)
+    files = [{k: v for k, v in asdict(f).items() if k != "not_modified"} for f in landed]
+    _publish_validated(settings, spec.id, table, sha, files, notes, warnings, partitions)
     return SourceOutcome(
         spec.id, "validated", sha, table.num_rows, notes=notes, warnings=warnings, partitions=partitions
     )

@@ -13,7 +13,7 @@ import socket
 from datetime import date
 from urllib.parse import urlparse
 
-from sources.ingestion.fetch import mirrored
+from sources.ingestion.fetch import mirrored, read_timeout
 from sources.spec import Release, SourceSpec
 
 ONLINE_ENV = "OBSERVATOIRE_ONLINE"
@@ -27,7 +27,14 @@ def enabled() -> bool:
 
 def templated(release: Release | None) -> bool:
     """The catalogue entry names URLs this mode can try (not a listing to read by hand, not a placeholder)."""
-    return release is not None and bool(candidates(release, date.today(), back=1))
+    return release is not None and (bool(release.editions) or bool(candidates(release, date.today(), back=1)))
+
+
+def published_editions(release: Release, today: date) -> list[tuple[int, str, str]]:
+    """The editions of a side-by-side source (`Release.editions`) published by `today`, oldest first: edition N of
+    a `yearly:<month>` rhythm appears on the first of that month of N + edition_lag_years."""
+    month = int(release.rhythm.split(":", 1)[1]) if release.rhythm.startswith("yearly:") else 1
+    return [e for e in sorted(release.editions) if date(e[0] + release.edition_lag_years, month, 1) <= today]
 
 
 def candidates(release: Release, today: date, back: int = 16) -> list[str]:
@@ -67,20 +74,55 @@ def forget_probe() -> None:
     _probed.clear()
 
 
-def newest(spec: SourceSpec, today: date, timeout: float = 10.0) -> tuple[str | None, str]:
+def today() -> date:
+    """The day the online mode looks for editions on (a function, so that a test can be in December)."""
+    return date.today()
+
+
+def newest(spec: SourceSpec, today: date, timeout: float | None = None) -> tuple[str | None, str]:
     """The newest edition's URL that the producer (or mirror) serves, and what was tried: a HEAD per candidate,
     newest first, through urllib3 (no retry: a candidate that is absent is simply not the newest)."""
     import urllib3
 
-    tried = []
-    pool = urllib3.PoolManager(retries=False, timeout=urllib3.util.Timeout(connect=PROBE_TIMEOUT, read=timeout))
+    tried: list[str] = []
+    read = read_timeout() if timeout is None else timeout
+    pool = urllib3.PoolManager(retries=False, timeout=urllib3.util.Timeout(connect=PROBE_TIMEOUT, read=read))
     for url in candidates(spec.releases, today):
         try:
             status = pool.request("HEAD", mirrored(url)).status
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             tried.append(f"{url}: {type(exc).__name__}")
-            return None, "; ".join(tried)  # the producer does not answer: stop here, the previous edition stays
+            return None, _summary(tried)  # the producer does not answer: stop here, the previous edition stays
         if status < 400:
-            return url, "; ".join(tried)
+            return url, _summary(tried)
         tried.append(f"{url}: HTTP {status}")
-    return None, "; ".join(tried) or "no URL in the catalogue entry"
+    return None, _summary(tried) or "no URL in the catalogue entry"
+
+
+def served_editions(spec: SourceSpec, today: date, timeout: float | None = None) -> tuple[list[tuple[str, str]], str]:
+    """The editions of a side-by-side source that the producer (or mirror) serves: (URL, name to land it as) of
+    each published edition answering a HEAD, and what was tried. An edition not served (404) is left out; a
+    producer that does not answer stops the look-up with nothing (the previous content stays)."""
+    import urllib3
+
+    read = read_timeout() if timeout is None else timeout
+    pool = urllib3.PoolManager(retries=False, timeout=urllib3.util.Timeout(connect=PROBE_TIMEOUT, read=read))
+    served, tried = [], []
+    for edition, url, name in published_editions(spec.releases, today):
+        try:
+            status = pool.request("HEAD", mirrored(url)).status
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            return [], f"{url}: {type(exc).__name__}"
+        if status < 400:
+            served.append((url, name))
+        else:
+            tried.append(f"edition {edition} {url}: HTTP {status}")
+    return served, "; ".join(tried) or "no edition published yet"
+
+
+def _summary(tried: list[str]) -> str:
+    """What was tried, short enough for a status line: the editions not (yet) published counted, the last
+    answer in full."""
+    absent = [t for t in tried if t.endswith("HTTP 404")]
+    answers = [t for t in tried if t not in absent]  # errors, in full
+    return "; ".join([*answers, *([f"{len(absent)} candidate(s) not published (HTTP 404)"] if absent else [])])

@@ -52,7 +52,18 @@ def _reachable(attempt: dict | None) -> str:
     seen = (attempt or {}).get("online")
     if not seen:
         return "not checked (offline)"
-    return f"yes: {seen}" if seen.startswith("fetched") else f"no: {seen}"
+    if seen.startswith(("fetched", "checked")):
+        return f"yes: {seen}"
+    since = (attempt or {}).get("stale_since")
+    return f"no: {seen}" + (f" (stale since {since})" if since and seen.startswith("stale") else "")
+
+
+def _latest_seen(attempt: dict | None) -> str:
+    """The last attempt: its end and when, and what the producer answered when it was asked."""
+    if not attempt:
+        return "never attempted"
+    seen = f"{attempt['status']} {attempt['at']}"
+    return f"{seen} ({attempt['online']})" if attempt.get("online") else seen
 
 
 def catalogue(settings: Settings, reachable: dict[str, str] | None = None, today: date | None = None) -> list[dict]:
@@ -70,7 +81,7 @@ def catalogue(settings: Settings, reachable: dict[str, str] | None = None, today
                 "producer": spec.producer,
                 "rhythm": release.rhythm if release else "not catalogued",
                 "in_warehouse": f"{files or 'nothing (not configured)'} (validated {validated})" if meta else "none",
-                "latest_seen": f"{attempt['status']} {attempt['at']}" if attempt else "never attempted",
+                "latest_seen": _latest_seen(attempt),
                 "next_expected": (f"{expected}{' (overdue)' if expected < today else ''}" if expected else "—"),
                 "reachable": (reachable or {}).get(source_id) or _reachable(attempt),
                 "page": release.page if release else spec.product_page,

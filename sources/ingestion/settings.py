@@ -57,7 +57,10 @@ class Origin:
 
     location: str
     sha256: str | None = None
+    land_as: str | None = None  # the file name to land it under (None: its own name)
 
     @property
     def name(self) -> str:
+        if self.land_as:
+            return self.land_as
         return Path(urlparse(self.location).path).name if "://" in self.location else Path(self.location).name
