@@ -25,7 +25,7 @@ from types import SimpleNamespace
 import pyarrow as pa
 
 from flows.state import SKIP_REASON, heal_state, preflight, single_run, stale_sources, write_run_state
-from sources.ingestion.fetch import combined_sha256, file_sha256, is_url
+from sources.ingestion.fetch import combined_sha256, is_url, local_sha256
 from sources.ingestion.gate import (
     fetched_online,
     last_good,
@@ -52,7 +52,10 @@ def _content_unchanged(settings: Settings, spec: SourceSpec) -> bool:
         return False
     else:
         try:
-            files = [SimpleNamespace(filename=o.name, sha256=file_sha256(Path(o.location))) for o in origins]
+            files = [
+                SimpleNamespace(filename=o.name, sha256=local_sha256(settings.landing_dir, spec.id, Path(o.location)))
+                for o in origins
+            ]
         except OSError:  # missing or unreadable: the full run quarantines it, naming the file
             return False
         if any(o.sha256 and o.sha256.lower() != f.sha256 for o, f in zip(origins, files, strict=True)):

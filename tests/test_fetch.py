@@ -3,6 +3,7 @@
 import hashlib
 import http.server
 import json
+import os
 import threading
 
 import pytest
@@ -85,3 +86,26 @@ def test_checksum_mismatch_and_size_limit_are_refused(server, tmp_path):
 def test_missing_local_file(tmp_path):
     with pytest.raises(FetchError, match="no such file"):
         fetch("dgcl_epci", tmp_path / "absent.csv", tmp_path)
+
+
+def test_an_unchanged_local_file_is_not_read_again_and_a_rewritten_one_is(tmp_path):
+    """The local If-Modified-Since: same size, modification time and inode → the landed copy's sha256, nothing read
+    (shown by bytes swapped under the same stat); a file rewritten (new modification time) is hashed again."""
+    from sources.ingestion.fetch import local_sha256
+
+    src = tmp_path / "FD_MIGCOM_2021.zip"
+    src.write_bytes(PAYLOAD)
+    first = fetch("insee_fd_migcom", src, tmp_path / "landing")
+    stat = src.stat()
+    swapped = PAYLOAD.replace(b"1", b"2")
+    assert len(swapped) == len(PAYLOAD) and swapped != PAYLOAD
+    with open(src, "r+b") as handle:  # same inode, same size
+        handle.write(swapped)
+    os.utime(src, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same modification time: nothing says it changed
+    assert fetch("insee_fd_migcom", src, tmp_path / "landing").sha256 == first.sha256
+    assert local_sha256(tmp_path / "landing", "insee_fd_migcom", src) == first.sha256
+
+    os.utime(src, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # rewritten: a new modification time
+    expected = hashlib.sha256(swapped).hexdigest()
+    assert local_sha256(tmp_path / "landing", "insee_fd_migcom", src) == expected
+    assert fetch("insee_fd_migcom", src, tmp_path / "landing").sha256 == expected

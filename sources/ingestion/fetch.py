@@ -250,12 +250,25 @@ def fetch(
             else:
                 if not Path(origin).is_file():
                     raise FetchError(f"{origin}: no such file")
+                known = _local_unchanged(landing_dir, source_id, origin, filename)
+                if known and (not expected_sha256 or expected_sha256.lower() == known["sha256"]):
+                    Path(tmp.name).unlink(missing_ok=True)  # the local If-Modified-Since: nothing read or copied
+                    path = landing_dir / source_id / known["sha256"] / filename
+                    landed = LandedFile(source_id, origin, filename, known["sha256"], known["size"], str(path),
+                                        datetime.now(UTC).isoformat())
+                    append_manifest(landing_dir, landed)  # recorded as a copy would be
+                    return landed
                 try:
                     src = open(origin, "rb")  # noqa: SIM115
+                    stat = os.fstat(src.fileno())
                 except OSError as exc:
                     raise FetchError(f"{origin}: cannot be read: {exc.strerror or exc}") from exc
                 with src:
                     sha, size = _copy_stream(src, tmp, max_bytes, origin)
+                if size == stat.st_size:  # not written to while read: its stat now names this content
+                    _remember(landing_dir, _local_key(origin), {
+                        **_stat_record(stat), "sha256": sha, "filename": filename,
+                        "fetched_at": datetime.now(UTC).isoformat()})
         except BaseException:
             Path(tmp.name).unlink(missing_ok=True)
             raise
@@ -275,6 +288,36 @@ def fetch(
     landed = LandedFile(source_id, origin, filename, sha, size, str(target), datetime.now(UTC).isoformat())
     append_manifest(landing_dir, landed)
     return landed
+
+
+def _local_key(path: str | os.PathLike) -> str:
+    return "file:" + str(Path(path).resolve())
+
+
+def _stat_record(stat: os.stat_result) -> dict:
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "inode": stat.st_ino}
+
+
+def _local_unchanged(landing_dir: Path, source_id: str, path: str, filename: str) -> dict | None:
+    """What a local file held when it was last landed, if its size, modification time and inode are still those
+    (the test rsync and git make; a file rewritten in place gets a new modification time) and that landed copy is
+    still there: a large delivery is then not read again every night."""
+    known = read_validators(landing_dir).get(_local_key(path))
+    try:
+        same = bool(known) and _stat_record(Path(path).stat()) == {k: known.get(k) for k in ("size", "mtime_ns",
+                                                                                             "inode")}
+    except OSError:
+        return None
+    if not same or not known.get("sha256") or known.get("filename") != filename:
+        return None
+    return known if (landing_dir / source_id / known["sha256"] / filename).is_file() else None
+
+
+def local_sha256(landing_dir: Path, source_id: str, path: Path) -> str:
+    """The sha256 of a local file: the one recorded when it was landed if it has not changed since (size,
+    modification time, inode), else computed."""
+    known = _local_unchanged(landing_dir, source_id, str(path), path.name)
+    return known["sha256"] if known else file_sha256(path)
 
 
 def _landed_validators(landing_dir: Path, source_id: str, url: str, filename: str) -> dict | None:
