@@ -35,7 +35,7 @@ from flows.state import (
 from reports import reproduction
 from sources.emd.codes import code_table as emd_code_table
 from sources.ingestion import scope
-from sources.ingestion.editions import edition_of
+from sources.ingestion.editions import NO_EDITION, edition_of
 from sources.ingestion.gate import (
     last_good,
     previous_content,
@@ -95,8 +95,11 @@ def sources_frame(settings: Settings) -> pd.DataFrame:
                 "files": ", ".join(f["filename"] for f in meta["files"]),
                 "validated_at": meta["validated_at"],
                 # which edition the content holds and when it was received; whether its producer stopped delivering
-                **edition_of(settings.validated_dir / f"{source_id}.parquet", [f["filename"] for f in meta["files"]]),
+                **(edition_of(settings.validated_dir / f"{source_id}.parquet", [f["filename"] for f in meta["files"]])
+                   if spec.role == "input" else NO_EDITION),  # the 2013 document's own tables have no edition
                 "landed_at": max((f.get("fetched_at") or "" for f in meta["files"]), default="") or None,
+                # files shipped in sources/data: « received » would be the day of this clone, not the producer's
+                "bundled": bool(meta["files"]) and all(_bundled(settings, f.get("origin")) for f in meta["files"]),
                 "stale_since": (kept := producer_stale(settings, source_id)) and kept[0],
                 "stale_reason": kept and kept[1],
                 "scope": validated_under,
@@ -118,6 +121,13 @@ def sources_frame(settings: Settings) -> pd.DataFrame:
         )
     text = ["edition", "edition_kind", "landed_at", "stale_since", "stale_reason"]  # typed even when all empty
     return pd.DataFrame(rows).astype({**dict.fromkeys(text, "string"), "edition_geo_year": "Int64"})
+
+
+def _bundled(settings: Settings, origin: str | None) -> bool:
+    try:
+        return Path(str(origin)).resolve().is_relative_to(settings.data_dir.resolve())
+    except (OSError, ValueError):
+        return False
 
 
 def build_models(log: Callable[[str], object] = lambda _message: None, incremental: bool = True) -> dict:

@@ -73,7 +73,9 @@ def edition_line(row: dict, today: date) -> str:
         text += f" — {edition}"
         if _given(row.get("edition_geo_year")):
             text += f" (géographie au 1er janvier {int(row['edition_geo_year'])})"
-    if landed := _day(row.get("landed_at")):
+    if row.get("bundled") is True:
+        text += " — fichier livré avec l'observatoire"  # its landing date is the installation's, not the producer's
+    elif landed := _day(row.get("landed_at")):
         text += f" — reçu le {date_fr(landed)}, {_age(landed, today)}"
     if since := _day(row.get("stale_since")):
         text += f" ; édition précédente conservée : {_why(str(row.get('stale_reason') or ''))} le {date_fr(since)}"

@@ -413,7 +413,7 @@ def test_report_and_portrait_say_which_edition_each_theme_shows_and_how_old(prod
     # expected editions from the delivered files themselves: the unemployment workbook's name says its last quarter
     # (t3-2023); the populations légales' newest file is census 2023, delivered on the geography of N+2
     workbook = pd.read_excel(small_data / "insee_chomage" / "chomage-zone-t1-2003-t3-2023.xlsx", sheet_name=None,
-                             header=None)
+                             header=None, engine="calamine")
     last_quarter = max(str(v) for sheet in workbook.values() for v in sheet.to_numpy().ravel()
                        if isinstance(v, str) and len(v) == 7 and v[4:6] == "-T")
     assert last_quarter == "2023-T3"
@@ -422,10 +422,27 @@ def test_report_and_portrait_say_which_edition_each_theme_shows_and_how_old(prod
     for page in (report, portrait):
         assert chomage in page, [line for line in page.split("<li>") if "Source : " in line][:8]
         assert population in page
-        assert f"reçu le {today}, aujourd'hui" in page
+        # the comparateur was served with the bundled bytes: still the bundled content, whose landing date is this
+        # clone's, not a reception from the producer
+        assert "Base comparateur de territoires — recensement 2018 — fichier livré avec l'observatoire" in page
         assert f"édition précédente conservée : le producteur n'a pas répondu le {today}" in page
     # in the report, under the theme's own heading
     emploi = report.split(">1.3 Emploi et chômage</h3>", 1)[1]
     assert emploi.index(chomage) < emploi.index("<h3")
     status = CliRunner().invoke(app, ["status"])
     assert "editions in the publication, by theme:" in status.output and "3e trimestre 2023" in status.output
+
+
+def test_an_edition_line_says_when_a_delivery_was_received_and_how_long_ago():
+    """A delivery fetched from its producer: « reçu le …, il y a N jours »; a bundled file: no reception date."""
+    from datetime import date
+
+    from reports.editions import edition_line
+
+    row = {"producer": "INSEE", "product": "Taux de chômage localisés (zones d'emploi)", "edition": "2023-T4",
+           "edition_kind": "trimestre", "edition_geo_year": None, "landed_at": "2026-12-03T05:00:00+00:00",
+           "bundled": False, "stale_since": None, "stale_reason": None}
+    assert edition_line(row, date(2026, 12, 6)) == (
+        "Source : INSEE, Taux de chômage localisés — 4e trimestre 2023 — reçu le 3 décembre 2026, il y a 3 jours")
+    assert edition_line({**row, "bundled": True}, date(2026, 12, 6)).endswith(
+        "4e trimestre 2023 — fichier livré avec l'observatoire")

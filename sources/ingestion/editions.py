@@ -24,11 +24,12 @@ EDITION_COLUMNS = (
 )
 WIDE_CENSUS = re.compile(r"^P(\d{2})_POP$")
 YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+NO_EDITION = {"edition": None, "edition_kind": None, "edition_geo_year": None}
 
 
 def edition_of(parquet: Path, files: list[str]) -> dict:
     """{edition, edition_kind, edition_geo_year} of a validated content (None values when nothing says)."""
-    out = {"edition": None, "edition_kind": None, "edition_geo_year": None}
+    out = dict(NO_EDITION)
     try:
         names = set(pq.read_schema(parquet).names)
     except OSError:
