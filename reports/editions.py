@@ -105,14 +105,19 @@ def theme_editions(con: duckdb.DuckDBPyConnection, today: date | None = None) ->
     return out
 
 
+NOT_UPDATED = "ce thème n'est pas actualisé"  # what a theme without today's data says (reports/today.py)
+
+
 def with_editions(con: duckdb.DuckDBPyConnection, blocks: list[Block], today: date | None = None) -> list[Block]:
     """The blocks of the report's part 1 with, under each theme's heading (« 1.3 Emploi et chômage »), which
-    edition of each source it shows and how old it is."""
+    edition of each source it shows and how old it is; nothing under a theme that says it is not updated (a source
+    line there would read as if it were)."""
     lines = theme_editions(con, today)
     out = []
-    for block in blocks:
+    for block, following in zip(blocks, [*blocks[1:], None], strict=True):
         out.append(block)
-        if block.kind == "h3" and (theme := str(block.content).split(" ", 1)[-1]) in lines:
+        if block.kind == "h3" and (theme := str(block.content).split(" ", 1)[-1]) in lines and not (
+                following is not None and NOT_UPDATED in str(following.content)):
             out.append(Block("list", lines[theme]))
     return out
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from reports.editions import with_editions
+from reports.editions import NOT_UPDATED, with_editions
 from reports.flows import commuting_blocks, migration_blocks
 from reports.render import (
     Block,
@@ -449,7 +449,7 @@ def _theme_availability(con: duckdb.DuckDBPyConnection, theme: str, number: str 
         "AND producer IS NOT NULL ORDER BY 1, 2", [sources]).fetchall()
     products = [(producer, product.split(" — ")[0]) for producer, product, files in rows
                 if all("diagnostic" in f for f in files.split(", ") if f)]
-    blocks.append(Block("p", f"{label} : ce thème n'est pas actualisé, faute de données livrées à l'observatoire "
+    blocks.append(Block("p", f"{label} : {NOT_UPDATED}, faute de données livrées à l'observatoire "
                              "sur la géographie d'aujourd'hui ; le tableau de l'édition 2013 figure dans la partie "
                              "« L'édition 2013 recalculée », l'état des données dans l'annexe technique."
                         + (" Données qui le permettraient : " + " ; ".join(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import json
+import re
 import socket
 import threading
 import time
@@ -429,6 +430,11 @@ def test_report_and_portrait_say_which_edition_each_theme_shows_and_how_old(prod
     # in the report, under the theme's own heading
     emploi = report.split(">1.3 Emploi et chômage</h3>", 1)[1]
     assert emploi.index(chomage) < emploi.index("<h3")
+    # and never under a theme that says it is not updated (a source line there would read as if it were)
+    opening = [re.findall(r"<(p|ul)[^>]*>(.*?)</\1>", section.split("<h3", 1)[0], re.S)[:2]
+               for section in report.split("</h3>")[1:]]
+    not_updated = [b for b in opening if any("ce thème n'est pas actualisé" in text for _, text in b)]
+    assert not_updated and all(b[0][0] == "p" for b in not_updated), not_updated
     status = CliRunner().invoke(app, ["status"])
     assert "editions in the publication, by theme:" in status.output and "3e trimestre 2023" in status.output
 
