@@ -35,7 +35,7 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
 	else echo "no apt-get: install Chromium and chromedriver by hand for tests/test_browser.py" >&2; fi
 
-# The default set (367 tests, 6.4 min on 2 cores, 2026-12-06): everything but the tests marked slow. CI runs them all (test-all).
+# The default set (383 tests, 7.7 min on 2 cores, 2026-12-06): everything but the tests marked slow. CI runs them all (test-all).
 test: $(STAMP)
 	$(PY) -m pytest -m "not slow"
 
