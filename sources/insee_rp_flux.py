@@ -513,13 +513,14 @@ SOURCES = [
         product="Base flux de mobilité résidentielle (commune de résidence ← commune de résidence antérieure)",
         official_urls=("https://www.insee.fr/fr/statistiques/<id> base-flux-mobilite-residentielle-<N>",),
         releases=Release(
-            page="https://www.insee.fr/fr/statistiques (« Base flux de mobilité résidentielle »)",
+            page="https://www.insee.fr/fr/statistiques/7637844",
             files="see listing: one page per edition (base-flux-mobilite-residentielle-<edition>)",
             format="zip of ; CSV CODGEO;LIBGEO;DCRAN;L_DCRAN;NBFLUX_C<yy>_POP01P",
             rhythm="yearly:6",
-            verified_on="not verified: searched the code and pages corpora for base-flux-mobilite-residentielle: the "
-            "2018–2022 file names appear only as local copies (base-flux-mobilite-residentielle-<year>.csv), with "
-            "no insee.fr address",
+            # insee.fr's own page is not in the stored corpus: the addresses are those public reuses give
+            verified_on="https://www.insee.fr/fr/statistiques/7637844 and https://www.insee.fr/fr/statistiques/7632715"
+            " as cited by public reuses (READMEs downloading base-flux-mobilite-residentielle-<year>.csv, 2018–2022, "
+            "read with sep=';' and NBFLUX_C<yy>_POP01P); the pages themselves were not read",
         ),
         attribution="« Insee, RP, base flux de mobilité résidentielle »",
         layout="CODGEO;LIBGEO;DCRAN;L_DCRAN;NBFLUX_C<yy>_POP01P (POP05P: residence five years earlier)",

@@ -135,7 +135,11 @@ SOURCES = [
         releases=Release(
             page="https://www.insee.fr/fr/statistiques/1893204", files="see the page (one file per census edition)",
             format="csv or xlsx by commune, sex and five-year age group", rhythm="yearly:6",
-            verified_on="not verified: the page was not in the search corpus",
+            # the page is not in the stored corpus; public reuses cite it for this product, delivered wide
+            # (columns ageq_recNNsSrpopYYYY) where this source reads a long layout: say so, do not guess a file URL
+            verified_on="https://www.insee.fr/fr/statistiques/1893204 as cited by public reuses (« population par "
+            "tranche d'âge quinquennal », RP 2011–2022, commune; wide columns ageq_recNNsS…); the page itself and "
+            "the file names per edition were not read",
         ),
     ),
 ]
