@@ -292,8 +292,14 @@ SOURCES = [
             page="https://www.insee.fr/fr/statistiques/2044765",
             files="https://www.recensement.insee.fr/telechargement/bases-chiffres-cles/BTX_CC_POP_{year}.zip",
             format="zip holding one csv ; separated (BTX_CC_POP)", rhythm="yearly:6",
-            verified_on="not verified: searched the code and pages corpora for bases-chiffres-cles/BTX_CC_POP: no "
-            "address found besides the 2009 one in official_urls; the bundled file is the diagnostic's extract",
+            # BTX_CC_POP_<year> is the 2009-era name (official_urls); the product's later editions are named
+            # base-cc-evol-struct-pop-<year>, one page each: the template finds no later edition (a 404 keeps the
+            # bundled extract), an edition is configured by its address in origins.yml
+            verified_on="file names: https://www.insee.fr/fr/statistiques/fichier/8581696/base-cc-evol-struct-pop-"
+            "2022_csv.zip (2022), https://www.insee.fr/fr/statistiques/fichier/2028582/base_cc_evol_struct_pop_2015_"
+            "csv.zip (2015), as downloaded by public code (code corpus): the later editions of this product; "
+            "BTX_CC_POP_<year> at recensement.insee.fr not found besides the 2009 address; no stored copy of INSEE's "
+            "pages",
         ),
         layout="INSEE wide age bands Pyy_POPaabb / Pyy_POPaaP, optional NIVGEO (see sources/insee_rp.py)",
     ),
