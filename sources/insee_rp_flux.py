@@ -114,11 +114,8 @@ def _file_sha(path: Path) -> str:
     # A landed file lives in landing/<source>/<sha256>/: reuse its name instead of hashing a gigabyte again.
     if re.fullmatch(r"[0-9a-f]{64}", path.parent.name):
         return path.parent.name
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def work_dir(source_id: str, path: Path) -> Path:
@@ -440,6 +437,16 @@ def _spec(**kw) -> SourceSpec:
     return SourceSpec(**COMMON, **kw)
 
 
+def _base_flux_rules(destination_rule: str) -> tuple[r.Batch, ...]:
+    """The rules of a « base flux » file (one row per commune pair): the two kinds differ by what the other end is."""
+    return (r.rows(
+        r.matches("commune", r.COMMUNE, "residence_commune_format"),
+        r.matches("dest_code", DEST, destination_rule),
+        r.between("weight", "flow_positive", min_value=0, strict_min=True),
+        r.unique(["edition", "commune", "dest_code"], "one_flow_per_pair"),
+    ),)
+
+
 SOURCES = [
     _spec(
         id="insee_fd_mobpro", parser=parse_mobpro, empty=_empty_detail, expectations=_detail_rules("trans"),
@@ -480,12 +487,7 @@ SOURCES = [
     ),
     _spec(
         id="insee_base_flux_mobpro", parser=parse_base_flux_mobpro, empty=_empty_base_flux,
-        expectations=(r.rows(
-            r.matches("commune", r.COMMUNE, "residence_commune_format"),
-            r.matches("dest_code", DEST, "destination_code_format"),
-            r.between("weight", "flow_positive", min_value=0, strict_min=True),
-            r.unique(["edition", "commune", "dest_code"], "one_flow_per_pair"),
-        ),),
+        expectations=_base_flux_rules("destination_code_format"),
         completeness=Completeness(shrink_keys=("edition",)),
         product="Base flux de mobilité domicile – lieu de travail (commune → commune, actifs occupés 15 ans ou plus)",
         official_urls=("https://www.insee.fr/fr/statistiques/<id> base-flux-mobilite-domicile-lieu-travail-<N>",),
@@ -503,12 +505,7 @@ SOURCES = [
     ),
     _spec(
         id="insee_base_flux_migcom", parser=parse_base_flux_migcom, empty=_empty_base_flux,
-        expectations=(r.rows(
-            r.matches("commune", r.COMMUNE, "residence_commune_format"),
-            r.matches("dest_code", DEST, "previous_residence_code_format"),
-            r.between("weight", "flow_positive", min_value=0, strict_min=True),
-            r.unique(["edition", "commune", "dest_code"], "one_flow_per_pair"),
-        ),),
+        expectations=_base_flux_rules("previous_residence_code_format"),
         completeness=Completeness(shrink_keys=("edition",)),
         product="Base flux de mobilité résidentielle (commune de résidence ← commune de résidence antérieure)",
         official_urls=("https://www.insee.fr/fr/statistiques/<id> base-flux-mobilite-residentielle-<N>",),
