@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from reports.render import Block, date_fr, quarter_fr
-from transforms.runner import discover, themes
+from transforms.runner import discover, shows, themes
 
 
 @cache
@@ -27,8 +27,7 @@ def _theme_indicators() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     for model in models.values():
         meta = (model.properties.get("config") or {}).get("meta") or {}
         if "theme" in meta:
-            found.setdefault(meta["theme"], set()).update(
-                {str((c.get("meta") or {}).get("indicator", "")) for c in model.column_entries} - {""})
+            found.setdefault(meta["theme"], set()).update(model.shown_indicators)
     proper = {theme: tuple(sources) for theme, (_marts, sources, _tables) in themes(models).items()}
     return {theme: (tuple(sorted(i)), proper.get(theme, ())) for theme, i in found.items()}
 
@@ -97,8 +96,7 @@ def theme_editions(con: duckdb.DuckDBPyConnection, today: date | None = None) ->
     pairs = con.execute("SELECT DISTINCT indicator_id, source_id FROM indicator_values").fetchall()
     out = {}
     for theme, (indicators, proper) in _theme_indicators().items():
-        shown = sorted({s for ind, s in pairs if s in sources and any(
-            ind == i or (i.endswith("*") and ind.startswith(i[:-1])) for i in indicators)}
+        shown = sorted({s for ind, s in pairs if s in sources and shows(indicators, ind)}
             | {s for s in proper if s in sources})
         if shown:
             out[theme] = [edition_line(sources[s], today) for s in shown]

@@ -340,3 +340,13 @@ def test_pivot_macros_write_one_column_per_meta_indicator():
         pivot_sql("SELECT {{ indicator_columns('v') }} FROM indicator_values v", family, "f.sql")
     with pytest.raises(ValueError, match="without indicator_columns"):
         pivot_sql("SELECT 1 WHERE x IN ({{ indicator_ids() }})", properties, "g.sql")
+
+
+def test_insee_reliability_macro_flags_a_weighted_count_by_insee_thresholds():
+    """`{{ insee_reliability('<count>') }}`: < 200 low_reliability, 200 to < 500 use_with_caution, else NULL."""
+    from transforms.runner import reliability_sql
+
+    sql = reliability_sql("SELECT {{ insee_reliability('w') }} AS f FROM (VALUES (199.9), (200.0), (499.9), "
+                          "(500.0)) t(w) ORDER BY w")
+    assert duckdb.sql(sql).fetchall() == [("low_reliability",), ("use_with_caution",), ("use_with_caution",),
+                                          (None,)]

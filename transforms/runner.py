@@ -71,6 +71,9 @@ DOC = re.compile(r"^\{\{\s*doc\('(\w+)'\)\s*\}\}$")
 PIVOT_COLUMNS = re.compile(r"\{\{\s*indicator_columns\('(\w+)'\)\s*\}\}")
 PIVOT_IDS = re.compile(r"\{\{\s*indicator_ids\(\)\s*\}\}")
 ROW_FLAGS = re.compile(r"\{\{\s*row_flags\('(\w+)'\)\s*\}\}")
+RELIABILITY = re.compile(r"\{\{\s*insee_reliability\('(.+?)'\)\s*\}\}")
+# INSEE's guidance on a weighted census count: below 200 low reliability, below 500 to use with caution
+LOW_RELIABILITY_BELOW, CAUTION_BELOW = 200, 500
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,11 @@ class Model:
         return [
             m.group(1) for c in self.column_entries if (m := DOC.match(str(c.get("description") or "").strip()))
         ]
+
+    @property
+    def shown_indicators(self) -> set[str]:
+        """The catalogue indicators its columns show (`meta.indicator`; a trailing `*` names a family)."""
+        return {str((c.get("meta") or {}).get("indicator", "")) for c in self.column_entries} - {""}
 
     @property
     def export_key(self) -> list[str] | None:
@@ -263,7 +271,7 @@ def discover(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
         if path.parent.name not in folders:
             raise ValueError(f"{path}: folder {path.parent.name} has no materialization in transforms/project.yml")
         properties = _properties(path)
-        text = pivot_sql(path.read_text(encoding="utf-8"), properties, path.name)
+        text = reliability_sql(pivot_sql(path.read_text(encoding="utf-8"), properties, path.name))
         models[path.stem] = Model(path.stem, path.parent.name, path, text, properties, folders[path.parent.name])
     unions = [m for m in models.values() if m.is_indicator_union]
     if len(unions) > 1:
@@ -300,6 +308,14 @@ def pivot_sql(sql: str, properties: dict, where: str) -> str:
     return ROW_FLAGS.sub(lambda m: _row_flags(m.group(1)), PIVOT_IDS.sub(lambda _: ids, sql))
 
 
+def reliability_sql(sql: str) -> str:
+    """`{{ insee_reliability('<count>') }}`: the reliability flag of a weighted census count (INSEE's thresholds,
+    written once), NULL when reliable."""
+    return RELIABILITY.sub(lambda m: (
+        f"CASE WHEN {m.group(1)} < {LOW_RELIABILITY_BELOW} THEN 'low_reliability' "
+        f"WHEN {m.group(1)} < {CAUTION_BELOW} THEN 'use_with_caution' END"), sql)
+
+
 def _row_flags(alias: str) -> str:
     return (f"nullif(array_to_string(list_sort(list_distinct(flatten(list(string_split({alias}.flags, ','))))), ','), "
             "'')")
@@ -331,6 +347,11 @@ def column_indicators(models: dict[str, Model]) -> dict[str, str | int]:
     return found
 
 
+def shows(patterns: set[str] | tuple[str, ...], indicator_id: str) -> bool:
+    """Whether an indicator id is one of `meta.indicator` patterns (an id, or a family `prefix*`)."""
+    return any(indicator_id == p or (p.endswith("*") and indicator_id.startswith(p[:-1])) for p in patterns)
+
+
 def themes(models: dict[str, Model]) -> dict[str, tuple[list[str], list[str], list[str]]]:
     """Theme → (its marts, the sources proper to it, the diagnostic's tables), from the marts' `config.meta.theme`
     and `diagnostic_tables`. A theme's sources: those of the catalogue indicators its marts' columns show
@@ -345,10 +366,9 @@ def themes(models: dict[str, Model]) -> dict[str, tuple[list[str], list[str], li
             continue
         marts, sources, tables = found.setdefault(meta["theme"], ([], [], []))
         marts.append(name)
-        shown = {str((c.get("meta") or {}).get("indicator", "")) for c in model.column_entries} - {""}
         of_indicators = {
-            source.strip() for key, entry in catalogue.items() if entry.get("source") and any(
-                key == ind or (ind.endswith("*") and key.startswith(ind[:-1])) for ind in shown)
+            source.strip() for key, entry in catalogue.items()
+            if entry.get("source") and shows(model.shown_indicators, key)
             for source in str(entry["source"]).split(",")
         }
         direct = upstream_sources(models, name, stop={"indicator_values"})

@@ -3,12 +3,12 @@
 -- period = the census edition; geo_year = the edition's geography (N + 2) or a later one the flows were carried to.
 -- Flags: estimated (a split ratio on the way), and INSEE's reliability of the count the value rests on (employed
 -- residents for the commuting shares, the count itself, the smaller of ENTR and SORT for the net rate):
--- < 200 low_reliability, 200–500 use_with_caution.
+-- < 200 low_reliability, 200–500 use_with_caution (`{{ insee_reliability() }}`, transforms/runner.py).
 WITH nav_source AS (SELECT edition, min(source_id) AS source_id FROM stg_flux_navettes GROUP BY ALL),
 mig_source AS (SELECT edition, min(source_id) AS source_id FROM stg_flux_migrations GROUP BY ALL),
 nav AS (
     SELECT c.*, s.source_id,
-           CASE WHEN c.actifs < 200 THEN 'low_reliability' WHEN c.actifs < 500 THEN 'use_with_caution' END AS rel
+           {{ insee_reliability('c.actifs') }} AS rel
     FROM int_flux_navettes_counts c JOIN nav_source s USING (edition)
 ),
 mig AS (
@@ -38,30 +38,25 @@ rows AS (
     FROM nav
     UNION ALL
     SELECT 'migrants_entrants' || suffix, level, code, geo_year, edition, entr, NULL, NULL, 'personnes', estimated,
-           CASE WHEN entr < 200 THEN 'low_reliability' WHEN entr < 500 THEN 'use_with_caution' END, source_id
+           {{ insee_reliability('entr') }}, source_id
     FROM mig
     UNION ALL
     SELECT 'migrants_sortants' || suffix, level, code, geo_year, edition, sort, NULL, NULL, 'personnes', estimated,
-           CASE WHEN sort < 200 THEN 'low_reliability' WHEN sort < 500 THEN 'use_with_caution' END, source_id
+           {{ insee_reliability('sort') }}, source_id
     FROM mig
     UNION ALL
     SELECT 'population_presente' || suffix, level, code, geo_year, edition, iso + entr, NULL, NULL, 'personnes',
-           estimated,
-           CASE WHEN iso + entr < 200 THEN 'low_reliability' WHEN iso + entr < 500 THEN 'use_with_caution' END,
-           source_id
+           estimated, {{ insee_reliability('iso + entr') }}, source_id
     FROM mig
     UNION ALL
     SELECT 'population_autochtone' || suffix, level, code, geo_year, edition, iso + sort, NULL, NULL, 'personnes',
-           estimated,
-           CASE WHEN iso + sort < 200 THEN 'low_reliability' WHEN iso + sort < 500 THEN 'use_with_caution' END,
-           source_id
+           estimated, {{ insee_reliability('iso + sort') }}, source_id
     FROM mig
     UNION ALL
     SELECT 'taux_migration_nette_interne' || suffix, level, code, geo_year, edition,
            1000 * (entr - sort) / nullif(((iso + sort) + (iso + entr)) / 2, 0), entr - sort,
            ((iso + sort) + (iso + entr)) / 2, '‰', estimated,
-           CASE WHEN least(entr, sort) < 200 THEN 'low_reliability'
-                WHEN least(entr, sort) < 500 THEN 'use_with_caution' END, source_id
+           {{ insee_reliability('least(entr, sort)') }}, source_id
     FROM mig
 )
 SELECT x.indicator_id, x.level, x.code, x.geo_year, x.edition::VARCHAR AS period, x.value, x.numerator,

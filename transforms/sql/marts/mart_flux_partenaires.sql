@@ -47,7 +47,7 @@ SELECT r.flux, r.level AS niveau, r.code, t.label AS libelle, r.sens, r.partenai
        s.epci IS NOT NULL AS partenaire_partiel, r.geo_year AS millesime_geo, r.edition::VARCHAR AS recensement,
        r.source_id, round(r.w, 1) AS flux_effectif, round(r.total, 1) AS flux_total_sens,
        round(100 * r.w / r.total, 1) AS flux_part_pct, r.rang,
-       CASE WHEN r.w < 200 THEN 'low_reliability' WHEN r.w < 500 THEN 'use_with_caution' END AS flags
+       {{ insee_reliability('r.w') }} AS flags
 FROM ranked r
 LEFT JOIN territories t ON t.level = r.level AND t.code = r.code AND t.geo_year = r.geo_year
 LEFT JOIN territories p ON p.level = 'epci' AND p.code = r.partenaire AND p.geo_year = r.geo_year

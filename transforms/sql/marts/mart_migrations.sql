@@ -8,7 +8,6 @@ SELECT c.level AS niveau, c.code, t.label AS libelle, c.geo_year AS millesime_ge
        round(1000 * (c.entr - c.sort) / nullif(((c.iso + c.sort) + (c.iso + c.entr)) / 2, 0), 1)
            AS taux_migration_nette_interne_pmille,
        nullif(concat_ws(',', CASE WHEN c.estimated THEN 'estimated' END,
-                        CASE WHEN least(c.entr, c.sort) < 200 THEN 'low_reliability'
-                             WHEN least(c.entr, c.sort) < 500 THEN 'use_with_caution' END), '') AS flags
+                        {{ insee_reliability('least(c.entr, c.sort)') }}), '') AS flags
 FROM int_flux_migrations_counts c
 LEFT JOIN territories t ON t.level = c.level AND t.code = c.code AND t.geo_year = c.geo_year

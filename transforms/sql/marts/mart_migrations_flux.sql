@@ -24,7 +24,7 @@ SELECT r.level AS niveau, r.previous_code AS origine, o.label AS libelle_origine
             WHEN r.previous_code = '99999' THEN 'depuis_etranger' ELSE 'echange' END AS type_flux,
        round(r.w, 1) AS migrants_flux, r.rang_destination, r.rang_origine,
        nullif(concat_ws(',', CASE WHEN r.est THEN 'estimated' END,
-                        CASE WHEN r.w < 200 THEN 'low_reliability' WHEN r.w < 500 THEN 'use_with_caution' END), '') AS flags
+                        {{ insee_reliability('r.w') }}), '') AS flags
 FROM ranked r
 LEFT JOIN territories o ON o.level = r.level AND o.code = r.previous_code AND o.geo_year = r.geo_year
 LEFT JOIN territories d ON d.level = r.level AND d.code = r.current_code AND d.geo_year = r.geo_year

@@ -34,7 +34,7 @@ SELECT r.level AS niveau, r.origin AS origine, o.label AS libelle_origine, r.des
             WHEN r.destination = '99999' THEN 'vers_etranger' ELSE 'echange' END AS type_flux,
        r.dimension, r.modalite, round(r.w, 1) AS actifs_occupes_flux, r.rang_destination, r.rang_origine,
        nullif(concat_ws(',', CASE WHEN r.est THEN 'estimated' END,
-                        CASE WHEN r.w < 200 THEN 'low_reliability' WHEN r.w < 500 THEN 'use_with_caution' END), '') AS flags
+                        {{ insee_reliability('r.w') }}), '') AS flags
 FROM ranked r
 LEFT JOIN territories o ON o.level = r.level AND o.code = r.origin AND o.geo_year = r.geo_year
 LEFT JOIN territories d ON d.level = r.level AND d.code = r.destination AND d.geo_year = r.geo_year

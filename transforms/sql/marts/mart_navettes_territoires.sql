@@ -9,7 +9,6 @@ SELECT c.level AS niveau, c.code, t.label AS libelle, c.geo_year AS millesime_ge
        round(100 * c.hors_ze / c.actifs, 1) AS part_travail_hors_ze_pct,
        round((c.internes + c.entrants) / c.actifs, 2) AS emplois_par_actif_occupe,
        nullif(concat_ws(',', CASE WHEN c.estimated THEN 'estimated' END,
-                        CASE WHEN c.actifs < 200 THEN 'low_reliability'
-                             WHEN c.actifs < 500 THEN 'use_with_caution' END), '') AS flags
+                        {{ insee_reliability('c.actifs') }}), '') AS flags
 FROM int_flux_navettes_counts c
 LEFT JOIN territories t ON t.level = c.level AND t.code = c.code AND t.geo_year = c.geo_year
